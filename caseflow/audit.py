@@ -1,0 +1,139 @@
+"""The audit chain: every change to a case appends a hash-linked event.
+
+Each case has its own chain (``seq`` 1, 2, 3 …), so writers on different cases never contend.
+An event's hash covers its content and the previous event's hash; the case row keeps the head
+(``audit_seq``, ``audit_head``), so removing events from the end is noticed too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.models import Case, Event, utcnow
+
+GENESIS = "0" * 64
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    return value
+
+
+def event_hash(
+    *, case_id: int, seq: int, kind: str, actor: str, channel: str, at: datetime,
+    source_state: str | None, target_state: str | None, trigger: str | None,
+    reason: str | None, payload: dict[str, Any], prev_hash: str,
+) -> str:
+    """SHA-256 over a canonical JSON encoding (sorted keys, no whitespace, UTF-8)."""
+    body = {
+        "case_id": case_id, "seq": seq, "kind": kind, "actor": actor, "channel": channel,
+        "at": _canonical(at), "source_state": source_state, "target_state": target_state,
+        "trigger": trigger, "reason": reason, "payload": payload, "prev_hash": prev_hash,
+    }
+    encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                         default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def append_event(
+    session: Session, case: Case, kind: str, *, actor: str, channel: str = "service",
+    source_state: str | None = None, target_state: str | None = None,
+    trigger: str | None = None, reason: str | None = None,
+    payload: dict[str, Any] | None = None, at: datetime | None = None,
+) -> Event:
+    """Append one event to the case's chain and move the case's head. Caller commits."""
+    if case.id is None:
+        session.flush()
+    at = at or utcnow()
+    payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
+    seq = (case.audit_seq or 0) + 1
+    prev = case.audit_head or GENESIS
+    digest = event_hash(
+        case_id=case.id, seq=seq, kind=kind, actor=actor, channel=channel, at=at,
+        source_state=source_state, target_state=target_state, trigger=trigger,
+        reason=reason, payload=payload, prev_hash=prev,
+    )
+    event = Event(
+        case_id=case.id, seq=seq, kind=kind, actor=actor, channel=channel, at=at,
+        source_state=source_state, target_state=target_state, trigger=trigger, reason=reason,
+        payload=payload, prev_hash=prev, hash=digest,
+    )
+    session.add(event)
+    case.audit_seq = seq
+    case.audit_head = digest
+    return event
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    case_id: int
+    case_number: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"case {self.case_number} (id {self.case_id}) event {self.seq}: {self.problem}"
+
+
+def verify_case(case: Case, events: list[Event]) -> AuditProblem | None:
+    """Return the first problem in one case's chain, or None if it is intact."""
+    prev = GENESIS
+    expected_seq = 1
+
+    def problem(seq: int, text: str) -> AuditProblem:
+        return AuditProblem(case.id, case.number, seq, text)
+
+    for ev in events:
+        if ev.seq != expected_seq:
+            if ev.seq > expected_seq:
+                return problem(expected_seq, f"missing (next stored event is {ev.seq})")
+            return problem(ev.seq, "inserted (sequence number repeats or goes back)")
+        if ev.prev_hash != prev:
+            return problem(ev.seq, "inserted or reordered (previous-hash link broken)")
+        recomputed = event_hash(
+            case_id=ev.case_id, seq=ev.seq, kind=ev.kind, actor=ev.actor, channel=ev.channel,
+            at=ev.at, source_state=ev.source_state, target_state=ev.target_state,
+            trigger=ev.trigger, reason=ev.reason, payload=ev.payload, prev_hash=ev.prev_hash,
+        )
+        if recomputed != ev.hash:
+            return problem(ev.seq, "altered (content does not match its hash)")
+        prev = ev.hash
+        expected_seq += 1
+    if case.audit_seq != expected_seq - 1 or (case.audit_head or GENESIS) != prev:
+        if case.audit_seq > expected_seq - 1:
+            return problem(expected_seq, f"missing (the case records {case.audit_seq} events, "
+                                         f"{expected_seq - 1} are stored)")
+        return problem(expected_seq - 1, "chain head on the case does not match the last event")
+    return None
+
+
+def verify_all(session: Session, case_ids: list[int] | None = None,
+               batch: int = 500) -> Iterator[AuditProblem]:
+    """Verify every case's chain (or the given ones), streaming cases in batches."""
+    query = select(Case.id).order_by(Case.id)
+    if case_ids:
+        query = query.where(Case.id.in_(case_ids))
+    ids = list(session.scalars(query))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(chunk)))}
+        events: dict[int, list[Event]] = {cid: [] for cid in chunk}
+        rows = session.scalars(
+            select(Event).where(Event.case_id.in_(chunk)).order_by(Event.case_id, Event.seq, Event.id)
+        )
+        for ev in rows:
+            events[ev.case_id].append(ev)
+        for cid in chunk:
+            found = verify_case(cases[cid], events[cid])
+            if found:
+                yield found
+        session.expunge_all()

@@ -1,0 +1,431 @@
+"""Workflow definitions: YAML in ``workflows/`` parsed into checked, immutable objects.
+
+The YAML is the rule book. Loading refuses anything a case could get stuck on (unknown or
+unreachable states, dead ends that are not final, duplicate triggers, unknown guards or
+roles, typos in keys) with a message naming the file, the line and the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from caseflow.errors import PayloadError, WorkflowDefinitionError
+from caseflow.guards import GUARDS
+from caseflow.models import AGENCY_KINDS, ROLES
+
+FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "list")
+TOP_KEYS = {
+    "key", "version", "effective_from", "title", "description", "agency_kind", "number_prefix",
+    "initial", "states", "transitions", "clocks", "handoffs", "sources", "notes",
+}
+STATE_KEYS = {"zh", "en", "final", "description"}
+TRANSITION_KEYS = {
+    "trigger", "source", "dest", "roles", "guards", "fields", "reason_required", "title",
+    "description",
+}
+FIELD_KEYS = {"type", "required", "values", "min", "max", "title", "description"}
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+class _Located(dict):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings remember the line they start on (1-based)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
+    loader.flatten_mapping(node)
+    result = _Located()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise WorkflowDefinitionError(
+                f"line {key_node.start_mark.line + 1}: duplicate key {key!r}"
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line(obj: Any) -> int:
+    return getattr(obj, "line", 0)
+
+
+# --- the definition objects -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool = True
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    title_zh: str = ""
+    title_en: str = ""
+
+    def coerce(self, value: Any) -> Any:
+        """Check one payload value and return its JSON-safe form, or raise PayloadError."""
+        name, kind = self.name, self.type
+        if kind in ("string", "text"):
+            if not isinstance(value, str) or not value.strip():
+                raise PayloadError(name, "must be a non-empty string")
+            return value
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise PayloadError(name, "must be true or false")
+            return value
+        if kind in ("integer", "number"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                if isinstance(value, str):
+                    try:
+                        value = int(value) if kind == "integer" else float(value)
+                    except ValueError:
+                        raise PayloadError(name, f"must be a{'n integer' if kind == 'integer' else ' number'}, got {value!r}") from None
+                else:
+                    raise PayloadError(name, f"must be a{'n integer' if kind == 'integer' else ' number'}")
+            if kind == "integer" and not float(value).is_integer():
+                raise PayloadError(name, f"must be an integer, got {value!r}")
+            if kind == "integer":
+                value = int(value)
+            if self.min is not None and value < self.min:
+                raise PayloadError(name, f"must be at least {self.min:g}, got {value}")
+            if self.max is not None and value > self.max:
+                raise PayloadError(name, f"must be at most {self.max:g}, got {value}")
+            return value
+        if kind == "date":
+            if isinstance(value, datetime):
+                value = value.date()
+            if isinstance(value, date):
+                return value.isoformat()
+            try:
+                return date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise PayloadError(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
+        if kind == "datetime":
+            if isinstance(value, datetime):
+                return value.isoformat()
+            try:
+                return datetime.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise PayloadError(name, f"must be an ISO 8601 date-time, got {value!r}") from None
+        if kind == "enum":
+            if value not in self.values:
+                raise PayloadError(name, f"must be one of {', '.join(self.values)}; got {value!r}")
+            return value
+        if kind == "list":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise PayloadError(name, "must be a list of strings")
+            return value
+        raise PayloadError(name, f"has unknown type {kind}")  # pragma: no cover - load rejects
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    title_zh: str
+    title_en: str
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    guards: tuple[str, ...] = ()
+    fields: tuple[FieldSpec, ...] = ()
+    reason_required: bool = False
+    title_zh: str = ""
+    title_en: str = ""
+    line: int = 0
+
+    def validate_payload(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the payload with every declared field checked; unknown fields are refused."""
+        known = {f.name for f in self.fields}
+        for name in payload:
+            if name not in known:
+                raise PayloadError(name, f"is not a field of trigger '{self.trigger}'")
+        clean: dict[str, Any] = {}
+        for spec in self.fields:
+            if payload.get(spec.name) is None:
+                if spec.required:
+                    raise PayloadError(spec.name, "is required")
+                continue
+            clean[spec.name] = spec.coerce(payload[spec.name])
+        return clean
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    key: str
+    version: int
+    title_zh: str
+    title_en: str
+    agency_kinds: tuple[str, ...]
+    number_prefix: str
+    initial: str
+    states: Mapping[str, StateDef]
+    transitions: tuple[TransitionDef, ...]
+    effective_from: date | None = None
+    source_text: str = ""
+    source_name: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.source_text.encode("utf-8")).hexdigest()
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(n for n, s in self.states.items() if s.final)
+
+    def transition(self, trigger: str, source: str) -> TransitionDef | None:
+        for t in self.transitions:
+            if t.trigger == trigger and source in t.sources:
+                return t
+        return None
+
+    def triggers_from(self, source: str) -> list[TransitionDef]:
+        return [t for t in self.transitions if source in t.sources]
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset(t.trigger for t in self.transitions)
+
+
+# --- parsing and validation ------------------------------------------------------------------
+
+def _titles(obj: Any, where: str, problems: list[str], line: int) -> tuple[str, str]:
+    if not isinstance(obj, Mapping) or not obj.get("zh") or not obj.get("en"):
+        problems.append(f"line {line}: {where} needs a title with both zh and en")
+        return "", ""
+    return str(obj["zh"]), str(obj["en"])
+
+
+def _unknown_keys(obj: Mapping, allowed: set[str], where: str, problems: list[str]) -> None:
+    for k in obj:
+        if k not in allowed:
+            problems.append(f"line {_line(obj)}: {where} has unknown key {k!r}")
+
+
+def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefinition:
+    """Parse and validate one workflow version; raise WorkflowDefinitionError naming all problems."""
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except WorkflowDefinitionError as exc:
+        raise WorkflowDefinitionError(f"{source_name}: {exc.message}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise WorkflowDefinitionError(f"{source_name}{where}: YAML syntax error: {problem}") from None
+    if not isinstance(doc, Mapping):
+        raise WorkflowDefinitionError(f"{source_name}: a workflow file must be a mapping")
+
+    problems: list[str] = []
+    _unknown_keys(doc, TOP_KEYS, "workflow", problems)
+    for required in ("key", "version", "title", "agency_kind", "initial", "states", "transitions"):
+        if required not in doc:
+            problems.append(f"line {_line(doc)}: missing required key {required!r}")
+    if problems and any("missing" in p for p in problems):
+        raise WorkflowDefinitionError(f"{source_name}: " + "; ".join(problems))
+
+    key = str(doc["key"])
+    version = doc["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append(f"line {_line(doc)}: version must be a positive integer")
+        version = 0
+    effective = doc.get("effective_from")
+    if effective is not None and not isinstance(effective, date):
+        try:
+            effective = date.fromisoformat(str(effective))
+        except ValueError:
+            problems.append(f"line {_line(doc)}: effective_from {effective!r} is not a date")
+            effective = None
+    title_zh, title_en = _titles(doc.get("title"), "workflow", problems, _line(doc))
+    raw_kinds = doc["agency_kind"]
+    agency_kinds = tuple(str(k) for k in (raw_kinds if isinstance(raw_kinds, list) else [raw_kinds]))
+    for kind in agency_kinds:
+        if kind not in AGENCY_KINDS:
+            problems.append(f"line {_line(doc)}: unknown agency_kind {kind!r}")
+
+    states: dict[str, StateDef] = {}
+    raw_states = doc["states"]
+    if not isinstance(raw_states, Mapping) or not raw_states:
+        problems.append(f"line {_line(doc)}: states must be a non-empty mapping")
+        raw_states = {}
+    for name, spec in raw_states.items():
+        spec = spec or _Located()
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {_line(raw_states)}: state {name!r} must be a mapping")
+            continue
+        _unknown_keys(spec, STATE_KEYS, f"state {name!r}", problems)
+        zh, en = _titles(spec, f"state {name!r}", problems, _line(spec))
+        states[str(name)] = StateDef(str(name), zh, en, bool(spec.get("final", False)))
+
+    initial = str(doc["initial"])
+    if initial not in states:
+        problems.append(f"line {_line(doc)}: initial state {initial!r} is not a declared state")
+
+    transitions: list[TransitionDef] = []
+    seen: dict[tuple[str, str], int] = {}
+    raw_transitions = doc["transitions"]
+    if not isinstance(raw_transitions, list):
+        problems.append(f"line {_line(doc)}: transitions must be a list")
+        raw_transitions = []
+    for raw in raw_transitions:
+        if not isinstance(raw, Mapping):
+            problems.append(f"line {_line(doc)}: each transition must be a mapping")
+            continue
+        line = _line(raw)
+        _unknown_keys(raw, TRANSITION_KEYS, f"transition {raw.get('trigger')!r}", problems)
+        trigger = raw.get("trigger")
+        if not trigger or not str(trigger).isidentifier():
+            problems.append(f"line {line}: transition needs an identifier 'trigger'")
+            continue
+        trigger = str(trigger)
+        if trigger in states:
+            problems.append(f"line {line}: trigger {trigger!r} has the name of a state")
+        source = raw.get("source")
+        sources = tuple(str(s) for s in (source if isinstance(source, list) else [source]))
+        dest = str(raw.get("dest"))
+        for s in sources:
+            if s not in states:
+                problems.append(f"line {line}: transition {trigger!r} has unknown source state {s!r}")
+            if (trigger, s) in seen:
+                problems.append(
+                    f"line {line}: duplicate trigger {trigger!r} from state {s!r} "
+                    f"(first at line {seen[(trigger, s)]})"
+                )
+            seen[(trigger, s)] = line
+        if dest not in states:
+            problems.append(f"line {line}: transition {trigger!r} goes to unknown state {dest!r}")
+        roles = tuple(str(r) for r in (raw.get("roles") or []))
+        if not roles:
+            problems.append(f"line {line}: transition {trigger!r} names no roles")
+        for role in roles:
+            if role not in ROLES:
+                problems.append(f"line {line}: transition {trigger!r} names unknown role {role!r}")
+        guards = tuple(str(g) for g in (raw.get("guards") or []))
+        for guard in guards:
+            if guard not in GUARDS:
+                problems.append(f"line {line}: transition {trigger!r} names unknown guard {guard!r}")
+        fields = _parse_fields(raw.get("fields") or {}, trigger, line, problems)
+        zh, en = _titles(raw.get("title"), f"transition {trigger!r}", problems, line)
+        transitions.append(
+            TransitionDef(
+                trigger=trigger, sources=sources, dest=dest, roles=roles, guards=guards,
+                fields=fields, reason_required=bool(raw.get("reason_required", False)),
+                title_zh=zh, title_en=en, line=line,
+            )
+        )
+
+    if states and initial in states:
+        _check_graph(states, initial, transitions, doc, problems)
+
+    if problems:
+        raise WorkflowDefinitionError(
+            f"{source_name}: " + "; ".join(problems[:20])
+            + (f"; … and {len(problems) - 20} more" if len(problems) > 20 else "")
+        )
+    return WorkflowDefinition(
+        key=key, version=version, title_zh=title_zh, title_en=title_en, agency_kinds=agency_kinds,
+        number_prefix=str(doc.get("number_prefix") or key.upper()[:8]), initial=initial,
+        states=states, transitions=tuple(transitions), effective_from=effective,
+        source_text=text, source_name=source_name, raw=doc,
+    )
+
+
+def _parse_fields(raw: Any, trigger: str, line: int, problems: list[str]) -> tuple[FieldSpec, ...]:
+    if not isinstance(raw, Mapping):
+        problems.append(f"line {line}: fields of {trigger!r} must be a mapping")
+        return ()
+    specs = []
+    for name, spec in raw.items():
+        if isinstance(spec, str):
+            spec = {"type": spec}
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: field {name!r} of {trigger!r} must be a mapping")
+            continue
+        _unknown_keys(spec, FIELD_KEYS, f"field {name!r}", problems)
+        kind = spec.get("type", "string")
+        if kind not in FIELD_TYPES:
+            problems.append(f"line {_line(spec) or line}: field {name!r} has unknown type {kind!r}")
+            continue
+        values = tuple(str(v) for v in spec.get("values") or ())
+        if kind == "enum" and not values:
+            problems.append(f"line {_line(spec) or line}: enum field {name!r} needs values")
+        title = spec.get("title") or {}
+        specs.append(
+            FieldSpec(
+                name=str(name), type=kind, required=bool(spec.get("required", True)),
+                values=values, min=spec.get("min"), max=spec.get("max"),
+                title_zh=str(title.get("zh", "")), title_en=str(title.get("en", "")),
+            )
+        )
+    return tuple(specs)
+
+
+def _check_graph(
+    states: Mapping[str, StateDef], initial: str, transitions: Iterable[TransitionDef],
+    doc: Mapping, problems: list[str],
+) -> None:
+    edges: dict[str, set[str]] = {s: set() for s in states}
+    for t in transitions:
+        for s in t.sources:
+            if s in edges and t.dest in states:
+                edges[s].add(t.dest)
+    seen = {initial}
+    queue = deque([initial])
+    while queue:
+        for nxt in edges[queue.popleft()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    raw_states = doc["states"]
+    for name, state in states.items():
+        line = _line(raw_states.get(name)) or _line(raw_states)
+        if name not in seen:
+            problems.append(f"line {line}: state {name!r} is unreachable from {initial!r}")
+        if not state.final and not edges[name]:
+            problems.append(f"line {line}: state {name!r} is a dead end but not marked final")
+    if not any(s.final for s in states.values()):
+        problems.append(f"line {_line(doc)}: workflow has no final state")
+
+
+def load_directory(directory: Path) -> list[WorkflowDefinition]:
+    """Parse every ``*.yaml`` in a directory; all problems of all files in one error."""
+    definitions: list[WorkflowDefinition] = []
+    errors: list[str] = []
+    seen: dict[tuple[str, int], str] = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            definition = parse_definition(path.read_text(encoding="utf-8"), str(path))
+        except WorkflowDefinitionError as exc:
+            errors.append(exc.message)
+            continue
+        ident = (definition.key, definition.version)
+        if ident in seen:
+            errors.append(f"{path}: {definition.key} version {definition.version} is also defined in {seen[ident]}")
+            continue
+        seen[ident] = str(path)
+        definitions.append(definition)
+    if errors:
+        raise WorkflowDefinitionError("\n".join(errors))
+    return definitions

@@ -1,0 +1,78 @@
+"""Every refusal the engine can give, each a specific type with a one-line message."""
+
+from __future__ import annotations
+
+
+class CaseflowError(Exception):
+    """Base of all expected, user-facing errors. ``str(err)`` is the one-line message."""
+
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class DatabaseUnavailable(CaseflowError):
+    http_status = 503
+
+
+class NotFound(CaseflowError):
+    http_status = 404
+
+
+class PermissionDenied(CaseflowError):
+    http_status = 403
+
+
+class InvalidTrigger(CaseflowError):
+    """The trigger does not exist in the case's workflow, or not from its current state."""
+
+    http_status = 409
+
+
+class GuardRefused(CaseflowError):
+    """A named guard of the transition said no."""
+
+    http_status = 422
+
+    def __init__(self, guard: str, message: str) -> None:
+        super().__init__(f"guard '{guard}' refused: {message}")
+        self.guard = guard
+
+
+class PayloadError(CaseflowError):
+    """A required field is missing, or a field has the wrong type or value."""
+
+    http_status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field)
+
+
+class ReasonRequired(CaseflowError):
+    http_status = 422
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__(f"trigger '{trigger}' requires a reason", field="reason")
+
+
+class ConflictError(CaseflowError):
+    """Someone else changed the case first; reload and try again."""
+
+    http_status = 409
+
+
+class WorkflowDefinitionError(CaseflowError):
+    """A workflow file is wrong; the message names the file, line and problem."""
+
+
+class WorkflowMigrationError(CaseflowError):
+    pass
+
+
+class ValidationFailed(CaseflowError):
+    """Bad input to a service call (unknown party role, bad link, …)."""
+
+    http_status = 422

@@ -1,0 +1,307 @@
+"""The persisted domain: agencies, users, cases and what hangs off a case.
+
+Typed SQLAlchemy 2 declarative models. Times are stored as naive UTC (the same on SQLite and
+PostgreSQL, so audit hashes are computed over identical values); pages convert to
+Asia/Shanghai. Constraint names follow one convention so Alembic can drop them later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+AGENCY_KINDS = ("market_supervision", "customs", "police", "court", "mediation", "protection_center")
+ROLES = ("officer", "mediator", "supervisor", "admin")
+PARTY_ROLES = (
+    "rights_holder",
+    "alleged_infringer",
+    "applicant",
+    "respondent",
+    "complainant",
+    "reporter",
+    "assisted_firm",
+)
+PARTY_KINDS = ("enterprise", "individual", "other_organisation")
+PARTY_ORIGINS = ("local", "other_city", "overseas")
+IP_RIGHT_KINDS = (
+    "invention_patent",
+    "utility_model",
+    "design_patent",
+    "trademark",
+    "copyright",
+    "geographical_indication",
+    "trade_secret",
+    "plant_variety",
+)
+LINK_KINDS = ("parent_child", "related")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the one time representation stored in every table."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Agency(Base):
+    """A body that works cases: a market-supervision bureau, a customs office, a court …"""
+
+    __tablename__ = "agencies"
+    __table_args__ = (CheckConstraint(_in("kind", AGENCY_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(64), default="宁波")
+
+
+class User(Base):
+    """A person acting on cases; belongs to one agency and holds one or more roles."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class WorkflowDefinitionRow(Base):
+    """The exact text of every workflow version a case ever ran on.
+
+    Running cases keep their version; storing the text means a case stays workable even when
+    its file is edited or removed from ``workflows/``.
+    """
+
+    __tablename__ = "workflow_definitions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Case(Base):
+    """One case: a state machine instance with an optimistic-lock version counter.
+
+    ``status`` holds the workflow state (named so it cannot shadow a trigger, see
+    LIBRARY-NOTES). ``audit_seq``/``audit_head`` are the head of the case's audit chain, so
+    verification also notices events removed from the end.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workflow_key", "workflow_version"],
+            ["workflow_definitions.key", "workflow_definitions.version"],
+            name="fk_cases_workflow_definitions",
+        ),
+        Index("ix_cases_agency_status", "agency_id", "status"),
+        Index("ix_cases_workflow", "workflow_key", "workflow_version", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    case_type: Mapped[str] = mapped_column(String(64))
+    workflow_key: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    received_on: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(lazy="select")
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
+    )
+    ip_rights: Mapped[list[IPRight]] = relationship(
+        secondary="case_ip_rights", order_by="IPRight.id"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Evidence.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Party(Base):
+    """A rights holder, alleged infringer, applicant … on one case."""
+
+    __tablename__ = "parties"
+    __table_args__ = (
+        CheckConstraint(_in("role", PARTY_ROLES), name="role"),
+        CheckConstraint(_in("kind", PARTY_KINDS), name="kind"),
+        CheckConstraint(_in("origin", PARTY_ORIGINS), name="origin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="enterprise")
+    origin: Mapped[str] = mapped_column(String(16), default="local")
+    region: Mapped[str | None] = mapped_column(String(100))
+    credit_code: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str | None] = mapped_column(String(200))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class IPRight(Base):
+    """A patent, trademark, copyright … identified by kind and registration number."""
+
+    __tablename__ = "ip_rights"
+    __table_args__ = (
+        UniqueConstraint("kind", "number"),
+        CheckConstraint(_in("kind", IP_RIGHT_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    holder: Mapped[str | None] = mapped_column(String(200))
+
+
+class CaseIPRight(Base):
+    __tablename__ = "case_ip_rights"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    ip_right_id: Mapped[int] = mapped_column(ForeignKey("ip_rights.id"), primary_key=True)
+
+
+class CaseLink(Base):
+    """A parent/child or related link between two cases (a transfer spawns a linked case)."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (
+        UniqueConstraint("from_case_id", "to_case_id", "kind"),
+        CheckConstraint(_in("kind", LINK_KINDS), name="kind"),
+        CheckConstraint("from_case_id <> to_case_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    to_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Evidence(Base):
+    """A piece of evidence; its bytes live in the content-addressed store under ``sha256``."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("case_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text, default="")
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="evidence")
+    added_by: Mapped[User] = relationship()
+
+
+class Event(Base):
+    """One link of a case's append-only, hash-chained audit trail."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16), default="service")
+    at: Mapped[datetime] = mapped_column(DateTime)
+    source_state: Mapped[str | None] = mapped_column(String(64))
+    target_state: Mapped[str | None] = mapped_column(String(64))
+    trigger: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CaseCounter(Base):
+    """Next serial number per case-number prefix and year (XZCF-2026-000042)."""
+
+    __tablename__ = "case_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,484 @@
+"""Service layer for cases: every public function is one transaction.
+
+Adapters (CLI, web, scheduler) call these and translate the result; nothing here knows about
+HTTP or the terminal. A refusal raises a specific ``CaseflowError`` before anything is
+written, and the unit of work rolls back whatever was staged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from caseflow.audit import append_event
+from caseflow.definitions import TransitionDef, WorkflowDefinition
+from caseflow.errors import (
+    ConflictError,
+    InvalidTrigger,
+    NotFound,
+    PermissionDenied,
+    ReasonRequired,
+    ValidationFailed,
+)
+from caseflow.guards import GUARDS, GuardContext
+from caseflow.models import (
+    IP_RIGHT_KINDS,
+    LINK_KINDS,
+    PARTY_KINDS,
+    PARTY_ORIGINS,
+    PARTY_ROLES,
+    Agency,
+    Case,
+    CaseCounter,
+    CaseLink,
+    Evidence,
+    IPRight,
+    Party,
+    User,
+    utcnow,
+)
+from caseflow.registry import REGISTRY
+from caseflow.unit_of_work import UnitOfWork
+
+OPENING_ROLES = frozenset({"officer", "mediator", "supervisor"})
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What a caller gets back: enough to show the case and to send the next write."""
+
+    id: int
+    number: str
+    case_type: str
+    workflow_key: str
+    workflow_version: int
+    status: str
+    version: int
+    agency: str
+    title: str
+    closed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TriggerOption:
+    trigger: str
+    dest: str
+    title_zh: str
+    title_en: str
+    reason_required: bool
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    blocked_by: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _view(case: Case, definition: WorkflowDefinition) -> CaseView:
+    return CaseView(
+        id=case.id, number=case.number, case_type=case.case_type,
+        workflow_key=case.workflow_key, workflow_version=case.workflow_version,
+        status=case.status, version=case.version, agency=case.agency.code, title=case.title,
+        closed=case.status in definition.final_states,
+    )
+
+
+# --- lookups shared by every service -----------------------------------------------------------
+
+def get_user(uow: UnitOfWork, username: str) -> User:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"unknown user {username!r}")
+    if not user.active:
+        raise PermissionDenied(f"user {username!r} is deactivated")
+    return user
+
+
+def get_case(uow: UnitOfWork, case_id: int) -> Case:
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    case = uow.session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"unknown case id {case_id}")
+    return case
+
+
+def _require_same_agency(user: User, case: Case) -> None:
+    if user.agency_id != case.agency_id:
+        raise PermissionDenied(
+            f"user {user.username} ({user.agency.code}) does not work case {case.number} "
+            f"of {case.agency.code}"
+        )
+
+
+def _require_reason(reason: str | None, what: str) -> str:
+    if reason is None or not str(reason).strip():
+        raise ValidationFailed(f"{what} requires a reason", field="reason")
+    return str(reason).strip()
+
+
+# --- opening a case ---------------------------------------------------------------------------
+
+def _next_number(uow: UnitOfWork, prefix: str, year: int) -> str:
+    """Serial numbers per prefix and year, allocated under the counter row's lock."""
+    session = uow.session
+    value = session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+        .values(value=CaseCounter.value + 1)
+        .returning(CaseCounter.value)
+    ).scalar()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(CaseCounter).values(prefix=prefix, year=year, value=1))
+            value = 1
+        except IntegrityError:
+            return _next_number(uow, prefix, year)
+    return f"{prefix}-{year}-{value:06d}"
+
+
+def _check_choice(value: Any, allowed: Sequence[str], where: str) -> str:
+    if value not in allowed:
+        raise ValidationFailed(f"{where}: {value!r} is not one of {', '.join(allowed)}", field=where)
+    return str(value)
+
+
+def _build_parties(raw: Sequence[Mapping[str, Any]]) -> list[Party]:
+    parties = []
+    for i, p in enumerate(raw):
+        where = f"parties[{i}]"
+        if not isinstance(p, Mapping):
+            raise ValidationFailed(f"{where}: must be an object", field=where)
+        name = p.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationFailed(f"{where}.name: is required", field=f"{where}.name")
+        unknown = set(p) - {"role", "name", "kind", "origin", "region", "credit_code", "contact"}
+        if unknown:
+            raise ValidationFailed(f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
+                                   field=where)
+        parties.append(
+            Party(
+                role=_check_choice(p.get("role"), PARTY_ROLES, f"{where}.role"),
+                name=name.strip(),
+                kind=_check_choice(p.get("kind", "enterprise"), PARTY_KINDS, f"{where}.kind"),
+                origin=_check_choice(p.get("origin", "local"), PARTY_ORIGINS, f"{where}.origin"),
+                region=p.get("region"), credit_code=p.get("credit_code"), contact=p.get("contact"),
+            )
+        )
+    return parties
+
+
+def _resolve_ip_rights(uow: UnitOfWork, raw: Sequence[Mapping[str, Any]]) -> list[IPRight]:
+    rights = []
+    for i, r in enumerate(raw):
+        where = f"ip_rights[{i}]"
+        kind = _check_choice(r.get("kind"), IP_RIGHT_KINDS, f"{where}.kind")
+        number = r.get("number")
+        if not isinstance(number, str) or not number.strip():
+            raise ValidationFailed(f"{where}.number: is required", field=f"{where}.number")
+        existing = uow.session.scalar(
+            select(IPRight).where(IPRight.kind == kind, IPRight.number == number.strip())
+        )
+        if existing is None:
+            existing = IPRight(kind=kind, number=number.strip(),
+                               title=str(r.get("title") or number), holder=r.get("holder"))
+            uow.session.add(existing)
+        rights.append(existing)
+    return rights
+
+
+def open_case(
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    case_type: str,
+    title: str,
+    received_on: date | None = None,
+    parties: Sequence[Mapping[str, Any]] = (),
+    ip_rights: Sequence[Mapping[str, Any]] = (),
+    data: Mapping[str, Any] | None = None,
+    assignee: str | None = None,
+    reason: str | None = None,
+) -> CaseView:
+    """Open a case of ``case_type`` in the actor's agency on the version in force that day."""
+    with uow:
+        user = get_user(uow, actor)
+        if not (user.roles & OPENING_ROLES):
+            raise PermissionDenied(f"user {actor} has no role that may open cases")
+        if not isinstance(title, str) or not title.strip():
+            raise ValidationFailed("title: is required", field="title")
+        received_on = received_on or date.today()
+        if not isinstance(received_on, date):
+            raise ValidationFailed("received_on: must be a date", field="received_on")
+        version = REGISTRY.version_in_force(uow.session, case_type, received_on)
+        definition = REGISTRY.definition(uow.session, case_type, version)
+        if user.agency.kind not in definition.agency_kinds:
+            raise PermissionDenied(
+                f"{definition.title_en} cases are worked by {', '.join(definition.agency_kinds)}, "
+                f"not by {user.agency.kind} ({user.agency.code})"
+            )
+        owner = None
+        if assignee is not None:
+            owner = get_user(uow, assignee)
+            if owner.agency_id != user.agency_id:
+                raise ValidationFailed(f"assignee {assignee} is not in {user.agency.code}",
+                                       field="assignee")
+        case = Case(
+            number=_next_number(uow, definition.number_prefix, received_on.year),
+            case_type=definition.key, workflow_key=definition.key,
+            workflow_version=definition.version, status=definition.initial,
+            agency_id=user.agency_id, agency=user.agency, assignee=owner, title=title.strip(),
+            received_on=received_on, data=dict(data or {}),
+        )
+        case.parties = _build_parties(parties)
+        case.ip_rights = _resolve_ip_rights(uow, ip_rights)
+        uow.session.add(case)
+        uow.flush()
+        append_event(
+            uow.session, case, "case_opened", actor=actor, channel=uow.channel,
+            target_state=case.status, reason=reason,
+            payload={
+                "number": case.number, "workflow": definition.key, "version": definition.version,
+                "received_on": received_on.isoformat(), "title": case.title,
+                "parties": [{"role": p.role, "name": p.name, "origin": p.origin}
+                            for p in case.parties],
+                "ip_rights": [{"kind": r.kind, "number": r.number} for r in case.ip_rights],
+                "assignee": assignee,
+            },
+        )
+        uow.commit()
+        return _view(case, definition)
+
+
+# --- firing triggers --------------------------------------------------------------------------
+
+def _find_transition(definition: WorkflowDefinition, case: Case, trigger: str) -> TransitionDef:
+    if trigger not in definition.triggers:
+        raise InvalidTrigger(
+            f"unknown trigger {trigger!r} in workflow {definition.key} v{definition.version}"
+        )
+    transition = definition.transition(trigger, case.status)
+    if transition is None:
+        allowed = ", ".join(t.trigger for t in definition.triggers_from(case.status)) or "none"
+        state = definition.states[case.status]
+        raise InvalidTrigger(
+            f"cannot {trigger!r} case {case.number} in state {case.status!r} "
+            f"({state.title_zh}); triggers from here: {allowed}"
+        )
+    return transition
+
+
+def _authorise(user: User, case: Case, transition: TransitionDef) -> None:
+    _require_same_agency(user, case)
+    if not (user.roles & set(transition.roles)):
+        raise PermissionDenied(
+            f"trigger {transition.trigger!r} needs role {' or '.join(transition.roles)}; "
+            f"{user.username} has {', '.join(sorted(user.roles)) or 'no role'}"
+        )
+
+
+def fire(
+    uow: UnitOfWork,
+    case_id: int,
+    trigger: str,
+    *,
+    actor: str,
+    payload: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> CaseView:
+    """Fire ``trigger`` on a case as ``actor``; all checks pass or nothing changes."""
+    with uow:
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        compiled = REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version)
+        definition = compiled.definition
+        transition = _find_transition(definition, case, trigger)
+        _authorise(user, case, transition)
+        if expected_version is not None and expected_version != case.version:
+            raise ConflictError(
+                f"case {case.number} is at version {case.version}, not {expected_version}; "
+                "reload and retry"
+            )
+        if payload is not None and not isinstance(payload, Mapping):
+            raise ValidationFailed("payload: must be an object", field="payload")
+        if transition.reason_required and (reason is None or not str(reason).strip()):
+            raise ReasonRequired(trigger)
+        clean = transition.validate_payload(payload or {})
+        source = case.status
+        ctx = GuardContext(case=case, payload=clean, user=user)
+        compiled.machine.events[trigger].trigger(case, ctx=ctx)
+        if clean:
+            case.data = {**(case.data or {}), **clean}
+        if case.status in definition.final_states:
+            case.closed_at = utcnow()
+        append_event(
+            uow.session, case, "transition", actor=actor, channel=uow.channel,
+            source_state=source, target_state=case.status, trigger=trigger,
+            reason=reason.strip() if reason else None, payload=clean,
+        )
+        uow.commit()
+        return _view(case, definition)
+
+
+def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[TriggerOption]:
+    """The triggers ``actor`` may fire on the case now, with what each needs.
+
+    ``blocked_by`` lists guard refusals given what the case already records; guards that
+    read this step's payload are checked again when it is fired.
+    """
+    with uow:
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        if user.agency_id != case.agency_id:
+            return []
+        options = []
+        for t in definition.triggers_from(case.status):
+            if not (user.roles & set(t.roles)):
+                continue
+            ctx = GuardContext(case=case, payload={}, user=user)
+            blocked = [msg for g in t.guards if (msg := GUARDS[g](ctx))]
+            options.append(
+                TriggerOption(
+                    trigger=t.trigger, dest=t.dest, title_zh=t.title_zh, title_en=t.title_en,
+                    reason_required=t.reason_required,
+                    fields=[{"name": f.name, "type": f.type, "required": f.required,
+                             "values": list(f.values)} for f in t.fields],
+                    blocked_by=blocked,
+                )
+            )
+        return options
+
+
+# --- assignment, evidence, links ----------------------------------------------------------------
+
+def assign(
+    uow: UnitOfWork, case_id: int, assignee: str, *, actor: str, reason: str | None = None,
+    expected_version: int | None = None,
+) -> CaseView:
+    """Assign a case: supervisors assign anyone in the agency; an officer may take it."""
+    with uow:
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        target = get_user(uow, assignee)
+        _require_same_agency(user, case)
+        if target.agency_id != case.agency_id:
+            raise ValidationFailed(f"{assignee} is not in {case.agency.code}", field="assignee")
+        if "supervisor" not in user.roles and not (target.id == user.id and case.assignee_id is None):
+            raise PermissionDenied("only a supervisor assigns cases; an officer may take an "
+                                   "unassigned case for themselves")
+        if not (target.roles & OPENING_ROLES):
+            raise ValidationFailed(f"{assignee} cannot work cases", field="assignee")
+        if expected_version is not None and expected_version != case.version:
+            raise ConflictError(f"case {case.number} is at version {case.version}, "
+                                f"not {expected_version}")
+        previous = case.assignee.username if case.assignee else None
+        if previous == assignee:
+            raise ValidationFailed(f"case {case.number} is already assigned to {assignee}",
+                                   field="assignee")
+        case.assignee = target
+        case.assignee_id = target.id
+        append_event(uow.session, case, "assigned", actor=actor, channel=uow.channel,
+                     reason=reason, payload={"from": previous, "to": assignee})
+        uow.flush()
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        uow.commit()
+        return _view(case, definition)
+
+
+def attach_evidence(
+    uow: UnitOfWork, case_id: int, *, actor: str, filename: str, content: bytes,
+    media_type: str = "application/octet-stream", description: str = "",
+) -> dict[str, Any]:
+    """Store the bytes by SHA-256 and record who attached them, when, to which case."""
+    with uow:
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        _require_same_agency(user, case)
+        if not filename or not isinstance(filename, str):
+            raise ValidationFailed("filename: is required", field="filename")
+        if not isinstance(content, bytes | bytearray) or not content:
+            raise ValidationFailed("content: must be non-empty bytes", field="content")
+        digest = uow.evidence.put(bytes(content))
+        duplicate = uow.session.scalar(
+            select(Evidence).where(Evidence.case_id == case.id, Evidence.sha256 == digest)
+        )
+        if duplicate is not None:
+            raise ValidationFailed(
+                f"this file is already evidence #{duplicate.id} ({duplicate.filename}) of "
+                f"case {case.number}", field="content",
+            )
+        item = Evidence(case=case, sha256=digest, filename=filename, media_type=media_type,
+                        size=len(content), description=description, added_by=user)
+        uow.session.add(item)
+        append_event(uow.session, case, "evidence_attached", actor=actor, channel=uow.channel,
+                     payload={"sha256": digest, "filename": filename, "size": len(content),
+                              "media_type": media_type, "description": description})
+        uow.flush()
+        evidence_id = item.id
+        uow.commit()
+        return {"id": evidence_id, "sha256": digest, "size": len(content), "case": case.number}
+
+
+def _ancestors(uow: UnitOfWork, case_id: int) -> set[int]:
+    seen: set[int] = set()
+    frontier = {case_id}
+    while frontier:
+        parents = set(uow.session.scalars(
+            select(CaseLink.from_case_id).where(
+                CaseLink.to_case_id.in_(frontier), CaseLink.kind == "parent_child")
+        ))
+        frontier = parents - seen
+        seen |= parents
+    return seen
+
+
+def link_cases(
+    uow: UnitOfWork, from_case_id: int, to_case_id: int, *, actor: str,
+    kind: str = "related", reason: str | None = None,
+) -> dict[str, Any]:
+    """Link two cases (``parent_child``: from is the parent); audited on both."""
+    with uow:
+        kind = _check_choice(kind, LINK_KINDS, "kind")
+        parent = get_case(uow, from_case_id)
+        child = get_case(uow, to_case_id)
+        user = get_user(uow, actor)
+        _require_same_agency(user, parent)
+        if parent.id == child.id:
+            raise ValidationFailed("a case cannot be linked to itself", field="to_case_id")
+        existing = uow.session.scalar(select(CaseLink).where(
+            CaseLink.from_case_id.in_([parent.id, child.id]),
+            CaseLink.to_case_id.in_([parent.id, child.id]), CaseLink.kind == kind))
+        if existing is not None:
+            raise ValidationFailed(f"{parent.number} and {child.number} are already linked "
+                                   f"({kind})", field="to_case_id")
+        if kind == "parent_child" and child.id in _ancestors(uow, parent.id):
+            raise ValidationFailed(f"{child.number} is an ancestor of {parent.number}: a link "
+                                   "would make a cycle", field="to_case_id")
+        link = CaseLink(from_case_id=parent.id, to_case_id=child.id, kind=kind,
+                        created_by_id=user.id)
+        uow.session.add(link)
+        for case, other, role in ((parent, child, "to"), (child, parent, "from")):
+            append_event(uow.session, case, "case_linked", actor=actor, channel=uow.channel,
+                         reason=reason, payload={"kind": kind, role: other.number,
+                                                 "other_case_id": other.id})
+        uow.flush()
+        link_id = link.id
+        uow.commit()
+        return {"id": link_id, "from": parent.number, "to": child.number, "kind": kind}
+
+
+def case_agency(uow: UnitOfWork, code: str) -> Agency:
+    agency = uow.session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise NotFound(f"unknown agency {code!r}")
+    return agency

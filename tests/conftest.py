@@ -1,0 +1,154 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL.
+
+The schema is built once per database by Alembic (the real migrations); each test then gets
+a clean copy (SQLite: a copied file; PostgreSQL: truncated tables).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from caseflow import schema
+from caseflow.bootstrap import App, bootstrap
+from caseflow.config import PROJECT_ROOT, Settings
+from caseflow.definitions import load_directory
+from caseflow.directory import create_user, ensure_agency
+from caseflow.models import Base
+from caseflow.registry import REGISTRY, sync_definitions
+
+TEST_WORKFLOWS = Path(__file__).parent / "data" / "workflows"
+PG_ADMIN_URL = os.environ.get("CASEFLOW_TEST_PG_ADMIN_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_TEST_DB = os.environ.get("CASEFLOW_TEST_PG_DB", f"caseflow_test_{os.getpid()}")
+
+
+def _pg_url(db: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db
+
+
+def _create_pg_database() -> str:
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{PG_TEST_DB}"'))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    return _pg_url(PG_TEST_DB)
+
+
+def _drop_pg_database() -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A migrated database per backend: its URL and how to reset it between tests."""
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("sqlite") / "template.db"
+        url = f"sqlite:///{template}"
+        schema.upgrade(url)
+        yield {"name": "sqlite", "template": template, "url": url}
+    else:
+        url = _create_pg_database()
+        schema.upgrade(url)
+        yield {"name": "postgresql", "url": url}
+        _drop_pg_database()
+
+
+def _fresh_url(backend: dict, tmp_path: Path) -> str:
+    if backend["name"] == "sqlite":
+        target = tmp_path / f"caseflow-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(backend["template"], target)
+        return f"sqlite:///{target}"
+    engine = create_engine(backend["url"])
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return backend["url"]
+
+
+@pytest.fixture
+def database_url(backend: dict, tmp_path: Path) -> str:
+    return _fresh_url(backend, tmp_path)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return replace(Settings.from_env(), database_url=database_url,
+                   evidence_dir=tmp_path / "evidence",
+                   workflows_dir=PROJECT_ROOT / "workflows")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    """An engine on a clean database with the real workflows and the test ones loaded."""
+    REGISTRY.clear()
+    application = bootstrap(settings)
+    application.load_workflows()
+    with application.session_factory() as session, session.begin():
+        sync_definitions(session, [d for d in load_directory(TEST_WORKFLOWS) if d.version == 1])
+    yield application
+    application.engine.dispose()
+
+
+@pytest.fixture
+def uow(app: App):
+    """A factory of units of work: ``uow()`` for each service call."""
+    return lambda channel="test": app.uow(channel)
+
+
+AGENCIES = [
+    ("nb-amr", "market_supervision", "宁波市市场监督管理局", "Ningbo Market Supervision Bureau"),
+    ("nb-amr-yinzhou", "market_supervision", "宁波市鄞州区市场监督管理局",
+     "Yinzhou District Market Supervision Bureau"),
+    ("nb-customs", "customs", "宁波海关", "Ningbo Customs"),
+    ("nb-psb", "police", "宁波市公安局", "Ningbo Public Security Bureau"),
+    ("nb-ipcourt", "court", "宁波知识产权法庭", "Ningbo IP Tribunal"),
+    ("nb-mediation", "mediation", "宁波市知识产权纠纷人民调解委员会",
+     "Ningbo IP Dispute People's Mediation Committee"),
+    ("nb-ippc", "protection_center", "中国（宁波）知识产权保护中心",
+     "China (Ningbo) IP Protection Center"),
+]
+
+PEOPLE = [
+    # username, name, agency, roles, supervisor
+    ("wang.director", "王建国", "nb-amr", ["supervisor"], None),
+    ("chen.sup", "陈晓燕", "nb-amr", ["supervisor"], "wang.director"),
+    ("li.officer", "李明", "nb-amr", ["officer"], "chen.sup"),
+    ("zhang.officer", "张伟", "nb-amr", ["officer"], "chen.sup"),
+    ("zhao.admin", "赵磊", "nb-amr", ["admin"], None),
+    ("sun.yz", "孙丽", "nb-amr-yinzhou", ["officer", "supervisor"], None),
+    ("zhou.customs", "周强", "nb-customs", ["officer"], None),
+    ("wu.mediator", "吴芳", "nb-mediation", ["mediator"], None),
+]
+
+
+@pytest.fixture
+def people(app: App) -> dict[str, str]:
+    """The Ningbo agencies and a handful of users; returns username → agency code."""
+    for code, kind, zh, en in AGENCIES:
+        ensure_agency(app.uow(), code, kind, zh, en)
+    for username, name, agency, roles, boss in PEOPLE:
+        create_user(app.uow(), username, name, agency, roles, supervisor=boss)
+    return {p[0]: p[2] for p in PEOPLE}
+
+
+@pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")

@@ -1,0 +1,34 @@
+"""Flask app factory. For now: health and version; the API and pages grow here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+from caseflow import __version__
+from caseflow.bootstrap import bootstrap
+from caseflow.config import Settings
+
+
+def create_app(settings: Settings | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(test_config or {})
+    engine_app = bootstrap(settings)
+    app.extensions["caseflow"] = engine_app
+
+    @app.get("/health")
+    def health():  # type: ignore[no-untyped-def]
+        try:
+            with engine_app.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - health reports any failure
+            return jsonify(status="unavailable", database=str(exc).splitlines()[0]), 503
+        return jsonify(status="ok", database=engine_app.engine.dialect.name)
+
+    @app.get("/version")
+    def version():  # type: ignore[no-untyped-def]
+        return jsonify(name="caseflow", version=__version__)
+
+    return app
