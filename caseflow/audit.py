@@ -97,6 +97,9 @@ def verify_case(case: Case, events: list[Event]) -> AuditProblem | None:
             if ev.seq > expected_seq:
                 return problem(expected_seq, f"missing (next stored event is {ev.seq})")
             return problem(ev.seq, "inserted (sequence number repeats or goes back)")
+        if ev.seq > case.audit_seq:
+            return problem(ev.seq, "inserted (stored beyond the head the case records, "
+                                   f"seq {case.audit_seq})")
         if ev.prev_hash != prev:
             return problem(ev.seq, "inserted or reordered (previous-hash link broken)")
         recomputed = event_hash(
@@ -112,7 +115,10 @@ def verify_case(case: Case, events: list[Event]) -> AuditProblem | None:
         if case.audit_seq > expected_seq - 1:
             return problem(expected_seq, f"missing (the case records {case.audit_seq} events, "
                                          f"{expected_seq - 1} are stored)")
-        return problem(expected_seq - 1, "chain head on the case does not match the last event")
+        if case.audit_seq < expected_seq - 1:
+            return problem(case.audit_seq + 1, "inserted (stored beyond the head the case "
+                                               f"records, seq {case.audit_seq})")
+        return problem(expected_seq - 1, "altered (the case's chain head does not match)")
     return None
 
 

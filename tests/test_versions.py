@@ -1,0 +1,126 @@
+"""Definition versions: the version in force on the receipt date, and explicit migrations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from caseflow import services
+from caseflow.cli import main
+from caseflow.definitions import load_directory, parse_definition
+from caseflow.errors import PermissionDenied, WorkflowDefinitionError, WorkflowMigrationError
+from caseflow.models import Case, Event
+from caseflow.registry import sync_definitions
+from caseflow.workflow_migration import migrate_cases
+from tests.conftest import TEST_WORKFLOWS
+from tests.test_engine import open_inspection
+
+
+@pytest.fixture
+def v2(app):
+    """Publish version 2 (effective 2026-04-15, 'checking' renamed 'verifying')."""
+    with app.session_factory() as session, session.begin():
+        added = sync_definitions(session, load_directory(TEST_WORKFLOWS))
+    assert added == ["inspection v2"]
+
+
+def test_new_case_takes_the_version_in_force_on_its_receipt_date(uow, people, v2):
+    before = open_inspection(uow, received_on=date(2026, 4, 14))
+    on = open_inspection(uow, received_on=date(2026, 4, 15))
+    assert before.workflow_version == 1
+    assert on.workflow_version == 2
+    assert services.fire(uow(), on.id, "start_check", actor="li.officer").status == "verifying"
+    assert services.fire(uow(), before.id, "start_check", actor="li.officer").status == "checking"
+
+
+def test_running_case_keeps_its_version_when_a_new_one_is_loaded(uow, people, app):
+    case = open_inspection(uow, received_on=date(2026, 5, 1))
+    services.fire(uow(), case.id, "start_check", actor="li.officer")
+    with app.session_factory() as session, session.begin():
+        sync_definitions(session, load_directory(TEST_WORKFLOWS))
+    view = services.fire(uow(), case.id, "file_case", actor="chen.sup", payload={"filing_no": "F"})
+    assert view.workflow_version == 1 and view.status == "filed"
+
+
+def test_editing_a_published_version_is_refused(app):
+    text = (TEST_WORKFLOWS / "inspection.v1.yaml").read_text(encoding="utf-8")
+    changed = parse_definition(text.replace("测试检查", "测试检查（改）"), "inspection.v1.yaml")
+    with app.session_factory() as session, pytest.raises(WorkflowDefinitionError, match="version 2"):
+        sync_definitions(session, [changed])
+
+
+def _open_in_states(uow):
+    a = open_inspection(uow, received_on=date(2026, 3, 1))  # received
+    b = open_inspection(uow, received_on=date(2026, 3, 2))
+    services.fire(uow(), b.id, "start_check", actor="li.officer")  # checking
+    c = open_inspection(uow, received_on=date(2026, 3, 3))
+    services.fire(uow(), c.id, "start_check", actor="li.officer")
+    services.fire(uow(), c.id, "refuse_filing", actor="chen.sup", reason="无侵权事实")  # closed
+    return a, b, c
+
+
+def _states(app):
+    with app.session_factory() as s:
+        return {c.number: (c.workflow_version, c.status) for c in s.scalars(select(Case))}
+
+
+def test_migration_refuses_when_a_state_has_no_mapping(uow, people, app, v2):
+    _open_in_states(uow)
+    before = _states(app)
+    with pytest.raises(WorkflowMigrationError, match=r"v1:checking \(1 case"):
+        migrate_cases(uow(), "inspection", 2, {}, actor="zhao.admin", reason="新规施行")
+    with pytest.raises(WorkflowMigrationError, match="no state 'nowhere'"):
+        migrate_cases(uow(), "inspection", 2, {"checking": "nowhere"}, actor="zhao.admin",
+                      reason="新规施行")
+    with pytest.raises(PermissionDenied):
+        migrate_cases(uow(), "inspection", 2, {"checking": "verifying"}, actor="chen.sup",
+                      reason="x")
+    assert _states(app) == before
+
+
+def test_dry_run_reports_and_changes_nothing(uow, people, app, v2):
+    a, b, c = _open_in_states(uow)
+    before = _states(app)
+    report = migrate_cases(uow(), "inspection", 2, {"checking": "verifying"}, actor="zhao.admin",
+                           reason="新规施行", dry_run=True)
+    assert [(m.number, m.from_state, m.to_state) for m in report.moves] == [
+        (a.number, "received", "received"), (b.number, "checking", "verifying")]
+    assert _states(app) == before
+
+
+def test_migration_moves_running_cases_and_audits_each(uow, people, app, v2):
+    a, b, c = _open_in_states(uow)
+    migrate_cases(uow(), "inspection", 2, {"checking": "verifying"}, actor="zhao.admin",
+                  reason="新规施行")
+    states = _states(app)
+    assert states[a.number] == (2, "received")
+    assert states[b.number] == (2, "verifying")
+    assert states[c.number] == (1, "not_filed")  # closed cases stay as they were
+    with app.session_factory() as s:
+        moved = s.scalars(select(Event).where(Event.kind == "workflow_migrated")).all()
+    assert {(e.case_id, e.source_state, e.target_state, e.reason) for e in moved} == {
+        (a.id, "received", "received", "新规施行"), (b.id, "checking", "verifying", "新规施行")}
+    assert all(e.payload == {"from_version": 1, "to_version": 2} for e in moved)
+    # the moved case runs on version 2's machine now
+    assert services.fire(uow(), b.id, "file_case", actor="chen.sup",
+                         payload={"filing_no": "F"}).status == "filed"
+
+
+def test_migrate_cli(uow, people, app, v2, database_url):
+    _open_in_states(uow)
+    runner = CliRunner()
+    base = ["--database-url", database_url, "workflows", "migrate", "inspection", "--to", "2",
+            "--as", "zhao.admin", "--reason", "新规施行"]
+    refused = runner.invoke(main, base)
+    assert refused.exit_code == 1 and "no mapping" in refused.output
+    dry = runner.invoke(main, [*base, "--map", "checking=verifying", "--dry-run"])
+    assert dry.exit_code == 0 and "would move 2 case(s)" in dry.output
+    assert _states(app)["TEST-2026-000002"] == (1, "checking")
+    bad = runner.invoke(main, [*base, "--map", "checking"])
+    assert bad.exit_code == 1 and "expected old_state=new_state" in bad.output
+    done = runner.invoke(main, [*base, "--map", "checking=verifying"])
+    assert done.exit_code == 0 and "moved 2 case(s)" in done.output
+    assert _states(app)["TEST-2026-000002"] == (2, "verifying")
