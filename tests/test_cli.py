@@ -1,0 +1,103 @@
+"""The `caseflow` command: schema, workflows, cases and bad input, each one line and an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from caseflow import schema, services
+from caseflow.cli import main
+from caseflow.models import Case, Event
+from tests.test_engine import open_inspection
+
+
+def run(database_url, *args):
+    return CliRunner().invoke(main, ["--database-url", database_url, *args])
+
+
+def test_models_and_migrations_agree(database_url):
+    schema.check(database_url)  # raises when autogenerate would produce operations
+    result = run(database_url, "db", "check")
+    assert result.exit_code == 0 and "agree" in result.output
+
+
+def test_db_upgrade_on_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = run(url, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "workflows added:" in result.output
+    again = run(url, "db", "upgrade")
+    assert again.exit_code == 0 and "workflows added: none" in again.output
+
+
+def test_unreachable_database_is_one_line_and_nonzero():
+    env = {**os.environ, "CASEFLOW_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    proc = subprocess.run([sys.executable, "-m", "caseflow.cli", "audit", "verify"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot connect to postgresql")
+
+
+def test_malformed_database_url(tmp_path):
+    result = run("notaurl", "audit", "verify")
+    assert result.exit_code == 1 and "invalid database URL" in result.output
+
+
+def test_case_fire_bad_input(uow, people, app, database_url):
+    case = open_inspection(uow)
+    missing = run(database_url, "case", "fire", "4242", "start_check", "--as", "li.officer")
+    assert missing.exit_code == 1 and missing.output == "error: unknown case id 4242\n"
+    unknown = run(database_url, "case", "fire", str(case.id), "teleport", "--as", "li.officer")
+    assert unknown.exit_code == 1 and "unknown trigger 'teleport'" in unknown.output
+    bad_json = run(database_url, "case", "fire", str(case.id), "start_check", "--as", "li.officer",
+                   "--data", "{oops")
+    assert bad_json.exit_code == 1 and "--data is not valid JSON" in bad_json.output
+    with app.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 1
+        assert s.get(Case, case.id).status == "received"
+    ok = run(database_url, "case", "fire", str(case.id), "start_check", "--as", "li.officer",
+             "--reason", "接到举报")
+    assert ok.exit_code == 0 and "now checking" in ok.output
+    wrong_type = run(database_url, "case", "fire", str(case.id), "file_case", "--as", "chen.sup",
+                     "--data", json.dumps({"filing_no": 7}))
+    assert wrong_type.exit_code == 1 and "filing_no: must be a non-empty string" in wrong_type.output
+
+
+def test_case_show_and_triggers(uow, people, database_url):
+    case = open_inspection(uow)
+    shown = run(database_url, "case", "show", str(case.id))
+    assert shown.exit_code == 0
+    detail = json.loads(shown.output)
+    assert detail["number"] == case.number and detail["events"][0]["kind"] == "case_opened"
+    triggers = run(database_url, "case", "triggers", str(case.id), "--as", "li.officer")
+    assert triggers.exit_code == 0 and triggers.output.startswith("start_check")
+
+
+def test_workflow_svg_highlights_the_case_state(uow, people, database_url, tmp_path):
+    case = open_inspection(uow)
+    services.fire(uow(), case.id, "start_check", actor="li.officer")
+    out = tmp_path / "inspection.svg"
+    result = run(database_url, "workflows", "show", "inspection", "--format", "svg",
+                 "--case", str(case.id), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    svg = out.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "核查中" in svg and "Checking" in svg
+    plain = run(database_url, "workflows", "show", "inspection", "--format", "svg", "--version", "1",
+                "-o", str(tmp_path / "plain.svg"))
+    assert plain.exit_code == 0
+    # the highlighted drawing differs from the plain one only by the case's state styling
+    assert svg != (tmp_path / "plain.svg").read_text(encoding="utf-8")
+    text = run(database_url, "workflows", "show", "inspection", "--case", str(case.id))
+    assert "* checking" in text.output
+
+
+def test_workflows_list(database_url, app):
+    result = run(database_url, "workflows", "list")
+    assert result.exit_code == 0 and "inspection" in result.output
