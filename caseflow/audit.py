@@ -44,32 +44,35 @@ def event_hash(
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def append_event(
-    session: Session, case: Case, kind: str, *, actor: str, channel: str = "service",
-    source_state: str | None = None, target_state: str | None = None,
+def next_link(
+    case_id: int, head_seq: int, head_hash: str, kind: str, *, actor: str,
+    channel: str = "service", source_state: str | None = None, target_state: str | None = None,
     trigger: str | None = None, reason: str | None = None,
     payload: dict[str, Any] | None = None, at: datetime | None = None,
-) -> Event:
+) -> dict[str, Any]:
+    """The column values of the event that follows ``head_seq``/``head_hash`` on a case."""
+    at = at or utcnow()
+    payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
+    seq = (head_seq or 0) + 1
+    prev = head_hash or GENESIS
+    values = {
+        "case_id": case_id, "seq": seq, "kind": kind, "actor": actor, "channel": channel,
+        "at": at, "source_state": source_state, "target_state": target_state,
+        "trigger": trigger, "reason": reason, "payload": payload, "prev_hash": prev,
+    }
+    values["hash"] = event_hash(**values)
+    return values
+
+
+def append_event(session: Session, case: Case, kind: str, **fields: Any) -> Event:
     """Append one event to the case's chain and move the case's head. Caller commits."""
     if case.id is None:
         session.flush()
-    at = at or utcnow()
-    payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
-    seq = (case.audit_seq or 0) + 1
-    prev = case.audit_head or GENESIS
-    digest = event_hash(
-        case_id=case.id, seq=seq, kind=kind, actor=actor, channel=channel, at=at,
-        source_state=source_state, target_state=target_state, trigger=trigger,
-        reason=reason, payload=payload, prev_hash=prev,
-    )
-    event = Event(
-        case_id=case.id, seq=seq, kind=kind, actor=actor, channel=channel, at=at,
-        source_state=source_state, target_state=target_state, trigger=trigger, reason=reason,
-        payload=payload, prev_hash=prev, hash=digest,
-    )
+    values = next_link(case.id, case.audit_seq, case.audit_head, kind, **fields)
+    event = Event(**values)
     session.add(event)
-    case.audit_seq = seq
-    case.audit_head = digest
+    case.audit_seq = values["seq"]
+    case.audit_head = values["hash"]
     return event
 
 

@@ -62,7 +62,7 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         # IMMEDIATE takes the write lock up front: one writer at a time, no lock upgrades
         # failing half-way through a unit of work.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from caseflow.audit import append_event
+from caseflow.audit import append_event, next_link
 from caseflow.definitions import TransitionDef, WorkflowDefinition
 from caseflow.errors import (
     ConflictError,
@@ -36,10 +36,12 @@ from caseflow.models import (
     Case,
     CaseCounter,
     CaseLink,
+    Event,
     Evidence,
     IPRight,
     Party,
     User,
+    UserRole,
     utcnow,
 )
 from caseflow.registry import REGISTRY
@@ -260,7 +262,109 @@ def open_case(
 
 # --- firing triggers --------------------------------------------------------------------------
 
-def _find_transition(definition: WorkflowDefinition, case: Case, trigger: str) -> TransitionDef:
+@dataclass
+class _CaseRow:
+    """The columns a transition reads and writes; also the model the shared Machine moves."""
+
+    id: int
+    number: str
+    case_type: str
+    workflow_key: str
+    workflow_version: int
+    status: str
+    version: int
+    agency_id: int
+    agency_code: str
+    title: str
+    data: dict[str, Any]
+    audit_seq: int
+    audit_head: str
+
+
+@dataclass(frozen=True)
+class _Actor:
+    id: int
+    username: str
+    agency_id: int
+    agency_code: str
+    roles: frozenset[str]
+
+
+_CASES = Case.__table__
+_CASE_ROW = (
+    select(_CASES.c.id, _CASES.c.number, _CASES.c.case_type, _CASES.c.workflow_key,
+           _CASES.c.workflow_version, _CASES.c.status, _CASES.c.version, _CASES.c.agency_id,
+           Agency.__table__.c.code, _CASES.c.title, _CASES.c.data, _CASES.c.audit_seq,
+           _CASES.c.audit_head)
+    .join(Agency.__table__, Agency.__table__.c.id == _CASES.c.agency_id)
+    .where(_CASES.c.id == bindparam("case_id"))
+)
+_ACTOR_AGENCY = Agency.__table__.alias("actor_agency")
+_CASE_AND_ACTOR = (
+    _CASE_ROW.add_columns(User.__table__.c.id.label("actor_id"),
+                          User.__table__.c.agency_id.label("actor_agency_id"),
+                          _ACTOR_AGENCY.c.code.label("actor_agency_code"),
+                          User.__table__.c.active, UserRole.__table__.c.role)
+    .join(User.__table__, User.__table__.c.username == bindparam("username"))
+    .join(_ACTOR_AGENCY, _ACTOR_AGENCY.c.id == User.__table__.c.agency_id)
+    .outerjoin(UserRole.__table__, UserRole.__table__.c.user_id == User.__table__.c.id)
+)
+_ACTOR_ROWS = (
+    select(User.__table__.c.id, User.__table__.c.agency_id, Agency.__table__.c.code,
+           User.__table__.c.active, UserRole.__table__.c.role)
+    .join(Agency.__table__, Agency.__table__.c.id == User.__table__.c.agency_id)
+    .outerjoin(UserRole.__table__, UserRole.__table__.c.user_id == User.__table__.c.id)
+    .where(User.__table__.c.username == bindparam("username"))
+)
+
+_ADVANCE = {
+    closes: update(_CASES)
+    .where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
+    .values(status=bindparam("status"), version=bindparam("version"), data=bindparam("data"),
+            audit_seq=bindparam("audit_seq"), audit_head=bindparam("audit_head"),
+            **({"closed_at": bindparam("closed_at")} if closes else {}))
+    for closes in (False, True)
+}
+_INSERT_EVENT = insert(Event.__table__)
+
+
+def _load_case_row(conn: Connection, case_id: int) -> _CaseRow:
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    row = conn.execute(_CASE_ROW, {"case_id": case_id}).first()
+    if row is None:
+        raise NotFound(f"unknown case id {case_id}")
+    return _CaseRow(*row)
+
+
+def _load_case_and_actor(conn: Connection, case_id: int, username: str) -> tuple[_CaseRow, _Actor]:
+    """Case and acting user in one round trip (the hot path); the error path asks again."""
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    rows = conn.execute(_CASE_AND_ACTOR, {"case_id": case_id, "username": username}).all()
+    if not rows:
+        _load_case_row(conn, case_id)
+        _load_actor(conn, username)  # one of the two raises
+    first = rows[0]
+    if not first.active:
+        raise PermissionDenied(f"user {username!r} is deactivated")
+    width = len(_CASE_ROW.selected_columns)
+    actor = _Actor(first.actor_id, username, first.actor_agency_id, first.actor_agency_code,
+                   frozenset(r.role for r in rows if r.role))
+    return _CaseRow(*first[:width]), actor
+
+
+def _load_actor(conn: Connection, username: str) -> _Actor:
+    rows = conn.execute(_ACTOR_ROWS, {"username": username}).all()
+    if not rows:
+        raise NotFound(f"unknown user {username!r}")
+    if not rows[0].active:
+        raise PermissionDenied(f"user {username!r} is deactivated")
+    return _Actor(rows[0].id, username, rows[0].agency_id, rows[0].code,
+                  frozenset(r.role for r in rows if r.role))
+
+
+def _find_transition(definition: WorkflowDefinition, case: _CaseRow, trigger: str) -> TransitionDef:
     if trigger not in definition.triggers:
         raise InvalidTrigger(
             f"unknown trigger {trigger!r} in workflow {definition.key} v{definition.version}"
@@ -276,8 +380,12 @@ def _find_transition(definition: WorkflowDefinition, case: Case, trigger: str) -
     return transition
 
 
-def _authorise(user: User, case: Case, transition: TransitionDef) -> None:
-    _require_same_agency(user, case)
+def _authorise(user: _Actor, case: _CaseRow, transition: TransitionDef) -> None:
+    if user.agency_id != case.agency_id:
+        raise PermissionDenied(
+            f"user {user.username} ({user.agency_code}) does not work case {case.number} "
+            f"of {case.agency_code}"
+        )
     if not (user.roles & set(transition.roles)):
         raise PermissionDenied(
             f"trigger {transition.trigger!r} needs role {' or '.join(transition.roles)}; "
@@ -295,10 +403,16 @@ def fire(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> CaseView:
-    """Fire ``trigger`` on a case as ``actor``; all checks pass or nothing changes."""
+    """Fire ``trigger`` on a case as ``actor``; all checks pass or nothing changes.
+
+    This is the hot path, so it reads and writes rows with Core statements (one read of the
+    case, one of the actor, one guarded UPDATE, one INSERT) and loads the ORM case only when
+    a guard needs to look at parties, rights or evidence. The UPDATE is conditional on the
+    version read: a concurrent writer makes it match no row, which is a ConflictError.
+    """
     with uow:
-        case = get_case(uow, case_id)
-        user = get_user(uow, actor)
+        conn = uow.connection
+        case, user = _load_case_and_actor(conn, case_id, actor)
         compiled = REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version)
         definition = compiled.definition
         transition = _find_transition(definition, case, trigger)
@@ -314,19 +428,36 @@ def fire(
             raise ReasonRequired(trigger)
         clean = transition.validate_payload(payload or {})
         source = case.status
-        ctx = GuardContext(case=case, payload=clean, user=user)
+        ctx = None
+        if transition.guards:
+            ctx = GuardContext(case=uow.session.get(Case, case.id), payload=clean,
+                               user=uow.session.get(User, user.id))
         compiled.machine.events[trigger].trigger(case, ctx=ctx)
-        if clean:
-            case.data = {**(case.data or {}), **clean}
-        if case.status in definition.final_states:
-            case.closed_at = utcnow()
-        append_event(
-            uow.session, case, "transition", actor=actor, channel=uow.channel,
-            source_state=source, target_state=case.status, trigger=trigger,
-            reason=reason.strip() if reason else None, payload=clean,
+        closes = case.status in definition.final_states
+        link = next_link(
+            case.id, case.audit_seq, case.audit_head, "transition", actor=actor,
+            channel=uow.channel, source_state=source, target_state=case.status,
+            trigger=trigger, reason=reason.strip() if reason else None, payload=clean,
         )
+        params = {
+            "b_id": case.id, "b_version": case.version, "status": case.status,
+            "version": case.version + 1,
+            "data": {**(case.data or {}), **clean} if clean else case.data,
+            "audit_seq": link["seq"], "audit_head": link["hash"],
+        }
+        if closes:
+            params["closed_at"] = utcnow()
+        updated = conn.execute(_ADVANCE[closes], params)
+        if updated.rowcount != 1:
+            raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
+        conn.execute(_INSERT_EVENT, link)
         uow.commit()
-        return _view(case, definition)
+        return CaseView(
+            id=case.id, number=case.number, case_type=case.case_type,
+            workflow_key=case.workflow_key, workflow_version=case.workflow_version,
+            status=case.status, version=case.version + 1, agency=case.agency_code,
+            title=case.title, closed=closes,
+        )
 
 
 def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[TriggerOption]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,10 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseflow.errors import ConflictError
 from caseflow.evidence import EvidenceStore
 
+CONFLICT = "the case was changed by someone else; reload and retry"
+
 
 class UnitOfWork:
-    """Owns a session for the length of a ``with`` block; rolls back unless committed.
+    """Owns one connection and its transaction for a ``with`` block; rolls back unless committed.
 
+    The transaction lives on the connection; an ORM session is made on top of it only when a
+    service asks for ``session`` — the transition hot path works on ``connection`` alone.
     ``channel`` says where the call came from (cli, web, scheduler, demo) and is written to
     every audit event the call appends.
     """
@@ -28,13 +34,34 @@ class UnitOfWork:
         channel: str = "service",
     ) -> None:
         self.session_factory = session_factory
-        self.evidence = EvidenceStore(Path(evidence_dir))
+        self.evidence_dir = evidence_dir
         self.channel = channel
-        self.session: Session
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+
+    @cached_property
+    def evidence(self) -> EvidenceStore:
+        return EvidenceStore(Path(self.evidence_dir))
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self.session_factory()
+        self._connection = None
+        self._session = None
         return self
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            engine = self.session_factory.kw["bind"]
+            self._connection = engine.connect()
+            self._connection.begin()
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # joins the connection's transaction; committing stays with the unit of work
+            self._session = self.session_factory(bind=self.connection)
+        return self._session
 
     def __exit__(
         self,
@@ -42,33 +69,47 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
         try:
-            self.session.rollback()
+            if session is not None:
+                session.close()
         finally:
-            self.session.close()
+            if connection is not None:
+                try:
+                    if connection.in_transaction():
+                        connection.rollback()
+                finally:
+                    connection.close()
 
     def flush(self) -> None:
         """Flush, turning a lost optimistic-lock race into a ConflictError."""
         try:
             self.session.flush()
         except StaleDataError:
-            raise ConflictError("the case was changed by someone else; reload and retry") from None
+            raise ConflictError(CONFLICT) from None
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            if self._session is not None:
+                self._session.flush()
+            if self._connection is not None:
+                self._connection.commit()
         except StaleDataError:
-            self.session.rollback()
-            raise ConflictError("the case was changed by someone else; reload and retry") from None
+            self.rollback()
+            raise ConflictError(CONFLICT) from None
         except IntegrityError as exc:
-            self.session.rollback()
+            self.rollback()
             raise ConflictError(f"conflicting concurrent change: {exc.orig}") from None
         except OperationalError as exc:
-            self.session.rollback()
+            self.rollback()
             text = str(exc.orig)
             if "could not serialize" in text or "deadlock" in text or "locked" in text:
                 raise ConflictError(f"concurrent change: {text.splitlines()[0]}") from None
             raise
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._session is not None:
+            self._session.rollback()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()

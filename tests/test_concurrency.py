@@ -37,16 +37,17 @@ def test_two_connections_on_postgres_one_wins_one_conflicts(uow, people, app, is
     services.fire(uow(), case.id, "start_check", actor="li.officer")
     both_loaded = threading.Barrier(2, timeout=10)
 
-    def wait_for_the_other(session, flush_context, instances):  # noqa: ARG001
+    def wait_for_the_other(conn, cursor, statement, *args):  # noqa: ARG001
         # both transactions have read the case at the same version before either writes
-        both_loaded.wait()
+        if statement.lstrip().upper().startswith("UPDATE CASES"):
+            both_loaded.wait()
 
-    event.listen(app.session_factory, "before_flush", wait_for_the_other)
+    event.listen(app.engine, "before_cursor_execute", wait_for_the_other)
     try:
         results = _race(uow, case.id, ["chen.sup", "wang.director"], "file_case",
                         [{"filing_no": "甬市监立〔2026〕1号"}, {"filing_no": "甬市监立〔2026〕2号"}])
     finally:
-        event.remove(app.session_factory, "before_flush", wait_for_the_other)
+        event.remove(app.engine, "before_cursor_execute", wait_for_the_other)
     winners = [r for r in results if isinstance(r, services.CaseView)]
     losers = [r for r in results if isinstance(r, ConflictError)]
     assert len(winners) == 1 and len(losers) == 1, results
