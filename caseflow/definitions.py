@@ -20,6 +20,7 @@ import yaml
 from caseflow.errors import PayloadError, WorkflowDefinitionError
 from caseflow.guards import GUARDS
 from caseflow.models import AGENCY_KINDS, ROLES
+from caseflow.periods import Period
 
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "list")
 TOP_KEYS = {
@@ -31,6 +32,11 @@ TRANSITION_KEYS = {
     "trigger", "source", "dest", "roles", "guards", "fields", "reason_required", "title",
     "description",
 }
+CLOCK_KEYS = {
+    "title", "period", "source", "start", "stop", "paused_in", "pause_reasons", "extensions",
+    "warn_before", "alert", "escalate", "target", "description", "notes",
+}
+RECIPIENTS = ("assignee", "supervisor", "supervisor_of_supervisor", "agency_supervisors")
 FIELD_KEYS = {"type", "required", "values", "min", "max", "title", "description"}
 
 
@@ -172,6 +178,50 @@ class TransitionDef:
 
 
 @dataclass(frozen=True)
+class ExtensionRule:
+    """One kind of extension: ``by`` None means open-ended (its length is set at approval)."""
+
+    by: Period | None
+    approver: str
+    max_times: int = 1
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """Escalate to ``to`` once the due time has passed by ``after`` (None: at the due time)."""
+
+    after: Period | None
+    to: str
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    """A legal period: how long, from which event, until which, and what pauses it."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    period: Period
+    source: str
+    start_states: frozenset[str] = frozenset()
+    start_triggers: frozenset[str] = frozenset()
+    stop_states: frozenset[str] = frozenset()
+    stop_triggers: frozenset[str] = frozenset()
+    paused_in: frozenset[str] = frozenset()
+    pause_reasons: tuple[str, ...] = ()
+    extensions: tuple[ExtensionRule, ...] = ()
+    warn_before: tuple[Period, ...] = ()
+    alert: tuple[str, ...] = ("assignee",)
+    escalate: tuple[EscalationRule, ...] = ()
+    target: bool = False
+
+    @property
+    def pausable(self) -> bool:
+        return bool(self.pause_reasons)
+
+
+@dataclass(frozen=True)
 class WorkflowDefinition:
     key: str
     version: int
@@ -183,6 +233,7 @@ class WorkflowDefinition:
     states: Mapping[str, StateDef]
     transitions: tuple[TransitionDef, ...]
     effective_from: date | None = None
+    clocks: Mapping[str, ClockRule] = field(default_factory=dict)
     source_text: str = ""
     source_name: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -338,6 +389,8 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
 
     if states and initial in states:
         _check_graph(states, initial, transitions, doc, problems)
+    clocks = _parse_clocks(doc.get("clocks") or {}, states, {t.trigger for t in transitions},
+                           problems)
 
     if problems:
         raise WorkflowDefinitionError(
@@ -348,7 +401,7 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
         key=key, version=version, title_zh=title_zh, title_en=title_en, agency_kinds=agency_kinds,
         number_prefix=str(doc.get("number_prefix") or key.upper()[:8]), initial=initial,
         states=states, transitions=tuple(transitions), effective_from=effective,
-        source_text=text, source_name=source_name, raw=doc,
+        clocks=clocks, source_text=text, source_name=source_name, raw=doc,
     )
 
 
@@ -380,6 +433,96 @@ def _parse_fields(raw: Any, trigger: str, line: int, problems: list[str]) -> tup
             )
         )
     return tuple(specs)
+
+
+def _period(value: Any, where: str, line: int, problems: list[str]) -> Period | None:
+    try:
+        return Period.parse(str(value))
+    except ValueError as exc:
+        problems.append(f"line {line}: {where}: {exc}")
+        return None
+
+
+def _names(raw: Any) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    return frozenset(str(x) for x in (raw if isinstance(raw, list) else [raw]))
+
+
+def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
+                  problems: list[str]) -> dict[str, ClockRule]:
+    if not isinstance(raw, Mapping):
+        problems.append("clocks must be a mapping of clock name to rule")
+        return {}
+    clocks: dict[str, ClockRule] = {}
+    for name, spec in raw.items():
+        line = _line(spec) or _line(raw)
+        where = f"clock {name!r}"
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: {where} must be a mapping")
+            continue
+        _unknown_keys(spec, CLOCK_KEYS, where, problems)
+        zh, en = _titles(spec.get("title"), where, problems, line)
+        period = _period(spec.get("period"), f"{where} period", line, problems)
+        if not spec.get("source"):
+            problems.append(f"line {line}: {where} needs a source (the legal text it counts for)")
+        ends: dict[str, frozenset[str]] = {}
+        for part in ("start", "stop"):
+            block = spec.get(part) or {}
+            if not isinstance(block, Mapping) or not (block.get("states") or block.get("triggers")):
+                problems.append(f"line {line}: {where} {part} needs states or triggers")
+                block = {}
+            for key in block:
+                if key not in ("states", "triggers"):
+                    problems.append(f"line {line}: {where} {part} has unknown key {key!r}")
+            ends[f"{part}_states"] = _names(block.get("states"))
+            ends[f"{part}_triggers"] = _names(block.get("triggers"))
+        paused_in = _names(spec.get("paused_in"))
+        for state in ends["start_states"] | ends["stop_states"] | paused_in:
+            if state not in states:
+                problems.append(f"line {line}: {where} names unknown state {state!r}")
+        for trig in ends["start_triggers"] | ends["stop_triggers"]:
+            if trig not in triggers:
+                problems.append(f"line {line}: {where} names unknown trigger {trig!r}")
+        extensions = []
+        for ext in spec.get("extensions") or []:
+            if not isinstance(ext, Mapping):
+                problems.append(f"line {line}: {where} extensions must be mappings")
+                continue
+            by = None if str(ext.get("by")) == "open" else _period(
+                ext.get("by"), f"{where} extension", _line(ext) or line, problems)
+            approver = str(ext.get("approver", "supervisor"))
+            if approver not in ROLES:
+                problems.append(f"line {line}: {where} extension approver {approver!r} is not a role")
+            extensions.append(ExtensionRule(by, approver, int(ext.get("max_times", 1)),
+                                            str(ext.get("note", ""))))
+        warn = [_period(w, f"{where} warn_before", line, problems)
+                for w in spec.get("warn_before") or []]
+        alert = tuple(str(a) for a in spec.get("alert") or ["assignee"])
+        escalations = []
+        for esc in spec.get("escalate") or []:
+            if not isinstance(esc, Mapping):
+                problems.append(f"line {line}: {where} escalate entries must be mappings")
+                continue
+            raw_after = str(esc.get("after", "0 hours")).strip()
+            after = None if raw_after.split()[0] == "0" else _period(
+                raw_after, f"{where} escalate", line, problems)
+            escalations.append(EscalationRule(after, str(esc.get("to"))))
+        for who in [*alert, *(e.to for e in escalations)]:
+            if who not in RECIPIENTS:
+                problems.append(f"line {line}: {where} names unknown recipient {who!r} "
+                                f"(one of {', '.join(RECIPIENTS)})")
+        if period is None:
+            continue
+        clocks[str(name)] = ClockRule(
+            name=str(name), title_zh=zh, title_en=en, period=period,
+            source=str(spec.get("source", "")), paused_in=paused_in,
+            pause_reasons=tuple(str(r) for r in spec.get("pause_reasons") or ()),
+            extensions=tuple(extensions), warn_before=tuple(w for w in warn if w),
+            alert=alert, escalate=tuple(escalations), target=bool(spec.get("target", False)),
+            **ends,
+        )
+    return clocks
 
 
 def _check_graph(
