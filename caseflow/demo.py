@@ -185,13 +185,18 @@ class _Walker:
     def advance(self, case: services.CaseView, definition: WorkflowDefinition,
                 industry: Industry, steps: int) -> services.CaseView:
         day = date.today() - timedelta(days=steps * 6)
+        self.seen: set[str] = set()
         for _ in range(steps):
             if case.closed:
                 break
             options = definition.triggers_from(case.status)
             self.rng.shuffle(options)
-            # prefer moving forward over loops back to earlier states
-            options.sort(key=lambda t: t.dest == case.status)
+            if self.rng.random() > 0.12:
+                # the main road: forward, not to a side exit, not a refusal needing reasons
+                finals = definition.final_states
+                options.sort(key=lambda t: 3 * (t.dest == case.status) + 2 * (t.dest in finals)
+                             + t.reason_required + 2 * (t.dest in self.seen))
+            self.seen.add(case.status)
             for t in options:
                 actor = self.actor_for(case.agency, t.roles)
                 if actor is None:
@@ -281,7 +286,7 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
                 app.uow("demo"), case.id, actor=opener, filename=f"{case.number}-现场检查笔录.txt",
                 content=f"{case.title}\n现场检查笔录：{industry.goods}若干，已拍照固定。".encode(),
                 media_type="text/plain", description="现场检查笔录")
-            case = walker.advance(case, definition, industry, steps=rng.randint(1, 14))
+            case = walker.advance(case, definition, industry, steps=rng.randint(2, 24))
             tally[f"{key}:{case.status}"] += 1
             echo(f"  {case.number:<20} {key:<20} → {case.status}")
     lines = [f"demo: {opened} cases opened across {len(keys)} workflows"]
