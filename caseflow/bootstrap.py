@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,9 +22,9 @@ class App:
     engine: Engine
     session_factory: sessionmaker[Session]
 
-    def uow(self, channel: str = "service") -> UnitOfWork:
+    def uow(self, channel: str = "service", now: Callable[[], datetime] | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, evidence_dir=self.settings.evidence_dir,
-                          channel=channel)
+                          channel=channel, **({"now": now} if now else {}))
 
     def uow_factory(self, channel: str) -> Callable[[], UnitOfWork]:
         return lambda: self.uow(channel)

@@ -305,3 +305,173 @@ class CaseCounter(Base):
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- legal clocks (issue: legal clocks) ------------------------------------------------------
+
+CLOCK_STATUSES = ("running", "paused", "stopped")
+
+
+class Clock(Base):
+    """One running of a legal period on a case.
+
+    The due date is derived from the start, the pause segments and the approved extensions on
+    every change and stored with the calendar version it used; ``next_check_at`` is when the
+    sweep must look at the clock next (NULL while paused or stopped), so the sweep's cost
+    follows the clocks falling due, not the cases stored.
+    """
+
+    __tablename__ = "clocks"
+    __table_args__ = (
+        CheckConstraint(_in("status", CLOCK_STATUSES), name="status"),
+        Index("ix_clocks_next_check_at", "next_check_at"),
+        Index("ix_clocks_case_name", "case_id", "name"),
+        Index("ix_clocks_open_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    rule_version: Mapped[int] = mapped_column(Integer)  # workflow version whose rule applies
+    period: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    due_last_day: Mapped[date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(default=False)
+    calendar_version: Mapped[str] = mapped_column(String(200))
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    target: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    segments: Mapped[list[ClockSegment]] = relationship(
+        cascade="all, delete-orphan", order_by="ClockSegment.id", lazy="selectin"
+    )
+    extensions: Mapped[list[ClockExtension]] = relationship(
+        cascade="all, delete-orphan", order_by="ClockExtension.id", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ClockSegment(Base):
+    """A stretch of time the clock did not run (不计入): from a pause to its resume."""
+
+    __tablename__ = "clock_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="paused")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class ClockExtension(Base):
+    """An approved extension: which rule allowed it, by how much, who approved and why."""
+
+    __tablename__ = "clock_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"), index=True)
+    rule_index: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(32))
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Alert(Base):
+    """A warning, overdue alert or escalation; ``key`` makes raising it idempotent."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_case_kind", "case_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    clock_id: Mapped[int | None] = mapped_column(ForeignKey("clocks.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class Notification(Base):
+    """An alert in one user's inbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "user_id"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    alert: Mapped[Alert] = relationship(lazy="joined")
+
+
+class Delivery(Base):
+    """An outbox row: one notification to send over one channel, retried with back-off."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel"),
+        Index("ix_deliveries_pending", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CalendarYear(Base):
+    """An official schedule an admin loaded (years chinese-calendar does not cover yet)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_by: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CalendarOverride(Base):
+    """A local extra rest day (or working day) an admin declared."""
+
+    __tablename__ = "calendar_overrides"
+    __table_args__ = (CheckConstraint("kind IN ('rest', 'work')", name="kind"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SystemEvent(Base):
+    """Audit trail for changes that belong to no case (calendar loads and overrides)."""
+
+    __tablename__ = "system_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.audit import append_event, next_link
+from caseflow.calendar import TZ
+from caseflow.calendar_store import current_calendar
+from caseflow.clock_services import apply_transition, plan_for
+from caseflow.clocks import aware, naive_utc
 from caseflow.definitions import TransitionDef, WorkflowDefinition
 from caseflow.errors import (
     ConflictError,
@@ -42,7 +46,6 @@ from caseflow.models import (
     Party,
     User,
     UserRole,
-    utcnow,
 )
 from caseflow.registry import REGISTRY
 from caseflow.unit_of_work import UnitOfWork
@@ -217,7 +220,9 @@ def open_case(
             raise PermissionDenied(f"user {actor} has no role that may open cases")
         if not isinstance(title, str) or not title.strip():
             raise ValidationFailed("title: is required", field="title")
-        received_on = received_on or date.today()
+        now = uow.now()
+        today = aware(now).date()
+        received_on = received_on or today
         if not isinstance(received_on, date):
             raise ValidationFailed("received_on: must be a date", field="received_on")
         version = REGISTRY.version_in_force(uow.session, case_type, received_on)
@@ -238,14 +243,14 @@ def open_case(
             case_type=definition.key, workflow_key=definition.key,
             workflow_version=definition.version, status=definition.initial,
             agency_id=user.agency_id, agency=user.agency, assignee=owner, title=title.strip(),
-            received_on=received_on, data=dict(data or {}),
+            received_on=received_on, data=dict(data or {}), created_at=now,
         )
         case.parties = _build_parties(parties)
         case.ip_rights = _resolve_ip_rights(uow, ip_rights)
         uow.session.add(case)
         uow.flush()
         append_event(
-            uow.session, case, "case_opened", actor=actor, channel=uow.channel,
+            uow.session, case, "case_opened", actor=actor, channel=uow.channel, at=uow.now(),
             target_state=case.status, reason=reason,
             payload={
                 "number": case.number, "workflow": definition.key, "version": definition.version,
@@ -256,6 +261,16 @@ def open_case(
                 "assignee": assignee,
             },
         )
+        # clocks that run from receipt (e.g. 15 working days to decide on filing) start at
+        # the receipt date, which may be earlier than the day the case is keyed in
+        opening = plan_for(definition, "", "", definition.initial)
+        if opening:
+            started = now if received_on >= today else naive_utc(
+                datetime.combine(received_on, time(9), TZ))
+            for spec in apply_transition(uow.session, case, definition, opening, closes=False,
+                                         now=started, calendar=current_calendar(uow.connection)):
+                append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
+                             at=now, reason=spec.get("reason"), payload=spec["payload"])
         uow.commit()
         return _view(case, definition)
 
@@ -434,23 +449,34 @@ def fire(
                                user=uow.session.get(User, user.id))
         compiled.machine.events[trigger].trigger(case, ctx=ctx)
         closes = case.status in definition.final_states
-        link = next_link(
+        now = uow.now()
+        clock_events: list[dict[str, Any]] = []
+        actions = plan_for(definition, trigger, source, case.status)
+        if actions or (closes and definition.clocks):
+            clock_events = apply_transition(uow.session, case, definition, actions,
+                                            closes=closes, now=now,
+                                            calendar=current_calendar(conn))
+        links = [next_link(
             case.id, case.audit_seq, case.audit_head, "transition", actor=actor,
             channel=uow.channel, source_state=source, target_state=case.status,
-            trigger=trigger, reason=reason.strip() if reason else None, payload=clean,
-        )
+            trigger=trigger, reason=reason.strip() if reason else None, payload=clean, at=now,
+        )]
+        for spec in clock_events:
+            links.append(next_link(
+                case.id, links[-1]["seq"], links[-1]["hash"], spec["kind"], actor=actor,
+                channel=uow.channel, reason=spec.get("reason"), payload=spec["payload"], at=now))
         params = {
             "b_id": case.id, "b_version": case.version, "status": case.status,
             "version": case.version + 1,
             "data": {**(case.data or {}), **clean} if clean else case.data,
-            "audit_seq": link["seq"], "audit_head": link["hash"],
+            "audit_seq": links[-1]["seq"], "audit_head": links[-1]["hash"],
         }
         if closes:
-            params["closed_at"] = utcnow()
+            params["closed_at"] = now
         updated = conn.execute(_ADVANCE[closes], params)
         if updated.rowcount != 1:
             raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
-        conn.execute(_INSERT_EVENT, link)
+        conn.execute(_INSERT_EVENT, links)
         uow.commit()
         return CaseView(
             id=case.id, number=case.number, case_type=case.case_type,
@@ -518,7 +544,7 @@ def assign(
                                    field="assignee")
         case.assignee = target
         case.assignee_id = target.id
-        append_event(uow.session, case, "assigned", actor=actor, channel=uow.channel,
+        append_event(uow.session, case, "assigned", actor=actor, channel=uow.channel, at=uow.now(),
                      reason=reason, payload={"from": previous, "to": assignee})
         uow.flush()
         definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
@@ -552,6 +578,7 @@ def attach_evidence(
                         size=len(content), description=description, added_by=user)
         uow.session.add(item)
         append_event(uow.session, case, "evidence_attached", actor=actor, channel=uow.channel,
+                     at=uow.now(),
                      payload={"sha256": digest, "filename": filename, "size": len(content),
                               "media_type": media_type, "description": description})
         uow.flush()
@@ -600,6 +627,7 @@ def link_cases(
         uow.session.add(link)
         for case, other, role in ((parent, child, "to"), (child, parent, "from")):
             append_event(uow.session, case, "case_linked", actor=actor, channel=uow.channel,
+                         at=uow.now(),
                          reason=reason, payload={"kind": kind, role: other.number,
                                                  "other_case_id": other.id})
         uow.flush()

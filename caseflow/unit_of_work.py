@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -13,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.errors import ConflictError
 from caseflow.evidence import EvidenceStore
+from caseflow.models import utcnow
 
 CONFLICT = "the case was changed by someone else; reload and retry"
 
@@ -32,8 +35,10 @@ class UnitOfWork:
         *,
         evidence_dir: Path | str = "var/evidence",
         channel: str = "service",
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.session_factory = session_factory
+        self.now = now  # naive UTC; tests pass a fixed time
         self.evidence_dir = evidence_dir
         self.channel = channel
         self._connection: Connection | None = None

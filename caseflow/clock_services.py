@@ -1,0 +1,339 @@
+"""Service layer for legal clocks: started and stopped by the workflow, paused, resumed and
+extended by people, each change audited on the case with who, when and why.
+
+Workflow-driven changes run inside ``services.fire`` (same transaction as the state change);
+the functions here that take a unit of work are their own transactions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.audit import append_event
+from caseflow.calendar import WorkCalendar
+from caseflow.calendar_store import current_calendar
+from caseflow.clocks import (
+    ClockRecord,
+    aware,
+    due_of,
+    naive_utc,
+    paused_total,
+    thresholds,
+)
+from caseflow.definitions import ClockRule, WorkflowDefinition
+from caseflow.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.models import Case, Clock, ClockExtension, ClockSegment
+from caseflow.periods import DueDate, Period
+from caseflow.registry import REGISTRY
+from caseflow.unit_of_work import UnitOfWork
+
+OPEN = ("running", "paused")
+
+
+@dataclass(frozen=True)
+class ClockAction:
+    action: str  # start | stop | pause | resume
+    rule: ClockRule
+
+
+_plans: dict[tuple[str, int, str, str, str], tuple[ClockAction, ...]] = {}
+
+
+def plan_for(definition: WorkflowDefinition, trigger: str, source: str,
+             dest: str) -> tuple[ClockAction, ...]:
+    """What a transition does to the case's clocks, worked out once per definition version."""
+    key = (definition.key, definition.version, trigger, source, dest)
+    plan = _plans.get(key)
+    if plan is None:
+        actions: list[ClockAction] = []
+        for rule in definition.clocks.values():
+            if (dest in rule.stop_states and dest != source) or trigger in rule.stop_triggers:
+                actions.append(ClockAction("stop", rule))
+            if (dest in rule.start_states and dest != source) or trigger in rule.start_triggers:
+                actions.append(ClockAction("start", rule))
+            if dest in rule.paused_in and source not in rule.paused_in:
+                actions.append(ClockAction("pause", rule))
+            elif source in rule.paused_in and dest not in rule.paused_in:
+                actions.append(ClockAction("resume", rule))
+        plan = _plans[key] = tuple(actions)
+    return plan
+
+
+def record_of(clock: Clock) -> ClockRecord:
+    return ClockRecord(
+        started_at=aware(clock.started_at),
+        pauses=tuple((aware(s.started_at), aware(s.ended_at) if s.ended_at else None)
+                     for s in clock.segments),
+        extensions=tuple(Period.parse(e.period) for e in clock.extensions),
+    )
+
+
+def refresh(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime) -> DueDate:
+    """Derive the due date and the next check time from the clock's record; store both."""
+    record = record_of(clock)
+    due = due_of(Period.parse(clock.period), record, calendar, aware(now))
+    clock.due_at = naive_utc(due.due)
+    clock.due_last_day = due.last_day
+    clock.provisional = due.provisional
+    clock.calendar_version = due.calendar_version
+    if clock.status == "running":
+        # the earliest threshold, even if passed: the sweep raises whatever is due and not yet
+        # raised (idempotently) and moves next_check_at on to the first one still ahead
+        found = thresholds(rule, due, record.started_at, calendar)
+        clock.next_check_at = naive_utc(found[0].at) if found else None
+    else:
+        clock.next_check_at = None
+    return due
+
+
+def due_payload(clock: Clock, due: DueDate) -> dict[str, Any]:
+    return {
+        "clock": clock.name, "period": clock.period, "due": due.due.isoformat(),
+        "last_day": due.last_day.isoformat(), "provisional": due.provisional,
+        "calendar_version": due.calendar_version,
+    }
+
+
+def rule_for(session: Session, case: Case | Any, clock: Clock) -> ClockRule:
+    definition = REGISTRY.definition(session, case.workflow_key, clock.rule_version)
+    rule = definition.clocks.get(clock.name)
+    if rule is None:
+        raise NotFound(f"workflow {case.workflow_key} v{clock.rule_version} has no clock "
+                       f"{clock.name!r}")
+    return rule
+
+
+def apply_transition(
+    session: Session, case: Any, definition: WorkflowDefinition, actions: tuple[ClockAction, ...],
+    *, closes: bool, now: datetime, calendar: WorkCalendar,
+) -> list[dict[str, Any]]:
+    """Apply a transition's clock actions; returns audit event specs to chain after it."""
+    events: list[dict[str, Any]] = []
+    clocks = list(session.scalars(
+        select(Clock).where(Clock.case_id == case.id, Clock.status.in_(OPEN)).order_by(Clock.id)))
+    by_name = {c.name: c for c in clocks}
+    for act in actions:
+        rule, clock = act.rule, by_name.get(act.rule.name)
+        if act.action == "stop" and clock is not None:
+            events.append(_stop(clock, rule, calendar, now, "step reached"))
+            del by_name[rule.name]
+        elif act.action == "start" and clock is None:
+            clock = Clock(case_id=case.id, name=rule.name, rule_version=definition.version,
+                          period=str(rule.period), status="running", started_at=now,
+                          target=rule.target)
+            session.add(clock)
+            clock.segments, clock.extensions = [], []
+            due = refresh(clock, rule, calendar, now)
+            by_name[rule.name] = clock
+            events.append({"kind": "clock_started", "payload": {
+                **due_payload(clock, due), "source": rule.source, "title": rule.title_zh}})
+        elif act.action == "pause" and clock is not None and clock.status == "running":
+            events.append(_pause(clock, rule, calendar, now, f"state:{case.status}", "system"))
+        elif act.action == "resume" and clock is not None and clock.status == "paused":
+            events.append(_resume(clock, rule, calendar, now))
+    if closes:
+        for clock in by_name.values():
+            rule = rule_for(session, case, clock)
+            events.append(_stop(clock, rule, calendar, now, "case closed"))
+    return events
+
+
+def _stop(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
+          why: str) -> dict[str, Any]:
+    if clock.status == "paused":
+        for seg in clock.segments:
+            if seg.ended_at is None:
+                seg.ended_at = now
+    clock.status = "stopped"
+    clock.stopped_at = now
+    due = refresh(clock, rule, calendar, now)
+    on_time = clock.stopped_at <= clock.due_at
+    return {"kind": "clock_stopped", "reason": why, "payload": {
+        **due_payload(clock, due), "stopped_at": aware(now).isoformat(), "on_time": on_time}}
+
+
+def _pause(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime, reason: str,
+           actor: str) -> dict[str, Any]:
+    clock.segments.append(ClockSegment(kind="paused", started_at=now, reason=reason, actor=actor))
+    clock.status = "paused"
+    due = refresh(clock, rule, calendar, now)
+    return {"kind": "clock_paused", "reason": reason,
+            "payload": {**due_payload(clock, due), "paused_at": aware(now).isoformat()}}
+
+
+def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime) -> dict[str, Any]:
+    seg = next(s for s in clock.segments if s.ended_at is None)
+    seg.ended_at = now
+    clock.status = "running"
+    due = refresh(clock, rule, calendar, now)
+    return {"kind": "clock_resumed", "payload": {
+        **due_payload(clock, due), "paused_from": aware(seg.started_at).isoformat(),
+        "paused_until": aware(now).isoformat()}}
+
+
+# --- people acting on clocks ------------------------------------------------------------------
+
+def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[Case, Clock, Any]:
+    from caseflow.services import get_case, get_user
+
+    case = get_case(uow, case_id)
+    user = get_user(uow, actor)
+    if user.agency_id != case.agency_id:
+        raise PermissionDenied(f"user {actor} does not work case {case.number}")
+    clock = uow.session.scalar(
+        select(Clock).where(Clock.case_id == case.id, Clock.name == name)
+        .order_by(Clock.id.desc()).limit(1))
+    if clock is None:
+        raise NotFound(f"case {case.number} has no clock {name!r}")
+    if clock.status == "stopped":
+        raise ValidationFailed(f"clock {name!r} of case {case.number} has stopped", field="clock")
+    return case, clock, user
+
+
+def _record(uow: UnitOfWork, case: Case, spec: dict[str, Any], actor: str) -> None:
+    append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
+                 reason=spec.get("reason"), payload=spec["payload"], at=uow.now())
+
+
+def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
+                note: str | None = None) -> dict[str, Any]:
+    """Stop counting while the law says time is not counted (testing, appraisal …)."""
+    with uow:
+        case, clock, user = _open_clock(uow, case_id, name, actor)
+        rule = rule_for(uow.session, case, clock)
+        if not rule.pausable:
+            raise ValidationFailed(f"clock {name!r} cannot be paused: the law excludes no time "
+                                   "from it", field="clock")
+        if reason not in rule.pause_reasons:
+            raise ValidationFailed(f"reason: {reason!r} is not one of "
+                                   f"{', '.join(rule.pause_reasons)}", field="reason")
+        if clock.status == "paused":
+            raise ValidationFailed(f"clock {name!r} is already paused", field="clock")
+        now = uow.now()
+        calendar = current_calendar(uow.connection)
+        spec = _pause(clock, rule, calendar, now, reason if not note else f"{reason}: {note}",
+                      actor)
+        _record(uow, case, spec, actor)
+        uow.commit()
+        return clock_view(clock, rule, now)
+
+
+def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
+                 note: str | None = None) -> dict[str, Any]:
+    with uow:
+        case, clock, user = _open_clock(uow, case_id, name, actor)
+        rule = rule_for(uow.session, case, clock)
+        if clock.status != "paused":
+            raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
+        open_seg = next(s for s in clock.segments if s.ended_at is None)
+        if open_seg.reason.startswith("state:"):
+            raise ValidationFailed(f"clock {name!r} is paused while the case is in "
+                                   f"{open_seg.reason[6:]!r}; it resumes when the case moves on",
+                                   field="clock")
+        now = uow.now()
+        spec = _resume(clock, rule, current_calendar(uow.connection), now)
+        spec["reason"] = note
+        _record(uow, case, spec, actor)
+        uow.commit()
+        return clock_view(clock, rule, now)
+
+
+def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
+                 by: str | None = None) -> dict[str, Any]:
+    """Extend with approval, as the rule allows: who approves, by how much, how many times."""
+    with uow:
+        case, clock, user = _open_clock(uow, case_id, name, actor)
+        rule = rule_for(uow.session, case, clock)
+        if not reason or not reason.strip():
+            raise ValidationFailed("an extension requires a reason", field="reason")
+        if not rule.extensions:
+            raise ValidationFailed(f"clock {name!r} cannot be extended", field="clock")
+        wanted = None
+        if by is not None:
+            try:
+                wanted = Period.parse(by)
+            except ValueError as exc:
+                raise ValidationFailed(f"by: {exc}", field="by") from None
+        used = [e.rule_index for e in clock.extensions]
+        refusal = "no extension is left"
+        for index, ext in enumerate(rule.extensions):
+            if used.count(index) >= ext.max_times:
+                continue
+            if ext.approver not in user.roles:
+                refusal = f"extension needs a {ext.approver}'s approval"
+                continue
+            if ext.by is None:
+                if wanted is None:
+                    raise ValidationFailed("by: an open-ended extension needs its length",
+                                           field="by")
+                amount = wanted
+            elif wanted is None:
+                amount = ext.by
+            elif wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
+                amount = wanted
+            else:
+                refusal = f"by: at most {ext.by} for this extension"
+                continue
+            break
+        else:
+            raise (PermissionDenied(refusal) if "approval" in refusal
+                   else ValidationFailed(f"clock {name!r}: {refusal}", field="by"))
+        now = uow.now()
+        before = clock.due_at
+        clock.extensions.append(ClockExtension(rule_index=index, period=str(amount),
+                                               approved_by=actor, approved_at=now,
+                                               reason=reason.strip()))
+        due = refresh(clock, rule, current_calendar(uow.connection), now)
+        _record(uow, case, {"kind": "clock_extended", "reason": reason.strip(), "payload": {
+            **due_payload(clock, due), "by": str(amount), "previous_due": aware(before).isoformat(),
+            "note": ext.note}}, actor)
+        uow.commit()
+        return clock_view(clock, rule, now)
+
+
+def clock_view(clock: Clock, rule: ClockRule, now: datetime) -> dict[str, Any]:
+    """A clock as people read it: due, remaining, paused so far, and its timeline."""
+    record = record_of(clock)
+    remaining = aware(clock.due_at) - aware(clock.stopped_at or now)
+    timeline: list[dict[str, Any]] = []
+    cursor = record.started_at
+    for a, b in record.pauses:
+        timeline.append({"kind": "running", "from": cursor.isoformat(), "to": a.isoformat()})
+        timeline.append({"kind": "paused", "from": a.isoformat(),
+                         "to": b.isoformat() if b else None})
+        cursor = b or a
+    if clock.status != "paused":
+        end = aware(clock.stopped_at) if clock.stopped_at else None
+        timeline.append({"kind": "running", "from": cursor.isoformat(),
+                         "to": end.isoformat() if end else None})
+    for ext in clock.extensions:
+        timeline.append({"kind": "extended", "at": aware(ext.approved_at).isoformat(),
+                         "by": ext.period, "approved_by": ext.approved_by})
+    return {
+        "clock": clock.name, "title_zh": rule.title_zh, "title_en": rule.title_en,
+        "source": rule.source, "period": clock.period, "status": clock.status,
+        "started_at": record.started_at.isoformat(),
+        "due": aware(clock.due_at).isoformat(), "last_day": clock.due_last_day.isoformat(),
+        "provisional": clock.provisional, "calendar_version": clock.calendar_version,
+        "remaining_seconds": int(remaining.total_seconds()),
+        "overdue": remaining.total_seconds() < 0,
+        "paused_seconds": int(paused_total(record, aware(clock.stopped_at or now)).total_seconds()),
+        "extensions": [{"by": e.period, "approved_by": e.approved_by, "reason": e.reason}
+                       for e in clock.extensions],
+        "target": clock.target, "timeline": timeline,
+    }
+
+
+def case_clocks(uow: UnitOfWork, case_id: int) -> list[dict[str, Any]]:
+    with uow:
+        from caseflow.services import get_case
+
+        case = get_case(uow, case_id)
+        now = uow.now()
+        return [clock_view(c, rule_for(uow.session, case, c), now) for c in uow.session.scalars(
+            select(Clock).where(Clock.case_id == case.id).order_by(Clock.id))]
