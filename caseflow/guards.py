@@ -139,3 +139,217 @@ def supervisor_is_not_assignee(ctx: GuardContext) -> str | None:
     if ctx.case.assignee_id == ctx.user.id:
         return "the officer handling the case cannot approve their own request"
     return None
+
+
+# --- guards added with the workflow definitions (workflows/*.yaml) ----------------------------
+
+import datetime as _dt  # noqa: E402 - appended section; the imports above are left untouched
+
+
+def _as_date(value: Any) -> _dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _is_working_day(day: _dt.date) -> bool:
+    """Working day on the project calendar (official schedules, provisional rule otherwise).
+
+    A sanity check for guards; stored due dates come from the clock engine, which also honours
+    admin-loaded schedules and overrides.
+    """
+    from caseflow.calendar import WorkCalendar  # local: keeps guard loading free of cycles
+
+    return WorkCalendar.default().is_working_day(day)
+
+
+def _working_days_before(served: _dt.date, event: _dt.date) -> int:
+    """Working days from the service day (inclusive) to the event day (exclusive)."""
+    count, day = 0, served
+    while day < event:
+        if _is_working_day(day):
+            count += 1
+        day += _dt.timedelta(days=1)
+    return count
+
+
+def _lead_time_guard(
+    ctx: GuardContext, served_field: str, event_field: str, minimum: int, what: str, source: str
+) -> str | None:
+    served = _as_date(ctx.value(served_field))
+    event = _as_date(ctx.value(event_field))
+    if served is None or event is None:
+        return f"{served_field} and {event_field} must both be recorded"
+    lead = _working_days_before(served, event)
+    if lead < minimum:
+        return (
+            f"the {what} notice was served {lead} working day(s) before the {what} on "
+            f"{event.isoformat()}; at least {minimum} are required ({source})"
+        )
+    return None
+
+
+@guard("hearing_notice_lead_time")
+def hearing_notice_lead_time(ctx: GuardContext) -> str | None:
+    # 《市场监督管理行政处罚听证办法》: the hearing notice is served at least 7 WD before the hearing.
+    return _lead_time_guard(
+        ctx, "hearing_notice_served_on", "hearing_date", 7, "hearing", "听证办法, 7 working days"
+    )
+
+
+@guard("oral_hearing_notice_lead_time")
+def oral_hearing_notice_lead_time(ctx: GuardContext) -> str | None:
+    # 《专利纠纷行政裁决和调解办法》 art. 26: parties notified at least 3 WD before an oral hearing.
+    return _lead_time_guard(
+        ctx,
+        "hearing_notice_served_on",
+        "hearing_date",
+        3,
+        "oral hearing",
+        "专利纠纷行政裁决和调解办法 art. 26, 3 working days",
+    )
+
+
+# 《市场监督管理行政处罚听证办法》: a fine (or confiscation) is "large" from these amounts; a
+# province may set its own figures — edit here.
+HEARING_THRESHOLDS = {"individual": 10_000, "enterprise": 100_000, "other_organisation": 100_000}
+HEARING_AMOUNT_GROUNDS = {"large_fine", "large_confiscation"}
+
+
+@guard("hearing_right_applies")
+def hearing_right_applies(ctx: GuardContext) -> str | None:
+    ground = ctx.value("hearing_ground")
+    if ground is None:
+        return "the ground for the hearing request must be recorded"
+    if ground not in HEARING_AMOUNT_GROUNDS:
+        return None
+    amount = (
+        ctx.value("proposed_fine_amount")
+        if ground == "large_fine"
+        else ctx.value("proposed_confiscation_value")
+    )
+    infringers = [p for p in ctx.case.parties if p.role == "alleged_infringer"]
+    kind = infringers[0].kind if infringers else "individual"
+    threshold = HEARING_THRESHOLDS.get(kind, HEARING_THRESHOLDS["individual"])
+    if amount is None or float(amount) < threshold:
+        return (
+            f"the proposed amount ({amount if amount is not None else 'not recorded'}) is below "
+            f"the hearing threshold of {threshold} yuan for a party of kind {kind}"
+        )
+    return None
+
+
+def _penalty_parts(ctx: GuardContext) -> tuple[bool, bool, bool]:
+    fine = ctx.value("fine_amount")
+    return (
+        bool(fine and float(fine) > 0),
+        bool(ctx.value("confiscation")),
+        bool(ctx.value("warning")),
+    )
+
+
+@guard("warning_only_penalty")
+def warning_only_penalty(ctx: GuardContext) -> str | None:
+    # 《市场监督管理行政处罚信息公示规定》: a decision that only gives a warning is not published.
+    fine, confiscation, warning = _penalty_parts(ctx)
+    if warning and not fine and not confiscation:
+        return None
+    return "only a decision that gives nothing but a warning is exempt from publication"
+
+
+@guard("no_penalty_imposed")
+def no_penalty_imposed(ctx: GuardContext) -> str | None:
+    if any(_penalty_parts(ctx)):
+        return "a penalty was imposed on this case; use the ordinary closing step"
+    return None
+
+
+@guard("disclosure_complete")
+def disclosure_complete(ctx: GuardContext) -> str | None:
+    fine, confiscation, warning = _penalty_parts(ctx)
+    if warning and not fine and not confiscation:
+        return None
+    if ctx.value("disclosed_on") or ctx.value("home_published_on"):
+        return None
+    if ctx.value("pushed_to_home_authority_on"):
+        return "the home registration authority has not yet confirmed publication"
+    return "the penalty information has not been published"
+
+
+@guard("has_reporter")
+def has_reporter(ctx: GuardContext) -> str | None:
+    return None if _has_party(ctx, "reporter") else "the case names no (real-name) reporter"
+
+
+@guard("has_assisted_firm")
+def has_assisted_firm(ctx: GuardContext) -> str | None:
+    if _has_party(ctx, "assisted_firm") or _has_party(ctx, "applicant"):
+        return None
+    return "the case names no firm requesting assistance"
+
+
+@guard("settlement_confirmable")
+def settlement_confirmable(ctx: GuardContext) -> str | None:
+    # 民诉法解释 art. 355: no judicial confirmation of agreements deciding IP ownership or validity.
+    if ctx.value("decides_ip_ownership_or_validity"):
+        return (
+            "a court will not confirm an agreement that decides IP ownership or validity; "
+            "track performance without confirmation or renegotiate"
+        )
+    return None
+
+
+COURT_MEDIATION_TYPES = {"court_referred_prefiling", "court_entrusted"}
+
+
+@guard("court_referred_mediation")
+def court_referred_mediation(ctx: GuardContext) -> str | None:
+    if ctx.value("mediation_type") in COURT_MEDIATION_TYPES:
+        return None
+    return "only a court-referred or court-entrusted mediation is returned to the court"
+
+
+@guard("not_court_referred_mediation")
+def not_court_referred_mediation(ctx: GuardContext) -> str | None:
+    if ctx.value("mediation_type") in COURT_MEDIATION_TYPES:
+        return "a failed court-referred mediation must be returned to the court"
+    return None
+
+
+@guard("patent_counter_security_sufficient")
+def patent_counter_security_sufficient(ctx: GuardContext) -> str | None:
+    # 知识产权海关保护条例 art. 19: release of goods suspected of infringing a patent only
+    # against security equal to their value.
+    kinds = {"invention_patent", "utility_model", "design_patent"}
+    if not any(r.kind in kinds for r in ctx.case.ip_rights):
+        return (
+            "release against security is available only for goods suspected of infringing a patent"
+        )
+    value = ctx.value("goods_value")
+    security = ctx.value("counter_security_amount")
+    if value is None or security is None:
+        return "goods value and counter-security amount must both be recorded"
+    if float(security) < float(value):
+        return f"counter-security of {float(security):g} yuan is below the goods value of {float(value):g} yuan"
+    return None
+
+
+@guard("patent_is_invention")
+def patent_is_invention(ctx: GuardContext) -> str | None:
+    if ctx.value("patent_kind") == "invention":
+        return None
+    return "this step is for invention applications"
+
+
+@guard("patent_is_not_invention")
+def patent_is_not_invention(ctx: GuardContext) -> str | None:
+    if ctx.value("patent_kind") in ("utility_model", "design"):
+        return None
+    return "this step is for utility-model and design applications"
