@@ -337,3 +337,32 @@ def case_clocks(uow: UnitOfWork, case_id: int) -> list[dict[str, Any]]:
         now = uow.now()
         return [clock_view(c, rule_for(uow.session, case, c), now) for c in uow.session.scalars(
             select(Clock).where(Clock.case_id == case.id).order_by(Clock.id))]
+
+
+def recompute_clocks(uow: UnitOfWork, *, actor: str, reason: str,
+                     only_provisional: bool = False) -> int:
+    """Recompute open clocks on the calendar as stored now; audit each whose due date moved.
+
+    Runs inside the caller's transaction (a calendar load, an override, a migration).
+    Returns how many clocks changed.
+    """
+    calendar = current_calendar(uow.connection)
+    now = uow.now()
+    query = select(Clock).where(Clock.status.in_(OPEN)).order_by(Clock.case_id, Clock.id)
+    if only_provisional:
+        query = query.where(Clock.provisional.is_(True))
+    changed = 0
+    cases: dict[int, Case] = {}
+    for clock in uow.session.scalars(query):
+        case = cases.get(clock.case_id) or uow.session.get(Case, clock.case_id)
+        cases[clock.case_id] = case
+        before = (clock.due_at, clock.provisional)
+        due = refresh(clock, rule_for(uow.session, case, clock), calendar, now)
+        if (clock.due_at, clock.provisional) != before:
+            changed += 1
+            append_event(uow.session, case, "clock_recomputed", actor=actor, channel=uow.channel,
+                         at=now, reason=reason, payload={
+                             **due_payload(clock, due),
+                             "previous_due": aware(before[0]).isoformat(),
+                             "previous_provisional": before[1]})
+    return changed

@@ -1,0 +1,247 @@
+"""The deadline sweep: raise warnings, overdue alerts and escalations exactly once.
+
+Each pass claims the clocks whose ``next_check_at`` has come (an index range scan, so the
+cost follows the clocks due, not the cases stored), raises every threshold that has passed —
+including ones missed while no scheduler ran — and moves ``next_check_at`` to the first one
+still ahead. Alerts are keyed per clock, threshold and due date and inserted with ON CONFLICT
+DO NOTHING, so repeating a pass, or two instances running at once, never raises one twice.
+On PostgreSQL the claim is ``FOR UPDATE SKIP LOCKED``: two sweepers split the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from caseflow.audit import append_event
+from caseflow.calendar_store import current_calendar, next_year_missing
+from caseflow.clock_services import record_of
+from caseflow.clocks import aware, due_of, naive_utc, next_check, thresholds
+from caseflow.models import (
+    Alert,
+    Case,
+    Clock,
+    Delivery,
+    Notification,
+    User,
+    UserRole,
+)
+from caseflow.periods import Period
+from caseflow.registry import REGISTRY
+from caseflow.unit_of_work import UnitOfWork
+
+
+@dataclass
+class SweepReport:
+    clocks_checked: int = 0
+    alerts_raised: int = 0
+    notifications: int = 0
+    expired: int = 0
+    passes: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"sweep: {self.clocks_checked} clock(s) checked, {self.alerts_raised} alert(s) "
+                f"raised, {self.notifications} notification(s), {self.expired} expired")
+
+
+def insert_ignore(conn: Connection, model: Any):  # type: ignore[no-untyped-def]
+    """INSERT … ON CONFLICT DO NOTHING on either database."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    agency_id: int
+    supervisor_id: int | None
+    email: str | None
+    roles: frozenset[str]
+
+
+def _people(conn: Connection, agency_ids: Iterable[int]) -> dict[int, _Person]:
+    rows = conn.execute(
+        select(User.id, User.agency_id, User.supervisor_id, User.email, UserRole.role)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(User.agency_id.in_(set(agency_ids)), User.active.is_(True))
+    ).all()
+    roles: dict[int, set[str]] = {}
+    first: dict[int, Any] = {}
+    for r in rows:
+        first.setdefault(r.id, r)
+        roles.setdefault(r.id, set()).add(r.role)
+    return {uid: _Person(uid, r.agency_id, r.supervisor_id, r.email,
+                         frozenset(x for x in roles[uid] if x)) for uid, r in first.items()}
+
+
+def recipients(who: str, assignee_id: int | None, agency_id: int,
+               people: dict[int, _Person]) -> set[int]:
+    """Resolve a rule's recipient word to users; fall back to the agency's supervisors."""
+    supervisors = {p.id for p in people.values()
+                   if p.agency_id == agency_id and "supervisor" in p.roles}
+    assignee = people.get(assignee_id) if assignee_id else None
+    if who == "assignee":
+        return {assignee.id} if assignee else supervisors
+    if who == "agency_supervisors":
+        return supervisors
+    boss = people.get(assignee.supervisor_id) if assignee and assignee.supervisor_id else None
+    if who == "supervisor":
+        return {boss.id} if boss else supervisors
+    if who == "supervisor_of_supervisor":
+        top = people.get(boss.supervisor_id) if boss and boss.supervisor_id else None
+        if top:
+            return {top.id}
+        heads = {p.id for p in people.values() if p.agency_id == agency_id
+                 and "supervisor" in p.roles and not p.supervisor_id}
+        return heads or supervisors
+    return set()
+
+
+def _claim(uow: UnitOfWork, now: datetime, batch: int) -> list[Clock]:
+    query = (select(Clock).where(Clock.next_check_at <= now)
+             .order_by(Clock.next_check_at).limit(batch))
+    if uow.connection.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Clock)
+    return list(uow.session.scalars(query))
+
+
+def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 1000,
+               webhook: bool = False) -> SweepReport:
+    """One pass over at most ``batch`` due clocks, in one transaction."""
+    report = SweepReport(passes=1)
+    with uow:
+        now = now or uow.now()
+        conn = uow.connection
+        clocks = _claim(uow, now, batch)
+        if not clocks:
+            return report
+        report.clocks_checked = len(clocks)
+        case_rows = {r.id: r for r in conn.execute(
+            select(Case.id, Case.number, Case.title, Case.workflow_key, Case.assignee_id,
+                   Case.agency_id).where(Case.id.in_({c.case_id for c in clocks})))}
+        people = _people(conn, {r.agency_id for r in case_rows.values()})
+        calendar = current_calendar(conn)
+        alerts: list[dict[str, Any]] = []
+        who_for: dict[str, set[int]] = {}
+        expiring: list[Clock] = []
+        for clock in clocks:
+            case = case_rows[clock.case_id]
+            rule = REGISTRY.definition(uow.session, case.workflow_key, clock.rule_version) \
+                .clocks[clock.name]
+            due = due_of(Period.parse(clock.period), record_of(clock), calendar, aware(now))
+            found = thresholds(rule, due, aware(clock.started_at), calendar)
+            moment = aware(now)
+            for t in found:
+                if t.at > moment:
+                    continue
+                key = f"clock:{clock.id}:{t.key}"
+                alerts.append({
+                    "key": key, "kind": t.kind, "clock_id": clock.id, "case_id": case.id,
+                    "due_at": naive_utc(due.due), "raised_at": now,
+                    "message": f"{case.number} {rule.title_zh}（{rule.title_en}）: {t.label}; "
+                               f"due {due.due:%Y-%m-%d %H:%M} ({rule.source})",
+                })
+                who_for[key] = set().union(*(recipients(w, case.assignee_id, case.agency_id,
+                                                        people) for w in t.recipients))
+                if t.kind == "overdue" and clock.expired_at is None:
+                    expiring.append(clock)
+            upcoming = next_check(found, moment)
+            clock.next_check_at = naive_utc(upcoming) if upcoming else None
+        if alerts:
+            raised = conn.execute(
+                insert_ignore(conn, Alert).returning(Alert.id, Alert.key), alerts).all()
+            report.alerts_raised = len(raised)
+            report.alert_ids = [r.id for r in raised]
+            notes = [{"alert_id": r.id, "user_id": uid, "created_at": now}
+                     for r in raised for uid in sorted(who_for[r.key])]
+            if notes:
+                made = conn.execute(insert_ignore(conn, Notification)
+                                    .returning(Notification.id, Notification.user_id), notes).all()
+                report.notifications = len(made)
+                _queue_deliveries(conn, made, people, now, webhook)
+        for clock in expiring:
+            _expire(uow, clock, now)
+            report.expired += 1
+        uow.commit()
+    return report
+
+
+def _queue_deliveries(conn: Connection, made: list[Any], people: dict[int, _Person],
+                      now: datetime, webhook: bool) -> None:
+    rows = []
+    for n in made:
+        person = people.get(n.user_id)
+        if person and person.email:
+            rows.append({"notification_id": n.id, "channel": "email", "target": person.email,
+                         "status": "pending", "attempts": 0, "next_attempt_at": now})
+        if webhook:
+            rows.append({"notification_id": n.id, "channel": "webhook", "target": "configured",
+                         "status": "pending", "attempts": 0, "next_attempt_at": now})
+    if rows:
+        conn.execute(insert_ignore(conn, Delivery), rows)
+
+
+def _expire(uow: UnitOfWork, clock: Clock, now: datetime) -> None:
+    """Mark the clock expired and audit it on the case (locking the case row for its head)."""
+    query = select(Case).where(Case.id == clock.case_id).execution_options(populate_existing=True)
+    if uow.connection.dialect.name == "postgresql":
+        query = query.with_for_update(of=Case)
+    case = uow.session.scalar(query)
+    clock.expired_at = now
+    append_event(uow.session, case, "clock_expired", actor="system:sweep", channel="scheduler",
+                 at=now, payload={"clock": clock.name, "due": aware(clock.due_at).isoformat(),
+                                  "period": clock.period})
+
+
+def sweep(uow_factory, *, now: datetime | None = None, batch: int = 1000,  # type: ignore[no-untyped-def]
+          webhook: bool = False, max_passes: int = 10_000) -> SweepReport:
+    """Sweep until no clock is due (catching up after downtime), pass by pass."""
+    total = SweepReport(passes=0)
+    for _ in range(max_passes):
+        one = sweep_once(uow_factory(), now=now, batch=batch, webhook=webhook)
+        if one.clocks_checked == 0:
+            break
+        total.passes += 1
+        total.clocks_checked += one.clocks_checked
+        total.alerts_raised += one.alerts_raised
+        total.notifications += one.notifications
+        total.expired += one.expired
+        total.alert_ids += one.alert_ids
+    return total
+
+
+def check_calendar(uow: UnitOfWork, *, now: datetime | None = None) -> int | None:
+    """From 1 November, alert every admin daily until next year's schedule is loaded.
+
+    Returns the missing year (None when nothing is missing).
+    """
+    with uow:
+        now = now or uow.now()
+        conn = uow.connection
+        today = aware(now).date()
+        year = next_year_missing(current_calendar(conn), today)
+        if year is None:
+            return None
+        provisional = conn.scalar(select(func.count()).select_from(Clock).where(
+            Clock.provisional.is_(True), Clock.status != "stopped"))
+        raised = conn.execute(insert_ignore(conn, Alert).returning(Alert.id), [{
+            "key": f"calendar:{year}:{today.isoformat()}", "kind": "calendar_missing",
+            "clock_id": None, "case_id": None, "due_at": None, "raised_at": now,
+            "message": f"{year}年法定节假日安排尚未导入：{provisional} 个期限按临时日历计算"
+                       f" / the official {year} holiday schedule is not loaded; {provisional} "
+                       "due date(s) are provisional",
+        }]).all()
+        if raised:
+            admins = conn.execute(select(UserRole.user_id).where(UserRole.role == "admin")).all()
+            if admins:
+                conn.execute(insert_ignore(conn, Notification), [
+                    {"alert_id": raised[0].id, "user_id": a.user_id, "created_at": now}
+                    for a in admins])
+        uow.commit()
+        return year
