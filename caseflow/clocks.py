@@ -131,7 +131,8 @@ def thresholds(rule: ClockRule, due: DueDate, started_at: datetime,
         found.append(Threshold(f"escalate:{i}:{esc.to}@{stamp}", "escalation", at, (esc.to,),
                                f"escalated to {esc.to}"
                                + (f" {esc.after} after the due time" if esc.after else "")))
-    return sorted(found, key=lambda t: (t.at, t.key))
+    order = {"warning": 0, "overdue": 1, "escalation": 2}
+    return sorted(found, key=lambda t: (t.at, order[t.kind], t.key))
 
 
 def next_check(found: Sequence[Threshold], now: datetime) -> datetime | None:

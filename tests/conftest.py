@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,17 @@ def people(app: App) -> dict[str, str]:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+def utc(local: str) -> datetime:
+    """'2026-09-18T10:00' Beijing time → the naive UTC the engine stores."""
+    return datetime.fromisoformat(local + "+08:00").astimezone(UTC).replace(tzinfo=None)
+
+
+@pytest.fixture
+def at(app):
+    """``at('2026-09-18T10:00')`` → a unit-of-work factory whose clock reads that time."""
+    def factory(local: str):
+        moment = utc(local)
+        return lambda: app.uow("test", now=lambda: moment)
+    return factory
