@@ -222,11 +222,14 @@ def workflows_show(ctx: Context, key: str, version: int | None, fmt: str, case_i
 @click.option("--map", "mappings", multiple=True, help="old_state=new_state (repeatable)")
 @click.option("--as", "actor", required=True, help="Admin username performing the move.")
 @click.option("--reason", required=True)
+@click.option("--clocks", type=click.Choice(["keep", "recompute"]), required=True,
+              help="Running clocks: keep their rules, or recompute under the new version's.")
 @click.option("--dry-run", is_flag=True)
 @pass_ctx
 @handles_errors
 def workflows_migrate(ctx: Context, key: str, to_version: int, from_version: int | None,
-                      mappings: tuple[str, ...], actor: str, reason: str, dry_run: bool) -> None:
+                      mappings: tuple[str, ...], actor: str, reason: str, clocks: str,
+                      dry_run: bool) -> None:
     """Move running cases of KEY to another version, explicitly and audited."""
     from caseflow.workflow_migration import migrate_cases
 
@@ -238,7 +241,8 @@ def workflows_migrate(ctx: Context, key: str, to_version: int, from_version: int
         state_map[old] = new
     ctx.app.load_workflows()
     report = migrate_cases(ctx.app.uow("cli"), key, to_version, state_map, actor=actor,
-                           reason=reason, dry_run=dry_run, from_version=from_version)
+                           reason=reason, clocks=clocks, dry_run=dry_run,
+                           from_version=from_version)
     verb = "would move" if dry_run else "moved"
     click.echo(f"{verb} {len(report.moves)} case(s) of {key} to v{to_version}")
     for move in report.moves:

@@ -366,3 +366,24 @@ def recompute_clocks(uow: UnitOfWork, *, actor: str, reason: str,
                              "previous_due": aware(before[0]).isoformat(),
                              "previous_provisional": before[1]})
     return changed
+
+
+def rerule_clocks(uow: UnitOfWork, case: Case, target: WorkflowDefinition, *, actor: str,
+                  reason: str) -> None:
+    """Put a migrated case's open clocks under the target version's rules (same names)."""
+    calendar = current_calendar(uow.connection)
+    now = uow.now()
+    for clock in uow.session.scalars(select(Clock).where(Clock.case_id == case.id,
+                                                         Clock.status.in_(OPEN))):
+        rule = target.clocks.get(clock.name)
+        if rule is None:
+            old = rule_for(uow.session, case, clock)
+            spec = _stop(clock, old, calendar, now, f"no such clock in v{target.version}")
+        else:
+            before = aware(clock.due_at).isoformat()
+            clock.rule_version, clock.period, clock.target = target.version, str(rule.period), rule.target
+            due = refresh(clock, rule, calendar, now)
+            spec = {"kind": "clock_recomputed", "payload": {**due_payload(clock, due),
+                                                            "previous_due": before}}
+        append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
+                     reason=reason, payload=spec["payload"])

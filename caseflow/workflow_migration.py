@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from caseflow.audit import append_event
+from caseflow.clock_services import rerule_clocks
 from caseflow.errors import PermissionDenied, WorkflowMigrationError
-from caseflow.models import Case, utcnow
+from caseflow.models import Case
 from caseflow.registry import REGISTRY
 from caseflow.services import get_user
 from caseflow.unit_of_work import UnitOfWork
@@ -34,13 +35,20 @@ class MigrationReport:
 
 def migrate_cases(
     uow: UnitOfWork, key: str, to_version: int, state_map: Mapping[str, str], *, actor: str,
-    reason: str, dry_run: bool = False, from_version: int | None = None,
+    reason: str, clocks: str, dry_run: bool = False, from_version: int | None = None,
 ) -> MigrationReport:
     """Move every running case of ``key`` (optionally only from one version) to ``to_version``.
 
     A state keeps its name when the target version has a state of that name; any other state
     must be mapped with ``state_map``. One state left unmapped refuses the whole migration.
+
+    ``clocks`` says what happens to the moved cases' running clocks, explicitly: ``keep``
+    leaves them counting under the rules they started with; ``recompute`` puts them under
+    the target version's rule of the same name (period, pauses, extensions, alerts) and
+    recomputes their due dates — a clock whose rule the target version no longer has stops.
     """
+    if clocks not in ("keep", "recompute"):
+        raise WorkflowMigrationError("clocks: say keep or recompute for running clocks")
     with uow:
         user = get_user(uow, actor)
         if "admin" not in user.roles:
@@ -82,11 +90,15 @@ def migrate_cases(
             case.workflow_version = to_version
             case.status = move.to_state
             if move.to_state in target.final_states:
-                case.closed_at = utcnow()
+                case.closed_at = uow.now()
             append_event(
                 uow.session, case, "workflow_migrated", actor=actor, channel=uow.channel,
                 source_state=move.from_state, target_state=move.to_state, reason=reason.strip(),
-                payload={"from_version": move.from_version, "to_version": to_version},
+                payload={"from_version": move.from_version, "to_version": to_version,
+                         "clocks": clocks}, at=uow.now(),
             )
+            if clocks == "recompute":
+                rerule_clocks(uow, case, target, actor=actor,
+                              reason=f"{reason.strip()} (recomputed under v{to_version})")
         uow.commit()
         return report

@@ -24,7 +24,7 @@ def v2(app):
     """Publish version 2 (effective 2026-04-15, 'checking' renamed 'verifying')."""
     with app.session_factory() as session, session.begin():
         added = sync_definitions(session, load_directory(TEST_WORKFLOWS))
-    assert added == ["inspection v2"]
+    assert added == ["inspection v2", "timed v2"]
 
 
 def test_new_case_takes_the_version_in_force_on_its_receipt_date(uow, people, v2):
@@ -71,13 +71,14 @@ def test_migration_refuses_when_a_state_has_no_mapping(uow, people, app, v2):
     _open_in_states(uow)
     before = _states(app)
     with pytest.raises(WorkflowMigrationError, match=r"v1:checking \(1 case"):
-        migrate_cases(uow(), "inspection", 2, {}, actor="zhao.admin", reason="新规施行")
+        migrate_cases(uow(), "inspection", 2, {}, actor="zhao.admin", reason="新规施行",
+                      clocks="keep")
     with pytest.raises(WorkflowMigrationError, match="no state 'nowhere'"):
         migrate_cases(uow(), "inspection", 2, {"checking": "nowhere"}, actor="zhao.admin",
-                      reason="新规施行")
+                      reason="新规施行", clocks="keep")
     with pytest.raises(PermissionDenied):
         migrate_cases(uow(), "inspection", 2, {"checking": "verifying"}, actor="chen.sup",
-                      reason="x")
+                      reason="x", clocks="keep")
     assert _states(app) == before
 
 
@@ -85,7 +86,7 @@ def test_dry_run_reports_and_changes_nothing(uow, people, app, v2):
     a, b, c = _open_in_states(uow)
     before = _states(app)
     report = migrate_cases(uow(), "inspection", 2, {"checking": "verifying"}, actor="zhao.admin",
-                           reason="新规施行", dry_run=True)
+                           reason="新规施行", dry_run=True, clocks="keep")
     assert [(m.number, m.from_state, m.to_state) for m in report.moves] == [
         (a.number, "received", "received"), (b.number, "checking", "verifying")]
     assert _states(app) == before
@@ -94,7 +95,7 @@ def test_dry_run_reports_and_changes_nothing(uow, people, app, v2):
 def test_migration_moves_running_cases_and_audits_each(uow, people, app, v2):
     a, b, c = _open_in_states(uow)
     migrate_cases(uow(), "inspection", 2, {"checking": "verifying"}, actor="zhao.admin",
-                  reason="新规施行")
+                  reason="新规施行", clocks="keep")
     states = _states(app)
     assert states[a.number] == (2, "received")
     assert states[b.number] == (2, "verifying")
@@ -103,7 +104,7 @@ def test_migration_moves_running_cases_and_audits_each(uow, people, app, v2):
         moved = s.scalars(select(Event).where(Event.kind == "workflow_migrated")).all()
     assert {(e.case_id, e.source_state, e.target_state, e.reason) for e in moved} == {
         (a.id, "received", "received", "新规施行"), (b.id, "checking", "verifying", "新规施行")}
-    assert all(e.payload == {"from_version": 1, "to_version": 2} for e in moved)
+    assert all(e.payload == {"from_version": 1, "to_version": 2, "clocks": "keep"} for e in moved)
     # the moved case runs on version 2's machine now
     assert services.fire(uow(), b.id, "file_case", actor="chen.sup",
                          payload={"filing_no": "F"}).status == "filed"
@@ -113,7 +114,7 @@ def test_migrate_cli(uow, people, app, v2, database_url):
     _open_in_states(uow)
     runner = CliRunner()
     base = ["--database-url", database_url, "workflows", "migrate", "inspection", "--to", "2",
-            "--as", "zhao.admin", "--reason", "新规施行"]
+            "--as", "zhao.admin", "--reason", "新规施行", "--clocks", "keep"]
     refused = runner.invoke(main, base)
     assert refused.exit_code == 1 and "no mapping" in refused.output
     dry = runner.invoke(main, [*base, "--map", "checking=verifying", "--dry-run"])
@@ -124,3 +125,48 @@ def test_migrate_cli(uow, people, app, v2, database_url):
     done = runner.invoke(main, [*base, "--map", "checking=verifying"])
     assert done.exit_code == 0 and "moved 2 case(s)" in done.output
     assert _states(app)["TEST-2026-000002"] == (2, "verifying")
+
+
+@pytest.fixture
+def timed_v2(app):
+    with app.session_factory() as session, session.begin():
+        sync_definitions(session, [d for d in load_directory(TEST_WORKFLOWS) if d.key == "timed"])
+
+
+def _open_running(at, people):
+    from tests.test_clocks import open_timed
+
+    case = open_timed(at)
+    services.fire(at("2026-09-18T11:00")(), case.id, "start_check", actor="li.officer")
+    return case
+
+
+def test_migration_keeps_running_clocks_when_told(at, people, app, timed_v2):
+    from tests.test_clocks import clocks
+
+    case = _open_running(at, people)
+    before = clocks(at, case.id, "2026-09-20T10:00")
+    migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {}, actor="zhao.admin", reason="新规",
+                  clocks="keep")
+    assert clocks(at, case.id, "2026-09-20T10:00") == before
+
+
+def test_migration_recomputes_running_clocks_when_told(at, people, app, timed_v2):
+    from tests.test_clocks import clocks
+
+    case = _open_running(at, people)
+    with pytest.raises(WorkflowMigrationError, match="keep or recompute"):
+        migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {}, actor="zhao.admin", reason="新规",
+                      clocks="maybe")
+    migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {}, actor="zhao.admin", reason="新规",
+                  clocks="recompute")
+    after = clocks(at, case.id, "2026-09-20T10:00")
+    # v2 gives 10 working days from Fri 18 Sep: 20, 21–24, 28–30 Sep, 8–9 Oct → end of 9 Oct
+    assert after["filing"]["period"] == "10 working_days"
+    assert after["filing"]["due"] == "2026-10-10T00:00:00+08:00"
+    assert after["handover"]["status"] == "stopped"  # v2 has no handover clock
+    with app.session_factory() as s:
+        kinds = s.scalars(select(Event.kind).where(Event.case_id == case.id)
+                          .order_by(Event.seq)).all()
+    assert kinds[-3:] == ["workflow_migrated", "clock_recomputed", "clock_stopped"] or \
+        kinds[-3:] == ["workflow_migrated", "clock_stopped", "clock_recomputed"]
