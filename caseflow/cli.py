@@ -333,6 +333,213 @@ def audit_verify(ctx: Context, case_ids: tuple[int, ...]) -> None:
     click.echo(f"audit chain intact: {events} events in {cases} cases")
 
 
+# --- clocks, sweep, scheduler, deadline, calendar ------------------------------------------------
+
+def _parse_at(value: str | None):  # type: ignore[no-untyped-def]
+    """--at in Beijing time (naive is read as +08:00) → naive UTC, or None for now."""
+    if value is None:
+        return None
+    from caseflow.clocks import naive_utc
+    from caseflow.periods import parse_local_datetime
+
+    try:
+        return naive_utc(parse_local_datetime(value))
+    except ValueError as exc:
+        _fail(f"--at: {exc}")
+
+
+@main.group()
+def clocks() -> None:
+    """A case's legal clocks."""
+
+
+@clocks.command("show")
+@click.argument("case_id", type=int)
+@pass_ctx
+@handles_errors
+def clocks_show(ctx: Context, case_id: int) -> None:
+    from caseflow.clock_services import case_clocks
+
+    click.echo(json.dumps(case_clocks(ctx.app.uow("cli"), case_id), ensure_ascii=False, indent=2))
+
+
+@clocks.command("pause")
+@click.argument("case_id", type=int)
+@click.argument("clock")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True, help="One of the clock's pause reasons.")
+@click.option("--note", default=None)
+@pass_ctx
+@handles_errors
+def clocks_pause(ctx: Context, case_id: int, clock: str, actor: str, reason: str,
+                 note: str | None) -> None:
+    from caseflow.clock_services import pause_clock
+
+    view = pause_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, note=note)
+    click.echo(f"{clock}: paused (due so far {view['due']})")
+
+
+@clocks.command("resume")
+@click.argument("case_id", type=int)
+@click.argument("clock")
+@click.option("--as", "actor", required=True)
+@click.option("--note", default=None)
+@pass_ctx
+@handles_errors
+def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str | None) -> None:
+    from caseflow.clock_services import resume_clock
+
+    view = resume_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, note=note)
+    click.echo(f"{clock}: running, due {view['due']}")
+
+
+@clocks.command("extend")
+@click.argument("case_id", type=int)
+@click.argument("clock")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@click.option("--by", default=None, help="e.g. '30 days'; needed for an open-ended extension.")
+@pass_ctx
+@handles_errors
+def clocks_extend(ctx: Context, case_id: int, clock: str, actor: str, reason: str,
+                  by: str | None) -> None:
+    from caseflow.clock_services import extend_clock
+
+    view = extend_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, by=by)
+    click.echo(f"{clock}: extended, due {view['due']}"
+               + (" (provisional)" if view["provisional"] else ""))
+
+
+@main.command("sweep")
+@click.option("--at", "at", default=None, help="Sweep as of this Beijing time (default now).")
+@click.option("--batch", type=int, default=1000, help="Clocks claimed per transaction.")
+@pass_ctx
+@handles_errors
+def sweep_command(ctx: Context, at: str | None, batch: int) -> None:
+    """Raise due warnings, overdue alerts and escalations once; deliver queued alerts."""
+    from caseflow.delivery import channels_from_settings, deliver_pending
+    from caseflow.sweep import check_calendar, sweep
+
+    now = _parse_at(at)
+    channels = channels_from_settings(ctx.settings)
+    report = sweep(ctx.app.uow_factory("cli"), now=now, batch=batch,
+                   webhook="webhook" in channels)
+    click.echo(str(report))
+    missing = check_calendar(ctx.app.uow("cli"), now=now)
+    if missing:
+        click.echo(f"calendar: the official {missing} schedule is not loaded")
+    click.echo(str(deliver_pending(ctx.app.uow_factory("cli"), channels, now=now)))
+
+
+@main.command("scheduler")
+@click.option("--interval", type=int, default=60, help="Seconds between sweeps.")
+@pass_ctx
+@handles_errors
+def scheduler_command(ctx: Context, interval: int) -> None:
+    """Run the sweep every minute until stopped (catches up at once on start)."""
+    import logging
+
+    from caseflow.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo(f"caseflow scheduler: sweeping every {interval}s (Ctrl-C stops)")
+    try:
+        build_scheduler(ctx.app, interval_seconds=interval).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@main.command("deadline")
+@click.option("--from", "start", required=True, help="Start, e.g. 2026-03-02T10:00 (Beijing).")
+@click.option("--period", required=True, help='e.g. "3 working_days", "24 hours", "3 months"')
+@click.option("--pause", "pauses", multiple=True, help="FROM/TO dates not counted (repeatable).")
+@pass_ctx
+def deadline_command(ctx: Context, start: str, period: str, pauses: tuple[str, ...]) -> None:
+    """Print the due time of a period as JSON, counted exactly as clocks count."""
+    from caseflow.periods import calculate
+
+    calendar = _stored_calendar(ctx)
+    try:
+        result = calculate(start, period, list(pauses), calendar)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _stored_calendar(ctx: Context):  # type: ignore[no-untyped-def]
+    """The database's calendar (loaded years, overrides); the built-in one without a database."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from caseflow.calendar import WorkCalendar
+    from caseflow.calendar_store import current_calendar
+
+    try:
+        with ctx.app.engine.connect() as conn:
+            return current_calendar(conn)
+    except (CaseflowError, OperationalError, ProgrammingError):
+        return WorkCalendar.default()
+
+
+@main.group()
+def calendar() -> None:
+    """The official working-day calendar."""
+
+
+@calendar.command("load")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--as", "actor", required=True)
+@pass_ctx
+@handles_errors
+def calendar_load(ctx: Context, path: Path, actor: str) -> None:
+    """Load a year's official schedule (YAML or JSON) and recompute open clocks."""
+    from caseflow.calendar_store import load_schedule
+
+    if not path.exists():
+        _fail(f"{path}: no such file")
+    result = load_schedule(ctx.app.uow("cli"), path.read_text(encoding="utf-8"), actor=actor,
+                           source=str(path))
+    click.echo(f"loaded {result['year']}; {result['clocks_recomputed']} clock(s) recomputed")
+
+
+@calendar.command("override")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--kind", type=click.Choice(["rest", "work"]), default="rest")
+@click.option("--reason", required=True)
+@click.option("--as", "actor", required=True)
+@pass_ctx
+@handles_errors
+def calendar_override(ctx: Context, day, kind: str, reason: str, actor: str) -> None:  # type: ignore[no-untyped-def]
+    """Declare a local extra rest day (or working day)."""
+    from caseflow.calendar_store import set_override
+
+    result = set_override(ctx.app.uow("cli"), day.date(), kind, actor=actor, reason=reason)
+    click.echo(f"{result['day']} is a {kind} day; {result['clocks_recomputed']} clock(s) recomputed")
+
+
+@calendar.command("status")
+@pass_ctx
+@handles_errors
+def calendar_status(ctx: Context) -> None:
+    """Official years, loaded years, provisional due dates, and whether next year is missing."""
+    from sqlalchemy import func, select
+
+    from caseflow.calendar_store import current_calendar, next_year_missing
+    from caseflow.clocks import aware
+    from caseflow.models import CalendarYear, Clock, utcnow
+
+    with ctx.app.engine.connect() as conn:
+        cal = current_calendar(conn)
+        loaded = [r.year for r in conn.execute(select(CalendarYear.year))]
+        provisional = conn.scalar(select(func.count()).select_from(Clock).where(
+            Clock.provisional.is_(True), Clock.status != "stopped"))
+    years = cal.official_years
+    click.echo(json.dumps({
+        "official_years": [years[0], years[-1]] if years else [], "loaded_years": loaded,
+        "calendar_version": cal.version, "provisional_due_dates": provisional,
+        "next_year_missing": next_year_missing(cal, aware(utcnow()).date()),
+    }, ensure_ascii=False))
+
+
 # --- demo and web ---------------------------------------------------------------------------------
 
 @main.command()

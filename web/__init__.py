@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 from typing import Any
 
 from flask import Flask, jsonify
@@ -17,6 +19,16 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     app.config.update(test_config or {})
     engine_app = bootstrap(settings)
     app.extensions["caseflow"] = engine_app
+
+    if os.environ.get("CASEFLOW_SCHEDULER_IN_WEB", "").lower() in ("1", "true", "yes"):
+        # one process per deployment should set this (see LIBRARY-NOTES on APScheduler);
+        # the sweep itself is safe even if two do
+        from caseflow.scheduler import build_scheduler
+
+        scheduler = build_scheduler(engine_app, background=True)
+        scheduler.start()
+        app.extensions["caseflow.scheduler"] = scheduler
+        atexit.register(lambda: scheduler.shutdown(wait=False))
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]

@@ -1,0 +1,82 @@
+"""The clock, calendar, sweep and deadline commands: results and one-line refusals."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from caseflow.cli import main
+from tests.test_clocks import open_timed
+
+
+def run(database_url, *args):
+    return CliRunner().invoke(main, ["--database-url", database_url, *args])
+
+
+def test_deadline_prints_one_json_object(database_url, app):
+    result = run(database_url, "deadline", "--from", "2026-09-30T10:00", "--period",
+                 "3 working_days")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    # 1–7 Oct are rest days; 8, 9 and Sat 10 Oct (make-up workday) are the three
+    assert out["due"] == "2026-10-11T00:00:00+08:00" and out["last_day"] == "2026-10-10"
+    assert out["provisional"] is False and out["calendar_version"]
+    paused = json.loads(run(database_url, "deadline", "--from", "2026-06-01T09:00", "--period",
+                            "5 working_days", "--pause", "2026-06-02/2026-06-03").output)
+    assert paused["last_day"] == "2026-06-10"
+    future = json.loads(run(database_url, "deadline", "--from", "2026-12-30T10:00", "--period",
+                            "5 days").output)
+    assert future["provisional"] is True and future["provisional_years"] == [2027]
+
+
+def test_deadline_bad_input(database_url):
+    bad = run(database_url, "deadline", "--from", "2026-13-01", "--period", "3 working_days")
+    assert bad.exit_code == 1 and bad.output.startswith("error: ")
+    unit = run(database_url, "deadline", "--from", "2026-03-02T10:00", "--period", "3 weeks")
+    assert unit.exit_code == 1 and "unknown unit" in unit.output
+
+
+def test_calendar_load_refuses_a_malformed_file_and_changes_nothing(database_url, people, tmp_path):
+    bad = tmp_path / "2027.yaml"
+    bad.write_text("year: 2027\nrest:\n  - 2027-02-30\n", encoding="utf-8")
+    result = run(database_url, "calendar", "load", str(bad), "--as", "zhao.admin")
+    assert result.exit_code == 1 and "2027-02-30" in result.output
+    status = json.loads(run(database_url, "calendar", "status").output)
+    assert status["loaded_years"] == []
+    good = tmp_path / "2027-ok.yaml"
+    good.write_text("year: 2027\nrest:\n  - 2027-01-01\n", encoding="utf-8")
+    refused = run(database_url, "calendar", "load", str(good), "--as", "li.officer")
+    assert refused.exit_code == 1 and "only an admin" in refused.output
+    ok = run(database_url, "calendar", "load", str(good), "--as", "zhao.admin")
+    assert ok.exit_code == 0 and "loaded 2027" in ok.output
+    assert json.loads(run(database_url, "calendar", "status").output)["loaded_years"] == [2027]
+
+
+def test_calendar_override_moves_open_clocks(database_url, people, at):
+    case = open_timed(at)
+    before = json.loads(run(database_url, "clocks", "show", str(case.id)).output)[0]
+    result = run(database_url, "calendar", "override", "2026-10-12", "--kind", "rest",
+                 "--reason", "台风停工（市政府通知）", "--as", "zhao.admin")
+    assert result.exit_code == 0 and "1 clock(s) recomputed" in result.output
+    after = json.loads(run(database_url, "clocks", "show", str(case.id)).output)[0]
+    assert (before["due"], after["due"]) == ("2026-10-16T00:00:00+08:00",
+                                             "2026-10-17T00:00:00+08:00")
+
+
+def test_clock_commands(database_url, people, at):
+    case = open_timed(at)
+    cid = str(case.id)
+    paused = run(database_url, "clocks", "pause", cid, "filing", "--as", "li.officer",
+                 "--reason", "testing", "--note", "送检")
+    assert paused.exit_code == 0 and "paused" in paused.output
+    resumed = run(database_url, "clocks", "resume", cid, "filing", "--as", "li.officer")
+    assert resumed.exit_code == 0 and "running" in resumed.output
+    refused = run(database_url, "clocks", "extend", cid, "filing", "--as", "li.officer",
+                  "--reason", "复杂")
+    assert refused.exit_code == 1 and "supervisor" in refused.output
+    ok = run(database_url, "clocks", "extend", cid, "filing", "--as", "chen.sup", "--reason", "复杂")
+    assert ok.exit_code == 0 and "extended" in ok.output
+    swept = run(database_url, "sweep", "--at", "2026-09-19T09:00")
+    assert swept.exit_code == 0 and "sweep:" in swept.output
+    assert run(database_url, "sweep", "--at", "yesterday").exit_code == 1
