@@ -25,7 +25,7 @@ def test_two_sweeper_processes_raise_each_alert_once(at, people, app, database_u
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=180) for p in procs]
-    for p, (out, err) in zip(procs, outputs, strict=True):
+    for p, (_out, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err
     raised = [int(re.search(r"(\d+) alert\(s\) raised", out)[1]) for out, _ in outputs]
     expected = CASES * 4  # warning, overdue, two escalations per filing clock
