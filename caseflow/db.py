@@ -60,9 +60,11 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # IMMEDIATE takes the write lock up front: one writer at a time, no lock upgrades
-        # failing half-way through a unit of work.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        # A unit of work (marked ``caseflow_write``) begins IMMEDIATE: it takes the write lock
+        # up front, so writers queue instead of failing half-way through on a lock upgrade.
+        # Plain reads begin DEFERRED and never hold writers up.
+        write = conn.get_execution_options().get("caseflow_write", False)
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def is_postgres(engine: Engine) -> bool:

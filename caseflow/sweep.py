@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from caseflow.audit import append_event
+from caseflow.audit import next_link
 from caseflow.calendar_store import current_calendar, next_year_missing
 from caseflow.clock_services import record_of
 from caseflow.clocks import aware, due_of, naive_utc, next_check, thresholds
+from caseflow.errors import ConflictError
 from caseflow.models import (
     Alert,
     Case,
     Clock,
     Delivery,
+    Event,
     Notification,
     User,
     UserRole,
@@ -130,6 +132,8 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
         alerts: list[dict[str, Any]] = []
         who_for: dict[str, set[int]] = {}
         expiring: list[Clock] = []
+        expiring_ids: set[int] = set()
+        clock_rows: list[dict[str, Any]] = []
         for clock in clocks:
             case = case_rows[clock.case_id]
             rule = REGISTRY.definition(uow.session, case.workflow_key, clock.rule_version) \
@@ -151,8 +155,16 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                                                         people) for w in t.recipients))
                 if t.kind == "overdue" and clock.expired_at is None:
                     expiring.append(clock)
+                    expiring_ids.add(clock.id)
             upcoming = next_check(found, moment)
-            clock.next_check_at = naive_utc(upcoming) if upcoming else None
+            clock_rows.append({
+                "b_id": clock.id, "b_version": clock.version,
+                "next_check_at": naive_utc(upcoming) if upcoming else None,
+                "expired_at": clock.expired_at or (now if clock.id in expiring_ids else None),
+            })
+        # the ORM objects are only read: rows are written in batches with Core below
+        uow.session.expunge_all()
+        _write(conn, _CLOCK_ADVANCE, clock_rows, "clock")
         if alerts:
             raised = conn.execute(
                 insert_ignore(conn, Alert).returning(Alert.id, Alert.key), alerts).all()
@@ -165,9 +177,9 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                                     .returning(Notification.id, Notification.user_id), notes).all()
                 report.notifications = len(made)
                 _queue_deliveries(conn, made, people, now, webhook)
-        for clock in expiring:
-            _expire(uow, clock, now)
-            report.expired += 1
+        if expiring:
+            _expire(conn, expiring, now)
+            report.expired = len(expiring)
         uow.commit()
     return report
 
@@ -187,16 +199,52 @@ def _queue_deliveries(conn: Connection, made: list[Any], people: dict[int, _Pers
         conn.execute(insert_ignore(conn, Delivery), rows)
 
 
-def _expire(uow: UnitOfWork, clock: Clock, now: datetime) -> None:
-    """Mark the clock expired and audit it on the case (locking the case row for its head)."""
-    query = select(Case).where(Case.id == clock.case_id).execution_options(populate_existing=True)
-    if uow.connection.dialect.name == "postgresql":
-        query = query.with_for_update(of=Case)
-    case = uow.session.scalar(query)
-    clock.expired_at = now
-    append_event(uow.session, case, "clock_expired", actor="system:sweep", channel="scheduler",
-                 at=now, payload={"clock": clock.name, "due": aware(clock.due_at).isoformat(),
-                                  "period": clock.period})
+_CLOCK_ADVANCE = (
+    update(Clock.__table__)
+    .where(Clock.__table__.c.id == bindparam("b_id"),
+           Clock.__table__.c.version == bindparam("b_version"))
+    .values(next_check_at=bindparam("next_check_at"), expired_at=bindparam("expired_at"),
+            version=Clock.__table__.c.version + 1)
+)
+_CASE_HEAD = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("b_id"),
+           Case.__table__.c.version == bindparam("b_version"))
+    .values(audit_seq=bindparam("audit_seq"), audit_head=bindparam("audit_head"),
+            version=Case.__table__.c.version + 1)
+)
+
+
+def _write(conn: Connection, statement: Any, rows: list[dict[str, Any]], what: str) -> None:
+    """A batched, version-checked UPDATE; a row changed under us is a conflict (rolls back)."""
+    if not rows:
+        return
+    result = conn.execute(statement, rows)
+    if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+        raise ConflictError(f"a {what} changed during the sweep; it will be retried")
+
+
+def _expire(conn: Connection, clocks: list[Clock], now: datetime) -> None:
+    """Audit each expired clock on its case, locking the cases (in id order, so two sweepers
+    never deadlock) to extend their chains from the current heads."""
+    ids = sorted({c.case_id for c in clocks})
+    query = (select(Case.id, Case.version, Case.audit_seq, Case.audit_head)
+             .where(Case.id.in_(ids)).order_by(Case.id))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    heads = {r.id: [r.version, r.audit_seq, r.audit_head] for r in conn.execute(query)}
+    events = []
+    for clock in sorted(clocks, key=lambda c: (c.case_id, c.id)):
+        head = heads[clock.case_id]
+        link = next_link(clock.case_id, head[1], head[2], "clock_expired", actor="system:sweep",
+                         channel="scheduler", at=now, payload={
+                             "clock": clock.name, "due": aware(clock.due_at).isoformat(),
+                             "period": clock.period})
+        head[1], head[2] = link["seq"], link["hash"]
+        events.append(link)
+    _write(conn, _CASE_HEAD, [{"b_id": cid, "b_version": v, "audit_seq": seq, "audit_head": h}
+                              for cid, (v, seq, h) in heads.items()], "case")
+    conn.execute(insert(Event.__table__), events)
 
 
 def sweep(uow_factory, *, now: datetime | None = None, batch: int = 1000,  # type: ignore[no-untyped-def]

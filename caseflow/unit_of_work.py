@@ -57,7 +57,7 @@ class UnitOfWork:
     def connection(self) -> Connection:
         if self._connection is None:
             engine = self.session_factory.kw["bind"]
-            self._connection = engine.connect()
+            self._connection = engine.connect().execution_options(caseflow_write=True)
             self._connection.begin()
         return self._connection
 
