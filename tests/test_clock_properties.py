@@ -1,0 +1,59 @@
+"""Properties of clock arithmetic (start, pauses, extensions) over many generated cases."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseflow.calendar import TZ, WorkCalendar
+from caseflow.clocks import ClockRecord, due_of
+from caseflow.periods import Period
+
+CAL = WorkCalendar.default()
+starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 30)).map(
+    lambda d: d.replace(tzinfo=TZ))
+periods = st.builds(Period, st.integers(1, 60),
+                    st.sampled_from(["hours", "days", "working_days", "months"]))
+offsets = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(starts, periods, offsets)
+def test_zero_length_pause_changes_nothing(start, period, offset):
+    moment = start + offset
+    plain = due_of(period, ClockRecord(start), CAL, moment)
+    paused = due_of(period, ClockRecord(start, pauses=((moment, moment),)), CAL, moment)
+    assert paused.due == plain.due
+
+
+@settings(max_examples=200, deadline=None)
+@given(starts, periods, offsets, offsets)
+def test_a_pause_never_brings_the_due_date_forward(start, period, offset, length):
+    a = start + offset
+    plain = due_of(period, ClockRecord(start), CAL, a)
+    paused = due_of(period, ClockRecord(start, pauses=((a, a + length),)), CAL, a + length)
+    assert paused.due >= plain.due
+
+
+@settings(max_examples=200, deadline=None)
+@given(starts, periods, st.integers(1, 30))
+def test_an_extension_never_brings_the_due_date_forward(start, period, extra):
+    plain = due_of(period, ClockRecord(start), CAL, start)
+    extended = due_of(period, ClockRecord(start, extensions=(Period(extra, period.unit),)), CAL,
+                      start)
+    assert extended.due >= plain.due  # calendar days may roll to the same working day
+    if period.unit in ("hours", "working_days"):
+        assert extended.due > plain.due
+
+
+@settings(max_examples=200, deadline=None)
+@given(starts, st.integers(1, 40), offsets, offsets, st.integers(0, 20))
+def test_working_day_clocks_end_on_working_days_whatever_happened(start, n, off, length, extra):
+    a = start + off
+    record = ClockRecord(start, pauses=((a, a + length),),
+                         extensions=(Period(extra, "working_days"),) if extra else ())
+    due = due_of(Period(n, "working_days"), record, CAL, a + length)
+    assert CAL.is_working_day(due.last_day)
+    assert due.due == datetime.combine(due.last_day + timedelta(days=1), datetime.min.time(), TZ)
