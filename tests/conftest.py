@@ -21,6 +21,7 @@ from caseflow import schema
 from caseflow.bootstrap import App, bootstrap
 from caseflow.config import PROJECT_ROOT, Settings
 from caseflow.definitions import load_directory
+from caseflow.demo import AGENCIES as DEMO_AGENCIES
 from caseflow.directory import create_user, ensure_agency
 from caseflow.models import Base
 from caseflow.registry import REGISTRY, sync_definitions
@@ -114,18 +115,7 @@ def uow(app: App):
     return lambda channel="test": app.uow(channel)
 
 
-AGENCIES = [
-    ("nb-amr", "market_supervision", "宁波市市场监督管理局", "Ningbo Market Supervision Bureau"),
-    ("nb-amr-yinzhou", "market_supervision", "宁波市鄞州区市场监督管理局",
-     "Yinzhou District Market Supervision Bureau"),
-    ("nb-customs", "customs", "宁波海关", "Ningbo Customs"),
-    ("nb-psb", "police", "宁波市公安局", "Ningbo Public Security Bureau"),
-    ("nb-ipcourt", "court", "宁波知识产权法庭", "Ningbo IP Tribunal"),
-    ("nb-mediation", "mediation", "宁波市知识产权纠纷人民调解委员会",
-     "Ningbo IP Dispute People's Mediation Committee"),
-    ("nb-ippc", "protection_center", "中国（宁波）知识产权保护中心",
-     "China (Ningbo) IP Protection Center"),
-]
+AGENCIES = DEMO_AGENCIES  # the same fictional Ningbo bodies the demo uses
 
 PEOPLE = [
     # username, name, agency, roles, supervisor
