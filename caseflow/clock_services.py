@@ -25,7 +25,7 @@ from caseflow.clocks import (
     paused_total,
     thresholds,
 )
-from caseflow.definitions import ClockRule, WorkflowDefinition
+from caseflow.definitions import ClockRule, EscalationRule, WorkflowDefinition
 from caseflow.errors import NotFound, PermissionDenied, ValidationFailed
 from caseflow.models import Case, Clock, ClockExtension, ClockSegment
 from caseflow.periods import DueDate, Period
@@ -99,7 +99,39 @@ def due_payload(clock: Clock, due: DueDate) -> dict[str, Any]:
     }
 
 
+# A settlement instalment's clock: its period is the time to the agreed date (stored on the
+# clock); the rule gives it the usual warning, alert and escalation.
+INSTALMENT_RULE = ClockRule(
+    name="instalment", title_zh="调解协议分期履行期限", title_en="Settlement instalment due",
+    period=Period(1, "days"), source="调解协议约定的履行期限",
+    warn_before=(Period(3, "days"),), alert=("assignee",),
+    escalate=(EscalationRule(None, "supervisor"),),
+)
+
+
+def start_clock(session: Session, case_id: int, rule: ClockRule, *, rule_version: int,
+                now: datetime, calendar: WorkCalendar, period: Period | None = None,
+                handoff_id: int | None = None) -> tuple[Clock, dict[str, Any]]:
+    """Start a clock outside the workflow's own start rules (handoffs, instalments)."""
+    clock = Clock(case_id=case_id, name=rule.name, rule_version=rule_version,
+                  period=str(period or rule.period), status="running", started_at=now,
+                  target=rule.target, handoff_id=handoff_id)
+    clock.segments, clock.extensions = [], []
+    session.add(clock)
+    due = refresh(clock, rule, calendar, now)
+    return clock, {"kind": "clock_started", "payload": {
+        **due_payload(clock, due), "source": rule.source, "title": rule.title_zh}}
+
+
+def stop_clock(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
+               why: str) -> dict[str, Any]:
+    """Stop a clock (a handoff decided, an instalment paid); returns the audit event spec."""
+    return _stop(clock, rule, calendar, now, why)
+
+
 def rule_for(session: Session, case: Case | Any, clock: Clock) -> ClockRule:
+    if clock.name.startswith("instalment."):
+        return INSTALMENT_RULE
     definition = REGISTRY.definition(session, case.workflow_key, clock.rule_version)
     rule = definition.clocks.get(clock.name)
     if rule is None:

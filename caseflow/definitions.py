@@ -221,6 +221,37 @@ class ClockRule:
         return bool(self.pause_reasons)
 
 
+HANDOFF_KINDS = (
+    "criminal_transfer", "reconsideration_request", "police_return", "court_assistance_notice",
+    "court_referred_mediation", "judicial_confirmation", "jurisdiction_transfer",
+    "complaint_to_clue",
+)
+SHARES = ("summary", "parties", "ip_rights", "materials", "outcome")
+HANDOFF_KEYS = {"title", "to", "from_states", "fire", "opens", "accept_within", "source",
+                "shares", "target", "description", "notes"}
+
+
+@dataclass(frozen=True)
+class HandoffRule:
+    """A kind of crossing this workflow may send: to whom, from which states, what it opens."""
+
+    kind: str
+    title_zh: str
+    title_en: str
+    to: str
+    from_states: frozenset[str]
+    accept_within: Period
+    source: str
+    fire: str | None = None
+    opens: str | None = None
+    shares: tuple[str, ...] = ("summary", "parties", "ip_rights", "materials", "outcome")
+    target: str | None = None  # "linked": refers to the case an earlier handoff opened
+
+    @property
+    def clock_name(self) -> str:
+        return f"handoff.{self.kind}"
+
+
 @dataclass(frozen=True)
 class WorkflowDefinition:
     key: str
@@ -234,6 +265,7 @@ class WorkflowDefinition:
     transitions: tuple[TransitionDef, ...]
     effective_from: date | None = None
     clocks: Mapping[str, ClockRule] = field(default_factory=dict)
+    handoffs: Mapping[str, HandoffRule] = field(default_factory=dict)
     source_text: str = ""
     source_name: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -391,6 +423,15 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
         _check_graph(states, initial, transitions, doc, problems)
     clocks = _parse_clocks(doc.get("clocks") or {}, states, {t.trigger for t in transitions},
                            problems)
+    handoffs = _parse_handoffs(doc.get("handoffs") or {}, states, transitions, problems)
+    for rule in handoffs.values():
+        # each handoff kind carries its own acceptance clock, counted like any other
+        clocks[rule.clock_name] = ClockRule(
+            name=rule.clock_name, title_zh=f"{rule.title_zh}接收期限",
+            title_en=f"{rule.title_en}: acceptance", period=rule.accept_within,
+            source=rule.source, alert=("assignee",),
+            escalate=(EscalationRule(None, "supervisor"),),
+        )
 
     if problems:
         raise WorkflowDefinitionError(
@@ -401,7 +442,7 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
         key=key, version=version, title_zh=title_zh, title_en=title_en, agency_kinds=agency_kinds,
         number_prefix=str(doc.get("number_prefix") or key.upper()[:8]), initial=initial,
         states=states, transitions=tuple(transitions), effective_from=effective,
-        clocks=clocks, source_text=text, source_name=source_name, raw=doc,
+        clocks=clocks, handoffs=handoffs, source_text=text, source_name=source_name, raw=doc,
     )
 
 
@@ -525,6 +566,63 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
     return clocks
 
 
+def _parse_handoffs(raw: Any, states: Mapping[str, StateDef],
+                    transitions: list[TransitionDef], problems: list[str]) -> dict[str, HandoffRule]:
+    if not isinstance(raw, Mapping):
+        problems.append("handoffs must be a mapping of handoff kind to rule")
+        return {}
+    rules: dict[str, HandoffRule] = {}
+    for kind, spec in raw.items():
+        line = _line(spec) or _line(raw)
+        where = f"handoff {kind!r}"
+        if kind not in HANDOFF_KINDS:
+            problems.append(f"line {line}: unknown handoff kind {kind!r} "
+                            f"(one of {', '.join(HANDOFF_KINDS)})")
+            continue
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: {where} must be a mapping")
+            continue
+        _unknown_keys(spec, HANDOFF_KEYS, where, problems)
+        zh, en = _titles(spec.get("title"), where, problems, line)
+        to = str(spec.get("to"))
+        if to not in AGENCY_KINDS:
+            problems.append(f"line {line}: {where} goes to unknown agency kind {to!r}")
+        from_states = _names(spec.get("from_states"))
+        if not from_states:
+            problems.append(f"line {line}: {where} needs from_states")
+        for state in from_states:
+            if state not in states:
+                problems.append(f"line {line}: {where} names unknown state {state!r}")
+        fire = spec.get("fire")
+        if fire is not None:
+            fire = str(fire)
+            sources = {src for t in transitions if t.trigger == fire for src in t.sources}
+            if not sources:
+                problems.append(f"line {line}: {where} fires unknown trigger {fire!r}")
+            elif not from_states <= sources:
+                problems.append(f"line {line}: {where} fires {fire!r}, which cannot fire from "
+                                f"{', '.join(sorted(from_states - sources))}")
+        period = _period(spec.get("accept_within"), f"{where} accept_within", line, problems)
+        if not spec.get("source"):
+            problems.append(f"line {line}: {where} needs a source (the legal text)")
+        shares = tuple(str(x) for x in spec.get("shares") or SHARES)
+        for share in shares:
+            if share not in SHARES:
+                problems.append(f"line {line}: {where} shares unknown part {share!r}")
+        target = spec.get("target")
+        if target not in (None, "linked"):
+            problems.append(f"line {line}: {where} target must be 'linked' or absent")
+        if period is None:
+            continue
+        rules[str(kind)] = HandoffRule(
+            kind=str(kind), title_zh=zh, title_en=en, to=to, from_states=from_states,
+            accept_within=period, source=str(spec.get("source", "")), fire=fire,
+            opens=str(spec["opens"]) if spec.get("opens") else None, shares=shares,
+            target=target,
+        )
+    return rules
+
+
 def _check_graph(
     states: Mapping[str, StateDef], initial: str, transitions: Iterable[TransitionDef],
     doc: Mapping, problems: list[str],
@@ -569,6 +667,18 @@ def load_directory(directory: Path) -> list[WorkflowDefinition]:
             continue
         seen[ident] = str(path)
         definitions.append(definition)
+    keys = {d.key: d for d in definitions}
+    for d in definitions:
+        for rule in d.handoffs.values():
+            if rule.opens is None:
+                continue
+            opened = keys.get(rule.opens)
+            if opened is None:
+                errors.append(f"{d.source_name}: handoff {rule.kind!r} opens unknown workflow "
+                              f"{rule.opens!r}")
+            elif rule.to not in opened.agency_kinds:
+                errors.append(f"{d.source_name}: handoff {rule.kind!r} opens {rule.opens!r}, "
+                              f"which {rule.to} does not work")
     if errors:
         raise WorkflowDefinitionError("\n".join(errors))
     return definitions

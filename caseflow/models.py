@@ -344,6 +344,7 @@ class Clock(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(DateTime)
     expired_at: Mapped[datetime | None] = mapped_column(DateTime)
     target: Mapped[bool] = mapped_column(default=False)
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     segments: Mapped[list[ClockSegment]] = relationship(
@@ -475,3 +476,112 @@ class SystemEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- cross-agency handoffs and mediation (issue: handoffs and settlements) ------------------
+
+HANDOFF_STATUSES = ("sent", "received", "accepted", "rejected", "returned")
+
+
+class Handoff(Base):
+    """A case crossing from one agency to another: sent → received → accepted / rejected /
+    returned. The row is written in the same transaction as the sending case's change (it is
+    the outbox), and ``idempotency_key`` makes a retried send a no-op."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint(_in("status", HANDOFF_STATUSES), name="status"),
+        CheckConstraint("from_agency_id <> to_agency_id", name="not_self"),
+        Index("ix_handoffs_to_status", "to_agency_id", "status"),
+        Index("ix_handoffs_from_status", "from_agency_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    sent_by: Mapped[str] = mapped_column(String(64))
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    materials: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    target_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MediationSession(Base):
+    """One mediation session; ``notes`` are confidential to the mediation body."""
+
+    __tablename__ = "mediation_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    attendees: Mapped[list[Any]] = mapped_column(default=list)
+    outcome: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SettlementAgreement(Base):
+    """A settlement: parties, money (in fen, with currency), terms and the signing date."""
+
+    __tablename__ = "settlement_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    parties: Mapped[list[Any]] = mapped_column(default=list)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    terms: Mapped[list[Any]] = mapped_column(default=list)
+    decides_ownership: Mapped[bool] = mapped_column(default=False)
+    decides_validity: Mapped[bool] = mapped_column(default=False)
+    signed_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(24), default="signed")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    instalments: Mapped[list[Instalment]] = relationship(
+        cascade="all, delete-orphan", order_by="Instalment.seq", lazy="selectin")
+
+
+class Instalment(Base):
+    """One payment of a settlement's performance schedule, tracked by its own clock."""
+
+    __tablename__ = "instalments"
+    __table_args__ = (UniqueConstraint("agreement_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("settlement_agreements.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="due")
+    clock_id: Mapped[int | None] = mapped_column(ForeignKey("clocks.id"))
+
+
+class MediatorConflict(Base):
+    """A mediator's declared link to a party (refuses assignment to that party's cases)."""
+
+    __tablename__ = "mediator_conflicts"
+    __table_args__ = (UniqueConstraint("user_id", "party_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    party_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(DateTime)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from caseflow.audit import next_link
 from caseflow.calendar_store import current_calendar, next_year_missing
-from caseflow.clock_services import record_of
+from caseflow.clock_services import record_of, rule_for
 from caseflow.clocks import aware, due_of, naive_utc, next_check, thresholds
 from caseflow.errors import ConflictError
 from caseflow.models import (
@@ -34,7 +34,6 @@ from caseflow.models import (
     UserRole,
 )
 from caseflow.periods import Period
-from caseflow.registry import REGISTRY
 from caseflow.unit_of_work import UnitOfWork
 
 
@@ -136,8 +135,7 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
         clock_rows: list[dict[str, Any]] = []
         for clock in clocks:
             case = case_rows[clock.case_id]
-            rule = REGISTRY.definition(uow.session, case.workflow_key, clock.rule_version) \
-                .clocks[clock.name]
+            rule = rule_for(uow.session, case, clock)
             due = due_of(Period.parse(clock.period), record_of(clock), calendar, aware(now))
             found = thresholds(rule, due, aware(clock.started_at), calendar)
             moment = aware(now)
