@@ -425,6 +425,9 @@ def sweep_command(ctx: Context, at: str | None, batch: int) -> None:
     report = sweep(ctx.app.uow_factory("cli"), now=now, batch=batch,
                    webhook="webhook" in channels)
     click.echo(str(report))
+    from caseflow.handoffs import dispatch
+
+    click.echo(f"handoffs dispatched: {dispatch(ctx.app.uow('cli'))}")
     missing = check_calendar(ctx.app.uow("cli"), now=now)
     if missing:
         click.echo(f"calendar: the official {missing} schedule is not loaded")

@@ -40,6 +40,12 @@ def tick(app: App) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - the scheduler must survive a bad tick
         log.exception("deadline sweep failed")
     try:
+        from caseflow.handoffs import dispatch
+
+        result["handoffs_dispatched"] = dispatch(app.uow("scheduler"))
+    except Exception:  # noqa: BLE001
+        log.exception("handoff dispatch failed")
+    try:
         missing = check_calendar(app.uow("scheduler"))
         result["calendar_missing"] = missing
     except Exception:  # noqa: BLE001

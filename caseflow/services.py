@@ -215,64 +215,85 @@ def open_case(
 ) -> CaseView:
     """Open a case of ``case_type`` in the actor's agency on the version in force that day."""
     with uow:
-        user = get_user(uow, actor)
-        if not (user.roles & OPENING_ROLES):
-            raise PermissionDenied(f"user {actor} has no role that may open cases")
-        if not isinstance(title, str) or not title.strip():
-            raise ValidationFailed("title: is required", field="title")
-        now = uow.now()
-        today = aware(now).date()
-        received_on = received_on or today
-        if not isinstance(received_on, date):
-            raise ValidationFailed("received_on: must be a date", field="received_on")
-        version = REGISTRY.version_in_force(uow.session, case_type, received_on)
-        definition = REGISTRY.definition(uow.session, case_type, version)
-        if user.agency.kind not in definition.agency_kinds:
-            raise PermissionDenied(
-                f"{definition.title_en} cases are worked by {', '.join(definition.agency_kinds)}, "
-                f"not by {user.agency.kind} ({user.agency.code})"
-            )
-        owner = None
-        if assignee is not None:
-            owner = get_user(uow, assignee)
-            if owner.agency_id != user.agency_id:
-                raise ValidationFailed(f"assignee {assignee} is not in {user.agency.code}",
-                                       field="assignee")
-        case = Case(
-            number=_next_number(uow, definition.number_prefix, received_on.year),
-            case_type=definition.key, workflow_key=definition.key,
-            workflow_version=definition.version, status=definition.initial,
-            agency_id=user.agency_id, agency=user.agency, assignee=owner, title=title.strip(),
-            received_on=received_on, data=dict(data or {}), created_at=now,
-        )
-        case.parties = _build_parties(parties)
-        case.ip_rights = _resolve_ip_rights(uow, ip_rights)
-        uow.session.add(case)
-        uow.flush()
-        append_event(
-            uow.session, case, "case_opened", actor=actor, channel=uow.channel, at=uow.now(),
-            target_state=case.status, reason=reason,
-            payload={
-                "number": case.number, "workflow": definition.key, "version": definition.version,
-                "received_on": received_on.isoformat(), "title": case.title,
-                "parties": [{"role": p.role, "name": p.name, "origin": p.origin}
-                            for p in case.parties],
-                "ip_rights": [{"kind": r.kind, "number": r.number} for r in case.ip_rights],
-                "assignee": assignee,
-            },
-        )
-        # clocks that run from receipt (e.g. 15 working days to decide on filing) start at
-        # the receipt date, which may be earlier than the day the case is keyed in
-        opening = plan_for(definition, "", "", definition.initial)
-        if opening:
-            started = now if received_on >= today else naive_utc(
-                datetime.combine(received_on, time(9), TZ))
-            for spec in apply_transition(uow.session, case, definition, opening, closes=False,
-                                         now=started, calendar=current_calendar(uow.connection)):
-                append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
-                             at=now, reason=spec.get("reason"), payload=spec["payload"])
+        view = open_case_in(uow, actor=actor, case_type=case_type, title=title,
+                            received_on=received_on, parties=parties, ip_rights=ip_rights,
+                            data=data, assignee=assignee, reason=reason)
         uow.commit()
-        return _view(case, definition)
+        return view
+
+
+def open_case_in(
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    case_type: str,
+    title: str,
+    received_on: date | None = None,
+    parties: Sequence[Mapping[str, Any]] = (),
+    ip_rights: Sequence[Mapping[str, Any]] = (),
+    data: Mapping[str, Any] | None = None,
+    assignee: str | None = None,
+    reason: str | None = None,
+) -> CaseView:
+    """``open_case`` inside a unit of work the caller commits (a handoff's acceptance)."""
+    user = get_user(uow, actor)
+    if not (user.roles & OPENING_ROLES):
+        raise PermissionDenied(f"user {actor} has no role that may open cases")
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationFailed("title: is required", field="title")
+    now = uow.now()
+    today = aware(now).date()
+    received_on = received_on or today
+    if not isinstance(received_on, date):
+        raise ValidationFailed("received_on: must be a date", field="received_on")
+    version = REGISTRY.version_in_force(uow.session, case_type, received_on)
+    definition = REGISTRY.definition(uow.session, case_type, version)
+    if user.agency.kind not in definition.agency_kinds:
+        raise PermissionDenied(
+            f"{definition.title_en} cases are worked by {', '.join(definition.agency_kinds)}, "
+            f"not by {user.agency.kind} ({user.agency.code})"
+        )
+    owner = None
+    if assignee is not None:
+        owner = get_user(uow, assignee)
+        if owner.agency_id != user.agency_id:
+            raise ValidationFailed(f"assignee {assignee} is not in {user.agency.code}",
+                                   field="assignee")
+    case = Case(
+        number=_next_number(uow, definition.number_prefix, received_on.year),
+        case_type=definition.key, workflow_key=definition.key,
+        workflow_version=definition.version, status=definition.initial,
+        agency_id=user.agency_id, agency=user.agency, assignee=owner, title=title.strip(),
+        received_on=received_on, data=dict(data or {}), created_at=now,
+    )
+    case.parties = _build_parties(parties)
+    case.ip_rights = _resolve_ip_rights(uow, ip_rights)
+    uow.session.add(case)
+    uow.flush()
+    append_event(
+        uow.session, case, "case_opened", actor=actor, channel=uow.channel, at=uow.now(),
+        target_state=case.status, reason=reason,
+        payload={
+            "number": case.number, "workflow": definition.key, "version": definition.version,
+            "received_on": received_on.isoformat(), "title": case.title,
+            "parties": [{"role": p.role, "name": p.name, "origin": p.origin}
+                        for p in case.parties],
+            "ip_rights": [{"kind": r.kind, "number": r.number} for r in case.ip_rights],
+            "assignee": assignee,
+        },
+    )
+    # clocks that run from receipt (e.g. 15 working days to decide on filing) start at
+    # the receipt date, which may be earlier than the day the case is keyed in
+    opening = plan_for(definition, "", "", definition.initial)
+    if opening:
+        started = now if received_on >= today else naive_utc(
+            datetime.combine(received_on, time(9), TZ))
+        for spec in apply_transition(uow.session, case, definition, opening, closes=False,
+                                     now=started, calendar=current_calendar(uow.connection)):
+            append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
+                         at=now, reason=spec.get("reason"), payload=spec["payload"])
+    uow.flush()
+    return _view(case, definition)
 
 
 # --- firing triggers --------------------------------------------------------------------------
@@ -426,64 +447,86 @@ def fire(
     version read: a concurrent writer makes it match no row, which is a ConflictError.
     """
     with uow:
-        conn = uow.connection
-        case, user = _load_case_and_actor(conn, case_id, actor)
-        compiled = REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version)
-        definition = compiled.definition
-        transition = _find_transition(definition, case, trigger)
-        _authorise(user, case, transition)
-        if expected_version is not None and expected_version != case.version:
-            raise ConflictError(
-                f"case {case.number} is at version {case.version}, not {expected_version}; "
-                "reload and retry"
-            )
-        if payload is not None and not isinstance(payload, Mapping):
-            raise ValidationFailed("payload: must be an object", field="payload")
-        if transition.reason_required and (reason is None or not str(reason).strip()):
-            raise ReasonRequired(trigger)
-        clean = transition.validate_payload(payload or {})
-        source = case.status
-        ctx = None
-        if transition.guards:
-            ctx = GuardContext(case=uow.session.get(Case, case.id), payload=clean,
-                               user=uow.session.get(User, user.id))
-        compiled.machine.events[trigger].trigger(case, ctx=ctx)
-        closes = case.status in definition.final_states
-        now = uow.now()
-        clock_events: list[dict[str, Any]] = []
-        actions = plan_for(definition, trigger, source, case.status)
-        if actions or (closes and definition.clocks):
-            clock_events = apply_transition(uow.session, case, definition, actions,
-                                            closes=closes, now=now,
-                                            calendar=current_calendar(conn))
-        links = [next_link(
-            case.id, case.audit_seq, case.audit_head, "transition", actor=actor,
-            channel=uow.channel, source_state=source, target_state=case.status,
-            trigger=trigger, reason=reason.strip() if reason else None, payload=clean, at=now,
-        )]
-        for spec in clock_events:
-            links.append(next_link(
-                case.id, links[-1]["seq"], links[-1]["hash"], spec["kind"], actor=actor,
-                channel=uow.channel, reason=spec.get("reason"), payload=spec["payload"], at=now))
-        params = {
-            "b_id": case.id, "b_version": case.version, "status": case.status,
-            "version": case.version + 1,
-            "data": {**(case.data or {}), **clean} if clean else case.data,
-            "audit_seq": links[-1]["seq"], "audit_head": links[-1]["hash"],
-        }
-        if closes:
-            params["closed_at"] = now
-        updated = conn.execute(_ADVANCE[closes], params)
-        if updated.rowcount != 1:
-            raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
-        conn.execute(_INSERT_EVENT, links)
+        view = fire_in(uow, case_id, trigger, actor=actor, payload=payload, reason=reason,
+                       expected_version=expected_version)
         uow.commit()
-        return CaseView(
-            id=case.id, number=case.number, case_type=case.case_type,
-            workflow_key=case.workflow_key, workflow_version=case.workflow_version,
-            status=case.status, version=case.version + 1, agency=case.agency_code,
-            title=case.title, closed=closes,
+        return view
+
+
+def fire_in(
+    uow: UnitOfWork,
+    case_id: int,
+    trigger: str,
+    *,
+    actor: str,
+    payload: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> CaseView:
+    """``fire`` inside a unit of work the caller commits (a handoff that fires a trigger)."""
+    conn = uow.connection
+    case, user = _load_case_and_actor(conn, case_id, actor)
+    compiled = REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version)
+    definition = compiled.definition
+    transition = _find_transition(definition, case, trigger)
+    _authorise(user, case, transition)
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(
+            f"case {case.number} is at version {case.version}, not {expected_version}; "
+            "reload and retry"
         )
+    if payload is not None and not isinstance(payload, Mapping):
+        raise ValidationFailed("payload: must be an object", field="payload")
+    if transition.reason_required and (reason is None or not str(reason).strip()):
+        raise ReasonRequired(trigger)
+    clean = transition.validate_payload(payload or {})
+    source = case.status
+    ctx = None
+    if transition.guards:
+        ctx = GuardContext(case=uow.session.get(Case, case.id), payload=clean,
+                           user=uow.session.get(User, user.id))
+    compiled.machine.events[trigger].trigger(case, ctx=ctx)
+    closes = case.status in definition.final_states
+    now = uow.now()
+    clock_events: list[dict[str, Any]] = []
+    actions = plan_for(definition, trigger, source, case.status)
+    if actions or (closes and definition.clocks):
+        clock_events = apply_transition(uow.session, case, definition, actions,
+                                        closes=closes, now=now,
+                                        calendar=current_calendar(conn))
+    if closes:
+        from caseflow.handoffs import outcome_of_linked
+
+        outcome = outcome_of_linked(uow, case.id, case.status, actor=actor, now=now)
+        if outcome:
+            clock_events.append(outcome)
+    links = [next_link(
+        case.id, case.audit_seq, case.audit_head, "transition", actor=actor,
+        channel=uow.channel, source_state=source, target_state=case.status,
+        trigger=trigger, reason=reason.strip() if reason else None, payload=clean, at=now,
+    )]
+    for spec in clock_events:
+        links.append(next_link(
+            case.id, links[-1]["seq"], links[-1]["hash"], spec["kind"], actor=actor,
+            channel=uow.channel, reason=spec.get("reason"), payload=spec["payload"], at=now))
+    params = {
+        "b_id": case.id, "b_version": case.version, "status": case.status,
+        "version": case.version + 1,
+        "data": {**(case.data or {}), **clean} if clean else case.data,
+        "audit_seq": links[-1]["seq"], "audit_head": links[-1]["hash"],
+    }
+    if closes:
+        params["closed_at"] = now
+    updated = conn.execute(_ADVANCE[closes], params)
+    if updated.rowcount != 1:
+        raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
+    conn.execute(_INSERT_EVENT, links)
+    return CaseView(
+        id=case.id, number=case.number, case_type=case.case_type,
+        workflow_key=case.workflow_key, workflow_version=case.workflow_version,
+        status=case.status, version=case.version + 1, agency=case.agency_code,
+        title=case.title, closed=closes,
+    )
 
 
 def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[TriggerOption]:
