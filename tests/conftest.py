@@ -127,6 +127,8 @@ PEOPLE = [
     ("sun.yz", "孙丽", "nb-amr-yinzhou", ["officer", "supervisor"], None),
     ("zhou.customs", "周强", "nb-customs", ["officer"], None),
     ("wu.mediator", "吴芳", "nb-mediation", ["mediator"], None),
+    ("he.police", "何军", "nb-psb", ["supervisor"], None),
+    ("gao.police", "高鹏", "nb-psb", ["officer"], "he.police"),
 ]
 
 

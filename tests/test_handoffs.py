@@ -1,0 +1,266 @@
+"""Cross-agency handoffs through the service layer: exactly once, linked cases, outcomes,
+refusals that change nothing, and who may see what."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from caseflow import handoffs, services
+from caseflow.cli import main
+from caseflow.clock_services import case_clocks
+from caseflow.errors import ConflictError, InvalidTrigger, NotFound, ValidationFailed
+from caseflow.inbox import inbox
+from caseflow.models import Case, CaseLink, Event, Evidence, Handoff
+from caseflow.sweep import sweep
+from caseflow.visibility import case_for
+
+HOLDER = {"role": "rights_holder", "name": "Nordhaus Automotive GmbH", "kind": "enterprise",
+          "origin": "overseas", "region": "Germany"}
+INFRINGER = {"role": "alleged_infringer", "name": "余姚市精工汽配厂", "kind": "enterprise",
+             "origin": "local", "region": "宁波市余姚市"}
+
+
+def approved_case(uow):
+    case = services.open_case(
+        uow(), actor="li.officer", case_type="transfer_src", title="余姚市精工汽配厂涉嫌假冒注册商标罪",
+        parties=[HOLDER, INFRINGER], assignee="li.officer",
+        ip_rights=[{"kind": "trademark", "number": "G1398765", "title": "NORDHAUS"}])
+    services.attach_evidence(uow(), case.id, actor="li.officer", filename="扣押清单.pdf",
+                             content=b"%PDF seized 1,200 brake pads", media_type="application/pdf")
+    services.fire(uow(), case.id, "approve_transfer", actor="chen.sup", reason="涉案金额超过立案追诉标准")
+    return case
+
+
+def send(uow, case_id, key="nb-amr/transfer/1", **kw):
+    args = dict(actor="li.officer", to_agency="nb-psb", reason="涉嫌假冒注册商标罪，货值52万元",
+                idempotency_key=key)
+    args.update(kw)
+    return handoffs.hand_off(uow(), case_id, kw.pop("kind", "criminal_transfer"),
+                             **{k: v for k, v in args.items() if k != "kind"})
+
+
+def counts(app):
+    with app.session_factory() as s:
+        return tuple(s.scalar(select(func.count()).select_from(m))
+                     for m in (Handoff, Case, Event, CaseLink, Evidence))
+
+
+def test_criminal_transfer_end_to_end(uow, people, app, database_url):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    assert sent["status"] == "sent" and sent["to"] == "nb-psb"
+    assert sent["materials"][0]["filename"] == "扣押清单.pdf"
+    with app.session_factory() as s:
+        assert s.get(Case, case.id).status == "sent_to_police"  # fired in the same transaction
+    clock = {c["clock"]: c for c in case_clocks(uow(), case.id)}["handoff.criminal_transfer"]
+    assert clock["period"] == "3 days" and clock["status"] == "running"
+
+    assert handoffs.dispatch(uow()) == 1
+    assert handoffs.dispatch(uow()) == 0
+    assert [n["kind"] for n in inbox(uow(), "he.police")] == ["handoff"]
+
+    accepted = handoffs.accept(uow(), sent["id"], actor="gao.police", reason="材料齐全，予以接收")
+    again = handoffs.accept(uow(), sent["id"], actor="gao.police")
+    assert accepted["status"] == "accepted" and again["linked_case_id"] == accepted["linked_case_id"]
+    police_case_id = accepted["linked_case_id"]
+    with app.session_factory() as s:
+        police_case = s.get(Case, police_case_id)
+        assert police_case.agency.code == "nb-psb" and police_case.case_type == "police_intake"
+        assert {p.name for p in police_case.parties} == {HOLDER["name"], INFRINGER["name"]}
+        assert [r.number for r in police_case.ip_rights] == ["G1398765"]
+        assert [e.filename for e in police_case.evidence] == ["扣押清单.pdf"]
+        link = s.scalar(select(CaseLink).where(CaseLink.to_case_id == police_case_id))
+        assert (link.from_case_id, link.kind) == (case.id, "parent_child")
+    clocks = {c["clock"]: c for c in case_clocks(uow(), case.id)}
+    assert clocks["handoff.criminal_transfer"]["status"] == "stopped"
+    assert {c["clock"] for c in case_clocks(uow(), police_case_id)} == {"review"}
+
+    services.fire(uow(), police_case_id, "file_case", actor="gao.police")
+    with app.session_factory() as s:
+        assert s.get(Handoff, sent["id"]).outcome == "filed"
+        source_events = s.scalars(select(Event.kind).where(Event.case_id == case.id)
+                                  .order_by(Event.seq)).all()
+        linked_events = s.scalars(select(Event.kind).where(Event.case_id == police_case_id)
+                                  .order_by(Event.seq)).all()
+    assert source_events[-1] == "handoff_outcome"
+    assert {"handoff_sent", "handoff_received", "handoff_accepted"} <= set(source_events)
+    assert linked_events[-1] == "handoff_outcome" and "handoff_accepted" in linked_events
+    verify = CliRunner().invoke(main, ["--database-url", database_url, "audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_a_retried_send_is_one_handoff(uow, people, app):
+    case = approved_case(uow)
+    first = send(uow, case.id)
+    before = counts(app)
+    retry = send(uow, case.id)
+    assert retry == first and counts(app) == before
+    with pytest.raises(ValidationFailed, match="different handoff") as info:
+        send(uow, case.id, to_agency="nb-customs")
+    assert info.value.field == "idempotency_key"
+
+
+@pytest.mark.parametrize("kwargs, error, text", [
+    ({"to_agency": "nb-amr", "kind": "jurisdiction_transfer"}, ValidationFailed, "agency that sends"),
+    ({"to_agency": "nb-nowhere"}, NotFound, "unknown agency"),
+    ({"to_agency": "nb-customs"}, ValidationFailed, "goes to a police body"),
+    ({"kind": "judicial_confirmation"}, InvalidTrigger, "cannot send a 'judicial_confirmation'"),
+    ({"reason": "  "}, ValidationFailed, "needs a reason"),
+    ({"to_user": "zhou.customs"}, ValidationFailed, "not in nb-psb"),
+    ({"evidence_ids": [999]}, ValidationFailed, "not evidence"),
+])
+def test_bad_handoffs_change_nothing(uow, people, app, kwargs, error, text):
+    case = approved_case(uow)
+    if kwargs.get("kind") == "jurisdiction_transfer":
+        case = services.open_case(uow(), actor="li.officer", case_type="transfer_src", title="管辖")
+    before = counts(app)
+    with pytest.raises(error, match=text):
+        send(uow, case.id, **kwargs)
+    assert counts(app) == before
+
+
+def test_kind_not_allowed_from_the_current_state(uow, people, app):
+    case = services.open_case(uow(), actor="li.officer", case_type="transfer_src", title="尚在调查")
+    before = counts(app)
+    with pytest.raises(InvalidTrigger, match="from state 'investigating'"):
+        send(uow, case.id)
+    assert counts(app) == before
+
+
+def test_reject_and_return_need_reasons_and_are_final(uow, people, app):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    with pytest.raises(ValidationFailed, match="reason"):
+        handoffs.reject(uow(), sent["id"], actor="gao.police", reason="")
+    with pytest.raises(Exception, match="another agency"):
+        handoffs.reject(uow(), sent["id"], actor="zhou.customs", reason="不属于本机关")
+    rejected = handoffs.reject(uow(), sent["id"], actor="gao.police", reason="未达到刑事立案追诉标准")
+    assert rejected["status"] == "rejected" and rejected["status_reason"] == "未达到刑事立案追诉标准"
+    before = counts(app)
+    with pytest.raises(ConflictError, match="was rejected"):
+        handoffs.accept(uow(), sent["id"], actor="gao.police")
+    with pytest.raises(ConflictError):
+        handoffs.return_materials(uow(), sent["id"], actor="gao.police", reason="退回")
+    assert counts(app) == before
+    clock = {c["clock"]: c for c in case_clocks(uow(), case.id)}["handoff.criminal_transfer"]
+    assert clock["status"] == "stopped"
+
+
+def test_returned_handoff_lists_the_materials_sent_back(uow, people, app):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    handoffs.return_materials(uow(), sent["id"], actor="gao.police", reason="鉴定意见缺失，退回补充")
+    with app.session_factory() as s:
+        event = s.scalar(select(Event).where(Event.kind == "handoff_returned"))
+    assert event.reason == "鉴定意见缺失，退回补充"
+    assert event.payload["materials_returned"][0]["filename"] == "扣押清单.pdf"
+
+
+def test_reconsideration_refers_to_the_linked_police_case(uow, people, app):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    accepted = handoffs.accept(uow(), sent["id"], actor="gao.police")
+    services.fire(uow(), accepted["linked_case_id"], "refuse_filing", actor="gao.police",
+                  reason="证据不足")
+    request = send(uow, case.id, key="nb-amr/reconsider/1", kind="reconsideration_request",
+                   reason="认为不予立案决定有误，提请复议")
+    assert request["target_case_id"] == accepted["linked_case_id"]
+    other = services.open_case(uow(), actor="li.officer", case_type="transfer_src", title="另案")
+    services.fire(uow(), other.id, "approve_transfer", actor="chen.sup")
+    services.fire(uow(), other.id, "send_to_police", actor="li.officer")
+    with pytest.raises(ValidationFailed, match="there is none"):
+        send(uow, other.id, key="nb-amr/reconsider/2", kind="reconsideration_request")
+
+
+def test_overdue_acceptance_is_escalated(uow, people, app):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    with app.session_factory() as s:
+        due = s.scalar(select(func.max(Event.at)).where(Event.kind == "handoff_sent"))
+    from datetime import timedelta
+
+    report = sweep(lambda: app.uow("test", now=lambda: due + timedelta(days=10)),
+                   now=due + timedelta(days=10))
+    assert report.alerts_raised == 2  # overdue to the sender's assignee, escalation to supervisor
+    kinds = {n["kind"] for n in inbox(uow(), "chen.sup")}
+    assert "escalation" in kinds
+    assert sent["status"] == "sent"
+
+
+def test_a_crash_after_sending_loses_nothing(uow, people, app, settings):
+    from caseflow.bootstrap import bootstrap
+
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    app.engine.dispose()  # the process dies before anything is dispatched
+    restarted = bootstrap(settings)
+    try:
+        assert handoffs.dispatch(restarted.uow("scheduler")) == 1
+        with restarted.session_factory() as s:
+            assert s.get(Handoff, sent["id"]).status == "received"
+    finally:
+        restarted.engine.dispose()
+
+
+def test_two_officers_accepting_at_once_open_one_case(uow, people, app, is_postgres):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    results: list[object] = []
+
+    def accept(who):
+        try:
+            results.append(handoffs.accept(uow(), sent["id"], actor=who))
+        except Exception as exc:  # noqa: BLE001
+            results.append(exc)
+
+    threads = [threading.Thread(target=accept, args=(w,)) for w in ("gao.police", "he.police")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    linked = {r["linked_case_id"] for r in results if isinstance(r, dict)}
+    assert len(linked) == 1, results
+    with app.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Case)
+                        .where(Case.case_type == "police_intake")) == 1
+
+
+def test_visibility_follows_handoffs(uow, people, app):
+    case = approved_case(uow)
+    private = services.open_case(uow(), actor="li.officer", case_type="transfer_src", title="内部案件")
+    with pytest.raises(NotFound):
+        case_for(uow(), private.id, "zhou.customs")  # never handed to customs
+    with pytest.raises(NotFound):
+        case_for(uow(), case.id, "gao.police")  # not yet handed to the police
+    sent = send(uow, case.id)
+    shared = case_for(uow(), case.id, "gao.police")
+    assert shared["visibility"] == "shared"
+    assert [p["name"] for p in shared["parties"]] == [HOLDER["name"], INFRINGER["name"]]
+    assert shared["materials"][0]["filename"] == "扣押清单.pdf"
+    assert "events" not in shared and "data" not in shared
+    with pytest.raises(NotFound):
+        case_for(uow(), case.id, "zhou.customs")
+    accepted = handoffs.accept(uow(), sent["id"], actor="gao.police")
+    outcome = case_for(uow(), accepted["linked_case_id"], "li.officer")
+    assert outcome["visibility"] == "outcome" and set(outcome) == {
+        "visibility", "id", "number", "type", "status", "closed", "agency"}
+    full = case_for(uow(), case.id, "li.officer")
+    assert full["visibility"] == "full" and full["events"]
+    # the police act only through their own workflow's triggers
+    with pytest.raises(Exception, match="does not work case"):
+        services.fire(uow(), case.id, "close", actor="he.police")
+
+
+def test_jurisdiction_transfer_shares_only_what_its_rule_says(uow, people, app):
+    case = services.open_case(uow(), actor="li.officer", case_type="transfer_src",
+                              title="属地管辖移送", parties=[HOLDER, INFRINGER])
+    services.attach_evidence(uow(), case.id, actor="li.officer", filename="a.txt", content=b"a")
+    handoffs.hand_off(uow(), case.id, "jurisdiction_transfer", actor="li.officer",
+                      to_agency="nb-amr-yinzhou", reason="违法行为发生地在鄞州区",
+                      idempotency_key="nb-amr/jurisdiction/1")
+    shared = case_for(uow(), case.id, "sun.yz")
+    assert "parties" in shared and "materials" not in shared and "ip_rights" not in shared
