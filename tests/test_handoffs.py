@@ -264,3 +264,38 @@ def test_jurisdiction_transfer_shares_only_what_its_rule_says(uow, people, app):
                       idempotency_key="nb-amr/jurisdiction/1")
     shared = case_for(uow(), case.id, "sun.yz")
     assert "parties" in shared and "materials" not in shared and "ip_rights" not in shared
+
+
+def test_supervisor_view_of_handoffs(uow, people, app):
+    from datetime import datetime, timedelta
+
+    from caseflow.handoff_reports import acceptance_times, open_handoffs, refused_handoffs
+
+    first = approved_case(uow)
+    second = approved_case(uow)
+    third = approved_case(uow)
+    t0 = datetime(2026, 9, 21, 2, 0)  # 10:00 Beijing time
+    at = {"now": t0}
+    timed = lambda: app.uow("test", now=lambda: at["now"])  # noqa: E731
+    a = handoffs.hand_off(timed(), first.id, "criminal_transfer", actor="li.officer",
+                          to_agency="nb-psb", reason="移送", idempotency_key="k-a")
+    b = handoffs.hand_off(timed(), second.id, "criminal_transfer", actor="li.officer",
+                          to_agency="nb-psb", reason="移送", idempotency_key="k-b")
+    handoffs.hand_off(timed(), third.id, "criminal_transfer", actor="li.officer",
+                      to_agency="nb-psb", reason="移送", idempotency_key="k-c")
+    at["now"] = t0 + timedelta(hours=6)
+    handoffs.accept(timed(), a["id"], actor="gao.police")
+    at["now"] = t0 + timedelta(hours=30)
+    handoffs.reject(timed(), b["id"], actor="gao.police", reason="不构成犯罪")
+    with app.session_factory() as s:
+        pending = open_handoffs(s, t0 + timedelta(days=4), agency_code="nb-psb")
+        assert [(p["case"], p["overdue"]) for p in pending] == [(third.number, True)]
+        assert open_handoffs(s, t0, agency_code="nb-amr") == []  # nothing addressed to nb-amr
+        assert len(open_handoffs(s, t0, agency_code="nb-amr", incoming=False)) == 1
+        refused = refused_handoffs(s, agency_code="nb-amr")
+        assert [(r["case"], r["reason"]) for r in refused] == [(second.number, "不构成犯罪")]
+        times = acceptance_times(s)
+        assert times == {"criminal_transfer": {"accepted": 1, "average_hours": 6.0,
+                                               "fastest_hours": 6.0, "slowest_hours": 6.0}}
+        with pytest.raises(NotFound):
+            open_handoffs(s, t0, agency_code="nb-nowhere")
