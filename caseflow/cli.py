@@ -306,6 +306,108 @@ def case_fire(ctx: Context, case_id: int, trigger: str, actor: str, reason: str 
     click.echo(f"{view.number}: now {view.status} (version {view.version})")
 
 
+@case.command("view")
+@click.argument("case_id", type=int)
+@click.option("--as", "actor", required=True)
+@pass_ctx
+@handles_errors
+def case_view(ctx: Context, case_id: int, actor: str) -> None:
+    """The case as USER may see it (own agency, handed to it, or only its outcome)."""
+    from caseflow.visibility import case_for
+
+    click.echo(json.dumps(case_for(ctx.app.uow("cli"), case_id, actor), ensure_ascii=False,
+                          indent=2, default=str))
+
+
+@main.group()
+def handoff() -> None:
+    """Cases crossing between agencies."""
+
+
+@handoff.command("send")
+@click.argument("case_id", type=int)
+@click.argument("kind")
+@click.option("--to", "to_agency", required=True, help="Receiving agency code.")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@click.option("--key", "idempotency_key", required=True, help="Idempotency key (retry-safe).")
+@click.option("--to-user", default=None)
+@click.option("--data", default=None, help="Payload for the trigger the handoff fires (JSON).")
+@pass_ctx
+@handles_errors
+def handoff_send(ctx: Context, case_id: int, kind: str, to_agency: str, actor: str, reason: str,
+                 idempotency_key: str, to_user: str | None, data: str | None) -> None:
+    from caseflow.handoffs import hand_off
+
+    payload = None
+    if data:
+        try:
+            payload = json.loads(data)
+        except json.JSONDecodeError as exc:
+            _fail(f"--data is not valid JSON: {exc.msg} at column {exc.colno}")
+    result = hand_off(ctx.app.uow("cli"), case_id, kind, actor=actor, to_agency=to_agency,
+                      reason=reason, idempotency_key=idempotency_key, to_user=to_user,
+                      payload=payload)
+    click.echo(f"handoff {result['id']} ({kind}) to {result['to']}: {result['status']}")
+
+
+def _handoff_decision(ctx: Context, action: str, handoff_id: int, actor: str,
+                      reason: str | None) -> None:
+    from caseflow import handoffs
+
+    uow = ctx.app.uow("cli")
+    if action == "accept":
+        result = handoffs.accept(uow, handoff_id, actor=actor, reason=reason)
+    elif action == "reject":
+        result = handoffs.reject(uow, handoff_id, actor=actor, reason=reason or "")
+    else:
+        result = handoffs.return_materials(uow, handoff_id, actor=actor, reason=reason or "")
+    linked = f"; linked case {result['linked_case']}" if result.get("linked_case") else ""
+    click.echo(f"handoff {handoff_id}: {result['status']}{linked}")
+
+
+@handoff.command("accept")
+@click.argument("handoff_id", type=int)
+@click.option("--as", "actor", required=True)
+@click.option("--reason", default=None)
+@pass_ctx
+@handles_errors
+def handoff_accept(ctx: Context, handoff_id: int, actor: str, reason: str | None) -> None:
+    _handoff_decision(ctx, "accept", handoff_id, actor, reason)
+
+
+@handoff.command("reject")
+@click.argument("handoff_id", type=int)
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@pass_ctx
+@handles_errors
+def handoff_reject(ctx: Context, handoff_id: int, actor: str, reason: str) -> None:
+    _handoff_decision(ctx, "reject", handoff_id, actor, reason)
+
+
+@handoff.command("return")
+@click.argument("handoff_id", type=int)
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@pass_ctx
+@handles_errors
+def handoff_return(ctx: Context, handoff_id: int, actor: str, reason: str) -> None:
+    _handoff_decision(ctx, "return", handoff_id, actor, reason)
+
+
+@handoff.command("list")
+@click.option("--as", "actor", required=True)
+@click.option("--outgoing", is_flag=True, help="Sent by the user's agency instead of to it.")
+@pass_ctx
+@handles_errors
+def handoff_list(ctx: Context, actor: str, outgoing: bool) -> None:
+    from caseflow.handoffs import list_for_agency
+
+    for h in list_for_agency(ctx.app.uow("cli"), actor, incoming=not outgoing):
+        click.echo(f"{h['id']:>5} {h['kind']:<26} {h['from']} -> {h['to']}  {h['status']}")
+
+
 # --- audit --------------------------------------------------------------------------------------
 
 @main.group()

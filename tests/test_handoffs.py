@@ -299,3 +299,23 @@ def test_supervisor_view_of_handoffs(uow, people, app):
                                                "fastest_hours": 6.0, "slowest_hours": 6.0}}
         with pytest.raises(NotFound):
             open_handoffs(s, t0, agency_code="nb-nowhere")
+
+
+def test_handoff_commands(uow, people, app, database_url):
+    case = approved_case(uow)
+    run = lambda *a: CliRunner().invoke(main, ["--database-url", database_url, *a])  # noqa: E731
+    to_self = run("handoff", "send", str(case.id), "criminal_transfer", "--to", "nb-amr",
+                  "--as", "li.officer", "--reason", "移送", "--key", "cli-0")
+    assert to_self.exit_code == 1 and to_self.output.startswith("error: ")
+    sent = run("handoff", "send", str(case.id), "criminal_transfer", "--to", "nb-psb",
+               "--as", "li.officer", "--reason", "移送", "--key", "cli-1")
+    assert sent.exit_code == 0 and ": sent" in sent.output
+    listed = run("handoff", "list", "--as", "gao.police")
+    assert "criminal_transfer" in listed.output and "nb-amr -> nb-psb" in listed.output
+    handoff_id = listed.output.split()[0]
+    hidden = run("case", "view", str(case.id), "--as", "zhou.customs")
+    assert hidden.exit_code == 1 and "unknown case id" in hidden.output
+    accepted = run("handoff", "accept", handoff_id, "--as", "gao.police")
+    assert accepted.exit_code == 0 and "accepted; linked case PTEST-" in accepted.output
+    refused = run("handoff", "reject", handoff_id, "--as", "gao.police", "--reason", "迟了")
+    assert refused.exit_code == 1 and "was accepted already" in refused.output
