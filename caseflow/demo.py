@@ -21,7 +21,7 @@ from caseflow.definitions import FieldSpec, TransitionDef, WorkflowDefinition
 from caseflow.directory import create_user, ensure_agency
 from caseflow.errors import CaseflowError
 from caseflow.guards import required_customs_security
-from caseflow.models import User, WorkflowDefinitionRow
+from caseflow.models import Case, User, WorkflowDefinitionRow
 from caseflow.registry import REGISTRY
 
 AGENCIES = [
@@ -113,6 +113,9 @@ INDUSTRIES = [
              "中性笔"),
 ]
 
+# workflows whose cases only arrive by handoff (the demo does not open them directly)
+RECEIVING_ONLY = frozenset({"police_case", "court_confirmation"})
+
 AGENCY_FOR_KIND = {
     "market_supervision": ["nb-amr", "nb-amr", "nb-amr-yinzhou", "nb-amr-cixi"],
     "customs": ["nb-customs"], "police": ["nb-psb"], "court": ["nb-ipcourt"],
@@ -189,6 +192,10 @@ class _Walker:
         for _ in range(steps):
             if case.closed:
                 break
+            crossing = [r for r in definition.handoffs.values() if case.status in r.from_states]
+            if crossing and self.rng.random() < 0.8:
+                self.cross(case, definition, crossing[0], industry, day)
+                break
             options = definition.triggers_from(case.status)
             self.rng.shuffle(options)
             if self.rng.random() > 0.12:
@@ -213,6 +220,54 @@ class _Walker:
                 break
             day += timedelta(days=self.rng.randint(1, 9))
         return case
+
+
+    def cross(self, case: services.CaseView, definition: WorkflowDefinition, rule: Any,
+              industry: Industry, day: date) -> None:
+        """Send the case across as its workflow allows; the receiver accepts or refuses it,
+        and an accepted crossing's linked case is worked on in its own workflow."""
+        from caseflow import handoffs
+
+        receivers = [a for a in AGENCY_FOR_KIND[rule.to] if a != case.agency]
+        actor = self.actor_for(case.agency, ("officer", "mediator", "supervisor"))
+        if not receivers or actor is None:
+            return
+        payload = None
+        if rule.fire:
+            fired = definition.transition(rule.fire, case.status)
+            actor = self.actor_for(case.agency, fired.roles) or actor
+            payload = self.payload(fired, case, industry, day)
+        try:
+            sent = handoffs.hand_off(
+                self.app.uow("demo"), case.id, rule.kind, actor=actor,
+                to_agency=self.rng.choice(receivers), reason=f"{rule.title_zh}：{case.title}",
+                idempotency_key=f"demo:{case.number}:{rule.kind}", payload=payload)
+        except CaseflowError:
+            return
+        handoffs.dispatch(self.app.uow("demo"))
+        receiver = self.actor_for(sent["to"], ("officer", "mediator", "supervisor"))
+        if receiver is None or self.rng.random() < 0.15:
+            return  # still waiting for the receiving agency
+        if self.rng.random() < 0.15:
+            handoffs.reject(self.app.uow("demo"), sent["id"], actor=receiver,
+                            reason="经审查，不符合接收条件，退回移送机关")
+            return
+        accepted = handoffs.accept(self.app.uow("demo"), sent["id"], actor=receiver,
+                                   reason="材料齐全，予以接收")
+        if accepted["linked_case_id"]:
+            with self.app.session_factory() as s:
+                linked_case = s.get(Case, accepted["linked_case_id"])
+                view = services.CaseView(
+                    id=linked_case.id, number=linked_case.number, case_type=linked_case.case_type,
+                    workflow_key=linked_case.workflow_key,
+                    workflow_version=linked_case.workflow_version, status=linked_case.status,
+                    version=linked_case.version, agency=sent["to"], title=linked_case.title,
+                    closed=False)
+                linked_definition = REGISTRY.definition(s, view.workflow_key,
+                                                        view.workflow_version)
+            saved = self.seen
+            self.advance(view, linked_definition, industry, steps=self.rng.randint(1, 8))
+            self.seen = saved
 
 
 def _parties_for(definition: WorkflowDefinition, industry: Industry, rng: random.Random) -> list[dict]:
@@ -254,7 +309,7 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
         staff: dict[str, list[User]] = {}
         for user in s.scalars(select(User)):
             staff.setdefault(user.agency.code, []).append(user)
-        keys = sorted(set(s.scalars(select(WorkflowDefinitionRow.key))))
+        keys = sorted(set(s.scalars(select(WorkflowDefinitionRow.key))) - RECEIVING_ONLY)
     walker = _Walker(app, rng, staff)
     tally: Counter[str] = Counter()
     opened = 0
