@@ -407,6 +407,8 @@ def rerule_clocks(uow: UnitOfWork, case: Case, target: WorkflowDefinition, *, ac
     now = uow.now()
     for clock in uow.session.scalars(select(Clock).where(Clock.case_id == case.id,
                                                          Clock.status.in_(OPEN))):
+        if clock.name.startswith("instalment."):
+            continue  # a settlement's schedule does not change with the workflow's rules
         rule = target.clocks.get(clock.name)
         if rule is None:
             old = rule_for(uow.session, case, clock)

@@ -237,13 +237,13 @@ def _mediation_case(uow: UnitOfWork, case_id: int, actor: str) -> tuple[Case, Us
     session = uow.session
     case = _get_case(session, case_id)
     user = _get_user(session, actor)
+    if user.agency_id != case.agency_id:
+        raise PermissionDenied(f"user {actor} ({user.agency.code}) does not work case "
+                               f"{case.number} of {case.agency.code}")
     if case.workflow_key != MEDIATION_WORKFLOW:
         raise ValidationFailed(
             f"case {case.number} is a {case.workflow_key} case, not a mediation case",
             field="case_id")
-    if user.agency_id != case.agency_id:
-        raise PermissionDenied(f"user {actor} ({user.agency.code}) does not work case "
-                               f"{case.number} of {case.agency.code}")
     if "mediator" not in user.roles:
         raise PermissionDenied(f"only a mediator records mediation work; {actor} has "
                                f"{', '.join(sorted(user.roles)) or 'no role'}")

@@ -30,6 +30,7 @@ from caseflow.errors import (
     ValidationFailed,
 )
 from caseflow.guards import GUARDS, GuardContext
+from caseflow.mediation import check_mediator_conflict
 from caseflow.models import (
     IP_RIGHT_KINDS,
     LINK_KINDS,
@@ -270,6 +271,8 @@ def open_case_in(
     case.ip_rights = _resolve_ip_rights(uow, ip_rights)
     uow.session.add(case)
     uow.flush()
+    if owner is not None:
+        check_mediator_conflict(uow.session, owner, case)
     append_event(
         uow.session, case, "case_opened", actor=actor, channel=uow.channel, at=uow.now(),
         target_state=case.status, reason=reason,
@@ -578,6 +581,7 @@ def assign(
                                    "unassigned case for themselves")
         if not (target.roles & OPENING_ROLES):
             raise ValidationFailed(f"{assignee} cannot work cases", field="assignee")
+        check_mediator_conflict(uow.session, target, case)
         if expected_version is not None and expected_version != case.version:
             raise ConflictError(f"case {case.number} is at version {case.version}, "
                                 f"not {expected_version}")

@@ -46,6 +46,10 @@ def case_for(uow: UnitOfWork, case_id: int, actor: str) -> dict[str, Any]:
             return {"visibility": "shared", **_shared(session, case, handed, final)}
         opened_for_us = session.scalar(select(Handoff).where(
             Handoff.linked_case_id == case.id, Handoff.from_agency_id == user.agency_id))
+        if confidential and (handed or opened_for_us is not None):
+            from caseflow.mediation import mediation_view
+
+            return {"id": case.id, **mediation_view(session, case, user.agency.kind)}
         if handed or opened_for_us is not None:
             return {"visibility": "outcome", **_outcome(case, final)}
         raise NotFound(f"unknown case id {case_id}")
