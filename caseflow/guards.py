@@ -298,11 +298,26 @@ def has_assisted_firm(ctx: GuardContext) -> str | None:
 @guard("settlement_confirmable")
 def settlement_confirmable(ctx: GuardContext) -> str | None:
     # 民诉法解释 art. 355: no judicial confirmation of agreements deciding IP ownership or validity.
+    refusal = ("a court will not confirm an agreement that decides IP ownership or validity; "
+               "track performance without confirmation or renegotiate")
     if ctx.value("decides_ip_ownership_or_validity"):
-        return (
-            "a court will not confirm an agreement that decides IP ownership or validity; "
-            "track performance without confirmation or renegotiate"
-        )
+        return refusal
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from caseflow.mediation import latest_agreement
+    from caseflow.models import Handoff
+
+    session = object_session(ctx.case)
+    if session is None:
+        return None
+    mediation_case_id = ctx.case.id
+    if ctx.case.workflow_key != "mediation":  # the court's case: look at the mediation's record
+        mediation_case_id = session.scalar(
+            select(Handoff.case_id).where(Handoff.linked_case_id == ctx.case.id))
+    agreement = latest_agreement(session, mediation_case_id) if mediation_case_id else None
+    if agreement is not None and (agreement.decides_ownership or agreement.decides_validity):
+        return refusal
     return None
 
 
@@ -353,3 +368,110 @@ def patent_is_not_invention(ctx: GuardContext) -> str | None:
     if ctx.value("patent_kind") in ("utility_model", "design"):
         return None
     return "this step is for utility-model and design applications"
+
+
+# --- guards added with the handoff wiring (police_case, court_litigation, court_confirmation) ---
+
+
+def _calendar_period_end(start: _dt.date, days: int) -> _dt.date:
+    """Last day of an N-calendar-day period counted from ``start`` (that day not counted), moved
+    to the next working day when it falls on a rest day (legal-deadlines.md counting rules)."""
+    end = start + _dt.timedelta(days=days)
+    while not _is_working_day(end):
+        end += _dt.timedelta(days=1)
+    return end
+
+
+def _today_in_china() -> _dt.date:
+    from caseflow.calendar import TZ  # local, like _is_working_day
+
+    return _dt.datetime.now(TZ).date()
+
+
+@guard("sender_remedy_period_over")
+def sender_remedy_period_over(ctx: GuardContext) -> str | None:
+    # 国务院令第310号 art. 9: the sending body may ask the police to reconsider within 3 days of
+    # receiving the refusal notice, and ask the procuratorate to supervise within 3 days of the
+    # reconsideration decision. The police case stays open until then, so that a
+    # reconsideration_request handoff still finds it, unless the sender waives both remedies.
+    if ctx.value("sender_waived_remedies"):
+        return None
+    decision = _as_date(ctx.value("reconsideration_decision_served_on"))
+    refusal = _as_date(ctx.value("refusal_notice_served_on"))
+    served = decision or refusal
+    if served is None:
+        return "the date the refusal notice (or reconsideration decision) was served must be recorded"
+    end = _calendar_period_end(served, 3)
+    if _today_in_china() <= end:
+        remedy = "the procuratorate's supervision" if decision else "reconsideration"
+        return (
+            f"the sending body may ask for {remedy} until {end.isoformat()} "
+            "(国务院令第310号 art. 9); wait, or record sender_waived_remedies if it has said "
+            "it will not"
+        )
+    return None
+
+
+@guard("parties_agreed_to_mediation")
+def parties_agreed_to_mediation(ctx: GuardContext) -> str | None:
+    # 民事诉讼法 art. 125: a dispute suitable for mediation is mediated first, unless a party
+    # refuses.
+    if ctx.payload.get("parties_agreed_to_mediation") is True:
+        return None
+    return "pre-filing mediation needs the parties' consent (民事诉讼法 art. 125)"
+
+
+@guard("court_hearing_notice_lead_time")
+def court_hearing_notice_lead_time(ctx: GuardContext) -> str | None:
+    # 民事诉讼法 art. 139: parties are notified at least 3 days before the hearing (calendar
+    # days, counted as the other lead-time guards count: from the service day to the hearing).
+    served = _as_date(ctx.value("summons_served_on"))
+    hearing = _as_date(ctx.value("hearing_date"))
+    if served is None or hearing is None:
+        return "summons_served_on and hearing_date must both be recorded"
+    lead = (hearing - served).days
+    if lead < 3:
+        return (
+            f"the summons was served {lead} day(s) before the hearing on {hearing.isoformat()}; "
+            "at least 3 are required (民事诉讼法 art. 139)"
+        )
+    return None
+
+
+@guard("confirmation_applied_in_time")
+def confirmation_applied_in_time(ctx: GuardContext) -> str | None:
+    # 人民调解法 art. 33; 民事诉讼法 art. 205: the joint application is made within 30 days of
+    # the agreement taking effect.
+    effective = _as_date(ctx.value("agreement_effective_on"))
+    applied = _as_date(ctx.value("applied_on"))
+    if effective is None or applied is None:
+        return "agreement_effective_on and applied_on must both be recorded"
+    end = _calendar_period_end(effective, 30)
+    if applied > end:
+        return (
+            f"the application of {applied.isoformat()} came after {end.isoformat()}, 30 days "
+            "from the agreement taking effect (民事诉讼法 art. 205)"
+        )
+    return None
+
+
+@guard("not_received_by_jurisdiction_transfer")
+def not_received_by_jurisdiction_transfer(ctx: GuardContext) -> str | None:
+    # 《市场监督管理行政处罚程序规定》(管辖): a bureau that received a case transferred for
+    # jurisdiction and disputes it reports to the common superior for designation; it does not
+    # transfer the case on by itself (jurisdiction_dispute → awaiting_designation instead).
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from caseflow.models import Handoff
+
+    session = object_session(ctx.case)
+    if session is None or ctx.case.id is None:
+        return None
+    kind = session.scalar(select(Handoff.kind).where(Handoff.linked_case_id == ctx.case.id))
+    if kind == "jurisdiction_transfer":
+        return (
+            "this case was received by transfer for jurisdiction and is not transferred on by "
+            "this bureau; record a jurisdiction dispute and report for designation"
+        )
+    return None

@@ -296,8 +296,11 @@ def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None
             _mark_received(uow, handoff, actor)
         linked = None
         if rule.opens:
+            # the receiver's own periods run from receipt of the materials, not from the
+            # moment someone pressed "accept"
             linked = open_case_in(
                 uow, actor=actor, case_type=rule.opens, title=source.title,
+                received_on=aware(handoff.received_at).date(), clock_start=handoff.received_at,
                 parties=[{"role": p.role, "name": p.name, "kind": p.kind, "origin": p.origin,
                           "region": p.region, "credit_code": p.credit_code}
                          for p in source.parties],

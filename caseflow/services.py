@@ -226,6 +226,7 @@ def open_case(
 def open_case_in(
     uow: UnitOfWork,
     *,
+    clock_start: datetime | None = None,
     actor: str,
     case_type: str,
     title: str,
@@ -289,8 +290,8 @@ def open_case_in(
     # the receipt date, which may be earlier than the day the case is keyed in
     opening = plan_for(definition, "", "", definition.initial)
     if opening:
-        started = now if received_on >= today else naive_utc(
-            datetime.combine(received_on, time(9), TZ))
+        started = clock_start or (now if received_on >= today else naive_utc(
+            datetime.combine(received_on, time(9), TZ)))
         for spec in apply_transition(uow.session, case, definition, opening, closes=False,
                                      now=started, calendar=current_calendar(uow.connection)):
             append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
