@@ -129,6 +129,8 @@ PEOPLE = [
     ("wu.mediator", "吴芳", "nb-mediation", ["mediator"], None),
     ("he.police", "何军", "nb-psb", ["supervisor"], None),
     ("gao.police", "高鹏", "nb-psb", ["officer"], "he.police"),
+    ("zheng.court", "郑慧", "nb-ipcourt", ["supervisor"], None),
+    ("qian.court", "钱宇", "nb-ipcourt", ["officer"], "zheng.court"),
 ]
 
 
