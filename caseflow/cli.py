@@ -376,24 +376,19 @@ def handoff_accept(ctx: Context, handoff_id: int, actor: str, reason: str | None
     _handoff_decision(ctx, "accept", handoff_id, actor, reason)
 
 
-@handoff.command("reject")
-@click.argument("handoff_id", type=int)
-@click.option("--as", "actor", required=True)
-@click.option("--reason", required=True)
-@pass_ctx
-@handles_errors
-def handoff_reject(ctx: Context, handoff_id: int, actor: str, reason: str) -> None:
-    _handoff_decision(ctx, "reject", handoff_id, actor, reason)
+def _declining(action: str, help_text: str) -> None:
+    @handoff.command(action, help=help_text)
+    @click.argument("handoff_id", type=int)
+    @click.option("--as", "actor", required=True)
+    @click.option("--reason", required=True)
+    @pass_ctx
+    @handles_errors
+    def command(ctx: Context, handoff_id: int, actor: str, reason: str) -> None:
+        _handoff_decision(ctx, action, handoff_id, actor, reason)
 
 
-@handoff.command("return")
-@click.argument("handoff_id", type=int)
-@click.option("--as", "actor", required=True)
-@click.option("--reason", required=True)
-@pass_ctx
-@handles_errors
-def handoff_return(ctx: Context, handoff_id: int, actor: str, reason: str) -> None:
-    _handoff_decision(ctx, "return", handoff_id, actor, reason)
+_declining("reject", "Refuse a handoff, with reasons.")
+_declining("return", "Send a handoff back with its materials, with reasons.")
 
 
 @handoff.command("list")

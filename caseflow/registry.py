@@ -72,6 +72,11 @@ class WorkflowRegistry:
         self._lock = threading.Lock()
         self._compiled: dict[tuple[str, int], tuple[str, CompiledWorkflow]] = {}
 
+    def cached(self, key: str, version: int) -> CompiledWorkflow | None:
+        """The compiled version if this process has built it already (no database needed)."""
+        found = self._compiled.get((key, version))
+        return found[1] if found else None
+
     def compiled(self, session: Session, key: str, version: int) -> CompiledWorkflow:
         cached = self._compiled.get((key, version))
         if cached is not None:

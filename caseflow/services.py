@@ -201,24 +201,11 @@ def _resolve_ip_rights(uow: UnitOfWork, raw: Sequence[Mapping[str, Any]]) -> lis
     return rights
 
 
-def open_case(
-    uow: UnitOfWork,
-    *,
-    actor: str,
-    case_type: str,
-    title: str,
-    received_on: date | None = None,
-    parties: Sequence[Mapping[str, Any]] = (),
-    ip_rights: Sequence[Mapping[str, Any]] = (),
-    data: Mapping[str, Any] | None = None,
-    assignee: str | None = None,
-    reason: str | None = None,
-) -> CaseView:
-    """Open a case of ``case_type`` in the actor's agency on the version in force that day."""
+def open_case(uow: UnitOfWork, **fields: Any) -> CaseView:
+    """Open a case of ``case_type`` in the actor's agency on the version in force that day;
+    one transaction. The fields are those of :func:`open_case_in`."""
     with uow:
-        view = open_case_in(uow, actor=actor, case_type=case_type, title=title,
-                            received_on=received_on, parties=parties, ip_rights=ip_rights,
-                            data=data, assignee=assignee, reason=reason)
+        view = open_case_in(uow, **fields)
         uow.commit()
         return view
 
@@ -237,7 +224,9 @@ def open_case_in(
     assignee: str | None = None,
     reason: str | None = None,
 ) -> CaseView:
-    """``open_case`` inside a unit of work the caller commits (a handoff's acceptance)."""
+    """Open a case inside a unit of work the caller commits (``open_case`` commits its own;
+    a handoff's acceptance opens the linked case in its transaction). ``clock_start`` is when
+    the opening clocks start (the handoff's receipt), default the receipt date or now."""
     user = get_user(uow, actor)
     if not (user.roles & OPENING_ROLES):
         raise PermissionDenied(f"user {actor} has no role that may open cases")
@@ -433,26 +422,11 @@ def _authorise(user: _Actor, case: _CaseRow, transition: TransitionDef) -> None:
         )
 
 
-def fire(
-    uow: UnitOfWork,
-    case_id: int,
-    trigger: str,
-    *,
-    actor: str,
-    payload: Mapping[str, Any] | None = None,
-    reason: str | None = None,
-    expected_version: int | None = None,
-) -> CaseView:
-    """Fire ``trigger`` on a case as ``actor``; all checks pass or nothing changes.
-
-    This is the hot path, so it reads and writes rows with Core statements (one read of the
-    case, one of the actor, one guarded UPDATE, one INSERT) and loads the ORM case only when
-    a guard needs to look at parties, rights or evidence. The UPDATE is conditional on the
-    version read: a concurrent writer makes it match no row, which is a ConflictError.
-    """
+def fire(uow: UnitOfWork, case_id: int, trigger: str, **fields: Any) -> CaseView:
+    """Fire ``trigger`` on a case as ``actor``, in one transaction: all checks pass or nothing
+    changes. The fields are those of :func:`fire_in`."""
     with uow:
-        view = fire_in(uow, case_id, trigger, actor=actor, payload=payload, reason=reason,
-                       expected_version=expected_version)
+        view = fire_in(uow, case_id, trigger, **fields)
         uow.commit()
         return view
 
@@ -467,10 +441,18 @@ def fire_in(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> CaseView:
-    """``fire`` inside a unit of work the caller commits (a handoff that fires a trigger)."""
+    """Fire a trigger inside a unit of work the caller commits (a handoff fires its trigger
+    in the same transaction that writes the handoff).
+
+    This is the hot path, so it reads and writes rows with Core statements (one read of the
+    case and actor, one guarded UPDATE, one INSERT) and loads the ORM case only when a guard
+    needs parties, rights or evidence. The UPDATE is conditional on the version read: a
+    concurrent writer makes it match no row, which is a ConflictError.
+    """
     conn = uow.connection
     case, user = _load_case_and_actor(conn, case_id, actor)
-    compiled = REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version)
+    compiled = (REGISTRY.cached(case.workflow_key, case.workflow_version)
+                or REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version))
     definition = compiled.definition
     transition = _find_transition(definition, case, trigger)
     _authorise(user, case, transition)
