@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from caseflow.calendar import WorkCalendar
 from caseflow.models import Case, User
 
 
@@ -19,6 +22,17 @@ class GuardContext:
     case: Case
     payload: Mapping[str, Any]
     user: User
+    now: datetime | None = None  # the unit of work's time (naive UTC); None: the wall clock
+    calendar: WorkCalendar | None = None
+
+    def working_calendar(self) -> WorkCalendar:
+        """The calendar the system counts on (the stored one when the caller passed it)."""
+        return self.calendar or WorkCalendar.default()
+
+    def today(self) -> date:
+        """Today in China, as the unit of work sees it (tests freeze it)."""
+        moment = (self.now or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
 
     def value(self, name: str) -> Any:
         """A value from this step's payload, else from what earlier steps recorded."""
@@ -159,22 +173,13 @@ def _as_date(value: Any) -> _dt.date | None:
         return None
 
 
-def _is_working_day(day: _dt.date) -> bool:
-    """Working day on the project calendar (official schedules, provisional rule otherwise).
-
-    A sanity check for guards; stored due dates come from the clock engine, which also honours
-    admin-loaded schedules and overrides.
-    """
-    from caseflow.calendar import WorkCalendar  # local: keeps guard loading free of cycles
-
-    return WorkCalendar.default().is_working_day(day)
-
-
-def _working_days_before(served: _dt.date, event: _dt.date) -> int:
-    """Working days from the service day (inclusive) to the event day (exclusive)."""
+def _working_days_before(ctx: GuardContext, served: _dt.date, event: _dt.date) -> int:
+    """Working days from the service day (inclusive) to the event day (exclusive), on the
+    calendar the system counts on (loaded schedules and overrides included)."""
+    calendar = ctx.working_calendar()
     count, day = 0, served
     while day < event:
-        if _is_working_day(day):
+        if calendar.is_working_day(day):
             count += 1
         day += _dt.timedelta(days=1)
     return count
@@ -187,7 +192,7 @@ def _lead_time_guard(
     event = _as_date(ctx.value(event_field))
     if served is None or event is None:
         return f"{served_field} and {event_field} must both be recorded"
-    lead = _working_days_before(served, event)
+    lead = _working_days_before(ctx, served, event)
     if lead < minimum:
         return (
             f"the {what} notice was served {lead} working day(s) before the {what} on "
@@ -373,19 +378,14 @@ def patent_is_not_invention(ctx: GuardContext) -> str | None:
 # --- guards added with the handoff wiring (police_case, court_litigation, court_confirmation) ---
 
 
-def _calendar_period_end(start: _dt.date, days: int) -> _dt.date:
-    """Last day of an N-calendar-day period counted from ``start`` (that day not counted), moved
-    to the next working day when it falls on a rest day (legal-deadlines.md counting rules)."""
-    end = start + _dt.timedelta(days=days)
-    while not _is_working_day(end):
-        end += _dt.timedelta(days=1)
-    return end
+def _calendar_period_end(ctx: GuardContext, start: _dt.date, days: int) -> _dt.date:
+    """Last day of an N-calendar-day period counted from ``start``: the clocks' own counting
+    (periods.compute_due: start day not counted, rest days roll), on the system calendar."""
+    from caseflow.calendar import TZ
+    from caseflow.periods import Period, compute_due
 
-
-def _today_in_china() -> _dt.date:
-    from caseflow.calendar import TZ  # local, like _is_working_day
-
-    return _dt.datetime.now(TZ).date()
+    begin = _dt.datetime.combine(start, _dt.time(12), TZ)
+    return compute_due(begin, Period(days, "days"), ctx.working_calendar()).last_day
 
 
 @guard("sender_remedy_period_over")
@@ -401,8 +401,8 @@ def sender_remedy_period_over(ctx: GuardContext) -> str | None:
     served = decision or refusal
     if served is None:
         return "the date the refusal notice (or reconsideration decision) was served must be recorded"
-    end = _calendar_period_end(served, 3)
-    if _today_in_china() <= end:
+    end = _calendar_period_end(ctx, served, 3)
+    if ctx.today() <= end:
         remedy = "the procuratorate's supervision" if decision else "reconsideration"
         return (
             f"the sending body may ask for {remedy} until {end.isoformat()} "
@@ -446,7 +446,7 @@ def confirmation_applied_in_time(ctx: GuardContext) -> str | None:
     applied = _as_date(ctx.value("applied_on"))
     if effective is None or applied is None:
         return "agreement_effective_on and applied_on must both be recorded"
-    end = _calendar_period_end(effective, 30)
+    end = _calendar_period_end(ctx, effective, 30)
     if applied > end:
         return (
             f"the application of {applied.isoformat()} came after {end.isoformat()}, 30 days "

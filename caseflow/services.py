@@ -470,7 +470,8 @@ def fire_in(
     ctx = None
     if transition.guards:
         ctx = GuardContext(case=uow.session.get(Case, case.id), payload=clean,
-                           user=uow.session.get(User, user.id))
+                           user=uow.session.get(User, user.id), now=uow.now(),
+                           calendar=current_calendar(conn))
     compiled.machine.events[trigger].trigger(case, ctx=ctx)
     closes = case.status in definition.final_states
     now = uow.now()
