@@ -403,6 +403,23 @@ def handoff_list(ctx: Context, actor: str, outgoing: bool) -> None:
         click.echo(f"{h['id']:>5} {h['kind']:<26} {h['from']} -> {h['to']}  {h['status']}")
 
 
+@main.command("inbox")
+@click.option("--as", "actor", required=True)
+@click.option("--unread", is_flag=True)
+@click.option("--ack", "ack_id", type=int, default=None, help="Acknowledge this notification.")
+@pass_ctx
+@handles_errors
+def inbox_command(ctx: Context, actor: str, unread: bool, ack_id: int | None) -> None:
+    """A user's alerts: warnings, overdue alerts, escalations, handoffs received."""
+    from caseflow.inbox import acknowledge, inbox
+
+    if ack_id is not None:
+        acknowledge(ctx.app.uow("cli"), actor, ack_id)
+    for n in inbox(ctx.app.uow("cli"), actor, unread_only=unread):
+        mark = " " if n["read"] else "*"
+        click.echo(f"{mark} {n['id']:>5} {n['kind']:<18} {n['case'] or '-':<20} {n['message']}")
+
+
 # --- audit --------------------------------------------------------------------------------------
 
 @main.group()

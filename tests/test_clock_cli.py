@@ -80,3 +80,18 @@ def test_clock_commands(database_url, people, at):
     swept = run(database_url, "sweep", "--at", "2026-09-19T09:00")
     assert swept.exit_code == 0 and "sweep:" in swept.output
     assert run(database_url, "sweep", "--at", "yesterday").exit_code == 1
+
+
+def test_inbox_command(database_url, people, at):
+    from caseflow.sweep import sweep
+    from tests.conftest import utc
+
+    case = open_timed(at)
+    sweep(at("2026-10-25T09:00"), now=utc("2026-10-25T09:00"))
+    listed = run(database_url, "inbox", "--as", "li.officer", "--unread")
+    assert listed.exit_code == 0 and case.number in listed.output
+    first = listed.output.split()[1]
+    acked = run(database_url, "inbox", "--as", "li.officer", "--unread", "--ack", first)
+    assert acked.exit_code == 0 and len(acked.output.splitlines()) == len(listed.output.splitlines()) - 1
+    other = run(database_url, "inbox", "--as", "chen.sup", "--ack", first)
+    assert other.exit_code == 1 and "someone else's inbox" in other.output
