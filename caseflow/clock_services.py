@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.audit import append_event
-from caseflow.calendar import WorkCalendar
+from caseflow.calendar import TZ, WorkCalendar
 from caseflow.calendar_store import current_calendar
 from caseflow.clocks import (
     ClockRecord,
@@ -140,36 +140,66 @@ def rule_for(session: Session, case: Case | Any, clock: Clock) -> ClockRule:
     return rule
 
 
+def _start_time(rule: ClockRule, payload: dict[str, Any] | None, now: datetime) -> datetime:
+    """When the period began: the legal date the step records (``start.from``), else now."""
+    if not rule.start_from or not payload or not payload.get(rule.start_from):
+        return now
+    value = payload[rule.start_from]
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(f"{rule.start_from}: {value!r} is not a date",
+                               field=rule.start_from) from None
+    if moment.tzinfo is None and len(str(value)) <= 10:  # a date: the day itself is not counted
+        moment = datetime.combine(moment.date(), datetime.min.time()).replace(tzinfo=TZ)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TZ)
+    started = naive_utc(moment)
+    if started > now:
+        raise ValidationFailed(f"{rule.start_from}: {value} is in the future; the period "
+                               f"{rule.name!r} cannot start then", field=rule.start_from)
+    return started
+
+
 def apply_transition(
     session: Session, case: Any, definition: WorkflowDefinition, actions: tuple[ClockAction, ...],
     *, closes: bool, now: datetime, calendar: WorkCalendar,
+    payload: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Apply a transition's clock actions; returns audit event specs to chain after it."""
     events: list[dict[str, Any]] = []
-    clocks = list(session.scalars(
+    open_clocks = list(session.scalars(
         select(Clock).where(Clock.case_id == case.id, Clock.status.in_(OPEN)).order_by(Clock.id)))
-    by_name = {c.name: c for c in clocks}
+
+    def current(name: str) -> Clock | None:
+        return next((c for c in reversed(open_clocks) if c.name == name), None)
+
     for act in actions:
-        rule, clock = act.rule, by_name.get(act.rule.name)
+        rule, clock = act.rule, current(act.rule.name)
         if act.action == "stop" and clock is not None:
             events.append(_stop(clock, rule, calendar, now, "step reached"))
-            del by_name[rule.name]
+            open_clocks.remove(clock)
         elif act.action == "start" and clock is None:
+            started = _start_time(rule, payload, now)
             clock = Clock(case_id=case.id, name=rule.name, rule_version=definition.version,
-                          period=str(rule.period), status="running", started_at=now,
+                          period=str(rule.period), status="running", started_at=started,
                           target=rule.target)
             session.add(clock)
             clock.segments, clock.extensions = [], []
             due = refresh(clock, rule, calendar, now)
-            by_name[rule.name] = clock
+            open_clocks.append(clock)
             events.append({"kind": "clock_started", "payload": {
-                **due_payload(clock, due), "source": rule.source, "title": rule.title_zh}})
-        elif act.action == "pause" and clock is not None and clock.status == "running":
+                **due_payload(clock, due), "source": rule.source, "title": rule.title_zh,
+                "started_at": aware(started).isoformat(),
+                **({"started_from": rule.start_from} if started != now else {})}})
+        elif act.action == "pause" and clock is not None:
             events.append(_pause(clock, rule, calendar, now, f"state:{case.status}", "system"))
         elif act.action == "resume" and clock is not None and clock.status == "paused":
-            events.append(_resume(clock, rule, calendar, now))
+            spec = _resume(clock, rule, calendar, now, lambda seg: seg.reason.startswith("state:"))
+            if spec:
+                events.append(spec)
     if closes:
-        for clock in by_name.values():
+        for clock in list(open_clocks):  # every open clock, however many share a name
             rule = rule_for(session, case, clock)
             events.append(_stop(clock, rule, calendar, now, "case closed"))
     return events
@@ -189,8 +219,15 @@ def _stop(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
         **due_payload(clock, due), "stopped_at": aware(now).isoformat(), "on_time": on_time}}
 
 
+def _cause(reason: str) -> str:
+    """The cause a pause segment stands for: ``state:<state>`` or the legal reason's code."""
+    return reason if reason.startswith("state:") else reason.split(":", 1)[0].strip()
+
+
 def _pause(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime, reason: str,
            actor: str) -> dict[str, Any]:
+    """Open a pause segment for one cause; the clock stays paused while any cause is open
+    (overlapping causes count once)."""
     clock.segments.append(ClockSegment(kind="paused", started_at=now, reason=reason, actor=actor))
     clock.status = "paused"
     due = refresh(clock, rule, calendar, now)
@@ -198,14 +235,21 @@ def _pause(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
             "payload": {**due_payload(clock, due), "paused_at": aware(now).isoformat()}}
 
 
-def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime) -> dict[str, Any]:
-    seg = next(s for s in clock.segments if s.ended_at is None)
-    seg.ended_at = now
-    clock.status = "running"
+def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
+            which: Any) -> dict[str, Any] | None:
+    """Close the open pause segments ``which`` selects; the clock runs again only when no
+    other cause still holds it."""
+    closing = [seg for seg in clock.segments if seg.ended_at is None and which(seg)]
+    if not closing:
+        return None
+    for seg in closing:
+        seg.ended_at = now
+    still = [seg.reason for seg in clock.segments if seg.ended_at is None]
+    clock.status = "paused" if still else "running"
     due = refresh(clock, rule, calendar, now)
     return {"kind": "clock_resumed", "payload": {
-        **due_payload(clock, due), "paused_from": aware(seg.started_at).isoformat(),
-        "paused_until": aware(now).isoformat()}}
+        **due_payload(clock, due), "paused_from": aware(min(s.started_at for s in closing))
+        .isoformat(), "paused_until": aware(now).isoformat(), "still_paused_for": still}}
 
 
 # --- people acting on clocks ------------------------------------------------------------------
@@ -244,8 +288,9 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
         if reason not in rule.pause_reasons:
             raise ValidationFailed(f"reason: {reason!r} is not one of "
                                    f"{', '.join(rule.pause_reasons)}", field="reason")
-        if clock.status == "paused":
-            raise ValidationFailed(f"clock {name!r} is already paused", field="clock")
+        if any(seg.ended_at is None and _cause(seg.reason) == reason for seg in clock.segments):
+            raise ValidationFailed(f"clock {name!r} is already paused for {reason}",
+                                   field="reason")
         now = uow.now()
         calendar = current_calendar(uow.connection)
         spec = _pause(clock, rule, calendar, now, reason if not note else f"{reason}: {note}",
@@ -262,13 +307,13 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
         rule = rule_for(uow.session, case, clock)
         if clock.status != "paused":
             raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
-        open_seg = next(s for s in clock.segments if s.ended_at is None)
-        if open_seg.reason.startswith("state:"):
-            raise ValidationFailed(f"clock {name!r} is paused while the case is in "
-                                   f"{open_seg.reason[6:]!r}; it resumes when the case moves on",
-                                   field="clock")
         now = uow.now()
-        spec = _resume(clock, rule, current_calendar(uow.connection), now)
+        spec = _resume(clock, rule, current_calendar(uow.connection), now,
+                       lambda seg: not seg.reason.startswith("state:"))
+        if spec is None:
+            state = next(seg.reason[6:] for seg in clock.segments if seg.ended_at is None)
+            raise ValidationFailed(f"clock {name!r} is paused while the case is in {state!r}; "
+                                   "it resumes when the case moves on", field="clock")
         spec["reason"] = note
         _record(uow, case, spec, actor)
         uow.commit()

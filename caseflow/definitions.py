@@ -209,6 +209,7 @@ class ClockRule:
     stop_states: frozenset[str] = frozenset()
     stop_triggers: frozenset[str] = frozenset()
     paused_in: frozenset[str] = frozenset()
+    start_from: str | None = None  # a date field of the starting step: the legal start date
     pause_reasons: tuple[str, ...] = ()
     extensions: tuple[ExtensionRule, ...] = ()
     warn_before: tuple[Period, ...] = ()
@@ -422,7 +423,8 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
     if states and initial in states:
         _check_graph(states, initial, transitions, doc, problems)
     clocks = _parse_clocks(doc.get("clocks") or {}, states, {t.trigger for t in transitions},
-                           problems)
+                           problems, {f.name for t in transitions for f in t.fields
+                                      if f.type in ("date", "datetime")})
     handoffs = _parse_handoffs(doc.get("handoffs") or {}, states, transitions, problems)
     for rule in handoffs.values():
         # each handoff kind carries its own acceptance clock, counted like any other
@@ -491,7 +493,7 @@ def _names(raw: Any) -> frozenset[str]:
 
 
 def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
-                  problems: list[str]) -> dict[str, ClockRule]:
+                  problems: list[str], fields_by_name: set[str] = frozenset()) -> dict[str, ClockRule]:
     if not isinstance(raw, Mapping):
         problems.append("clocks must be a mapping of clock name to rule")
         return {}
@@ -514,10 +516,14 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
                 problems.append(f"line {line}: {where} {part} needs states or triggers")
                 block = {}
             for key in block:
-                if key not in ("states", "triggers"):
+                if key not in ("states", "triggers") and not (part == "start" and key == "from"):
                     problems.append(f"line {line}: {where} {part} has unknown key {key!r}")
             ends[f"{part}_states"] = _names(block.get("states"))
             ends[f"{part}_triggers"] = _names(block.get("triggers"))
+        start_from = (spec.get("start") or {}).get("from") if isinstance(spec.get("start"),
+                                                                           Mapping) else None
+        if start_from is not None and start_from not in fields_by_name:
+            problems.append(f"line {line}: {where} starts from unknown field {start_from!r}")
         paused_in = _names(spec.get("paused_in"))
         for state in ends["start_states"] | ends["stop_states"] | paused_in:
             if state not in states:
@@ -557,7 +563,7 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
             continue
         clocks[str(name)] = ClockRule(
             name=str(name), title_zh=zh, title_en=en, period=period,
-            source=str(spec.get("source", "")), paused_in=paused_in,
+            source=str(spec.get("source", "")), paused_in=paused_in, start_from=start_from,
             pause_reasons=tuple(str(r) for r in spec.get("pause_reasons") or ()),
             extensions=tuple(extensions), warn_before=tuple(w for w in warn if w),
             alert=alert, escalate=tuple(escalations), target=bool(spec.get("target", False)),

@@ -480,7 +480,7 @@ def fire_in(
     if actions or (closes and definition.clocks):
         clock_events = apply_transition(uow.session, case, definition, actions,
                                         closes=closes, now=now,
-                                        calendar=current_calendar(conn))
+                                        calendar=current_calendar(conn), payload=clean)
     if closes:
         from caseflow.handoffs import outcome_of_linked
 

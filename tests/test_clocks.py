@@ -82,9 +82,6 @@ def test_manual_pause_refusals_change_nothing(at, people, app):
         pause_clock(at("2026-09-18T12:00")(), case.id, "filing", actor="zhou.customs",
                     reason="testing")
     services.fire(at("2026-09-21T10:00")(), case.id, "send_for_appraisal", actor="li.officer")
-    with pytest.raises(ValidationFailed, match="already paused"):
-        pause_clock(at("2026-09-21T11:00")(), case.id, "filing", actor="li.officer",
-                    reason="testing")
     with pytest.raises(ValidationFailed, match="resumes when the case moves on"):
         resume_clock(at("2026-09-21T11:00")(), case.id, "filing", actor="li.officer")
     services.fire(at("2026-09-22T10:00")(), case.id, "appraisal_done", actor="li.officer")
@@ -151,3 +148,38 @@ def test_due_dates_in_2027_are_provisional(at, people):
     filing = clocks(at, case.id, "2026-12-18T12:00")["filing"]
     assert filing["provisional"] is True
     assert "2027" not in filing["calendar_version"].split("official:")[1].split("+")[0]
+
+
+def test_each_cause_of_a_pause_ends_on_its_own(at, people, app):
+    """A legal pause (testing) outlives the appraisal state that overlapped it."""
+    case = open_timed(at)
+    services.fire(at("2026-09-18T11:00")(), case.id, "start_check", actor="li.officer")
+    pause_clock(at("2026-09-21T09:00")(), case.id, "filing", actor="li.officer", reason="testing",
+                note="委托检测")
+    with pytest.raises(ValidationFailed, match="already paused for testing"):
+        pause_clock(at("2026-09-21T10:00")(), case.id, "filing", actor="li.officer",
+                    reason="testing")
+    services.fire(at("2026-09-22T10:00")(), case.id, "send_for_appraisal", actor="li.officer")
+    services.fire(at("2026-09-23T10:00")(), case.id, "appraisal_done", actor="li.officer")
+    assert clocks(at, case.id, "2026-09-24T10:00")["filing"]["status"] == "paused"  # testing
+    resume_clock(at("2026-09-24T15:00")(), case.id, "filing", actor="li.officer")
+    filing = clocks(at, case.id, "2026-09-24T16:00")["filing"]
+    # 21–23 Sep excluded once, though two causes overlapped: as in the single-pause test
+    assert filing["status"] == "running" and filing["due"] == "2026-10-21T00:00:00+08:00"
+
+
+def test_a_period_starts_on_the_legal_date_the_step_records(at, people, app):
+    """A clock whose rule says ``start: {from: field}`` counts from that date, not from the
+    moment the step was keyed in; a future date is refused."""
+    from caseflow.clock_services import _start_time
+    from caseflow.definitions import ClockRule
+    from caseflow.periods import Period
+
+    rule = ClockRule(name="x", title_zh="x", title_en="x", period=Period(3, "days"), source="s",
+                     start_from="notice_received_on")
+    now = utc("2026-03-04T16:00")
+    assert _start_time(rule, {"notice_received_on": "2026-03-02"}, now) == utc("2026-03-02T00:00")
+    assert _start_time(rule, {}, now) == now
+    with pytest.raises(ValidationFailed, match="in the future") as info:
+        _start_time(rule, {"notice_received_on": "2026-03-05"}, now)
+    assert info.value.field == "notice_received_on"
