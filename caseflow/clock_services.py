@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.access import refuse_outsider
 from caseflow.audit import append_event
 from caseflow.calendar import TZ, WorkCalendar
 from caseflow.calendar_store import current_calendar
@@ -260,7 +261,7 @@ def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[C
     case = get_case(uow, case_id)
     user = get_user(uow, actor)
     if user.agency_id != case.agency_id:
-        raise PermissionDenied(f"user {actor} does not work case {case.number}")
+        refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
     clock = uow.session.scalar(
         select(Clock).where(Clock.case_id == case.id, Clock.name == name)
         .order_by(Clock.id.desc()).limit(1))

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from caseflow.access import refuse_outsider
 from caseflow.audit import append_event
 from caseflow.calendar_store import current_calendar
 from caseflow.clock_services import rule_for, start_clock, stop_clock
@@ -37,7 +38,13 @@ from caseflow.models import (
     User,
 )
 from caseflow.registry import REGISTRY
-from caseflow.services import case_agency, fire_in, get_case, get_user, open_case_in
+from caseflow.services import (
+    case_agency,
+    fire_in,
+    get_case,
+    get_user,
+    open_case_in,
+)
 from caseflow.unit_of_work import UnitOfWork
 
 ACTING_ROLES = frozenset({"officer", "mediator", "supervisor"})
@@ -86,6 +93,9 @@ def hand_off(
         session = uow.session
         existing = session.scalar(select(Handoff).where(Handoff.idempotency_key == idempotency_key))
         if existing is not None:
+            sender = get_user(uow, actor)  # a retry is the sender's: nobody else learns of it
+            if sender.agency_id != existing.from_agency_id:
+                raise ValidationFailed("idempotency_key: already used", field="idempotency_key")
             target = case_agency(uow, to_agency) if to_agency else None
             if (existing.case_id, existing.kind) != (case_id, kind) or (
                     target is not None and existing.to_agency_id != target.id):
@@ -95,7 +105,7 @@ def hand_off(
         case = get_case(uow, case_id)
         user = get_user(uow, actor)
         if user.agency_id != case.agency_id:
-            raise PermissionDenied(f"user {actor} does not work case {case.number}")
+            refuse_outsider(session, actor, user.agency_id, case.id, case.number)
         if not (user.roles & ACTING_ROLES):
             raise PermissionDenied(f"user {actor} has no role that may send a handoff")
         rule = _rule(session, case, kind)

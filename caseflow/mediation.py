@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caseflow.access import refuse_outsider
 from caseflow.audit import append_event
 from caseflow.calendar import TZ
 from caseflow.calendar_store import current_calendar
@@ -238,8 +239,7 @@ def _mediation_case(uow: UnitOfWork, case_id: int, actor: str) -> tuple[Case, Us
     case = _get_case(session, case_id)
     user = _get_user(session, actor)
     if user.agency_id != case.agency_id:
-        raise PermissionDenied(f"user {actor} ({user.agency.code}) does not work case "
-                               f"{case.number} of {case.agency.code}")
+        refuse_outsider(session, actor, user.agency_id, case.id, case.number)
     if case.workflow_key != MEDIATION_WORKFLOW:
         raise ValidationFailed(
             f"case {case.number} is a {case.workflow_key} case, not a mediation case",

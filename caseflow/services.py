@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
+from caseflow.access import refuse_outsider
 from caseflow.audit import append_event, next_link
 from caseflow.calendar import TZ
 from caseflow.calendar_store import current_calendar
@@ -118,10 +120,8 @@ def get_case(uow: UnitOfWork, case_id: int) -> Case:
 
 def _require_same_agency(user: User, case: Case) -> None:
     if user.agency_id != case.agency_id:
-        raise PermissionDenied(
-            f"user {user.username} ({user.agency.code}) does not work case {case.number} "
-            f"of {case.agency.code}"
-        )
+        refuse_outsider(object_session(case), user.username, user.agency_id, case.id,
+                        case.number)
 
 
 def _require_reason(reason: str | None, what: str) -> str:
@@ -410,11 +410,6 @@ def _find_transition(definition: WorkflowDefinition, case: _CaseRow, trigger: st
 
 
 def _authorise(user: _Actor, case: _CaseRow, transition: TransitionDef) -> None:
-    if user.agency_id != case.agency_id:
-        raise PermissionDenied(
-            f"user {user.username} ({user.agency_code}) does not work case {case.number} "
-            f"of {case.agency_code}"
-        )
     if not (user.roles & set(transition.roles)):
         raise PermissionDenied(
             f"trigger {transition.trigger!r} needs role {' or '.join(transition.roles)}; "
@@ -454,6 +449,8 @@ def fire_in(
     compiled = (REGISTRY.cached(case.workflow_key, case.workflow_version)
                 or REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version))
     definition = compiled.definition
+    if user.agency_id != case.agency_id:  # before anything that would describe the case
+        refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
     transition = _find_transition(definition, case, trigger)
     _authorise(user, case, transition)
     if expected_version is not None and expected_version != case.version:

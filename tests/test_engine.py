@@ -91,7 +91,7 @@ def _snapshot(app, case_id):
         ("no_such_trigger", "li.officer", None, None, InvalidTrigger),
         ("close", "chen.sup", None, None, InvalidTrigger),  # exists, but not from 'checking'
         ("file_case", "li.officer", {"filing_no": "X"}, None, PermissionDenied),  # officer role
-        ("file_case", "sun.yz", {"filing_no": "X"}, None, PermissionDenied),  # other agency
+        ("file_case", "sun.yz", {"filing_no": "X"}, None, NotFound),  # other agency: unseen
         ("file_case", "chen.sup", {}, None, PayloadError),  # missing field
         ("file_case", "chen.sup", {"filing_no": 12}, None, PayloadError),  # wrong type
         ("file_case", "chen.sup", {"filing_no": "X", "extra": 1}, None, PayloadError),
@@ -218,7 +218,7 @@ def test_evidence_is_content_addressed(uow, people, app, settings):
     with pytest.raises(ValidationFailed, match="already evidence"):
         services.attach_evidence(uow(), case.id, actor="li.officer", filename="copy.txt",
                                  content=content)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # customs was never handed the case: it does not exist for them
         services.attach_evidence(uow(), case.id, actor="zhou.customs", filename="x", content=b"x")
 
 

@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 from caseflow import handoffs, services
 from caseflow.cli import main
 from caseflow.clock_services import case_clocks
-from caseflow.errors import ConflictError, InvalidTrigger, NotFound, ValidationFailed
+from caseflow.errors import (
+    ConflictError,
+    InvalidTrigger,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from caseflow.inbox import inbox
 from caseflow.models import Case, CaseLink, Event, Evidence, Handoff
 from caseflow.sweep import sweep
@@ -102,6 +108,9 @@ def test_a_retried_send_is_one_handoff(uow, people, app):
     with pytest.raises(ValidationFailed, match="different handoff") as info:
         send(uow, case.id, to_agency="nb-customs")
     assert info.value.field == "idempotency_key"
+    with pytest.raises(ValidationFailed, match="already used") as info:  # not the sender's
+        send(uow, case.id, actor="zhou.customs")
+    assert "reason" not in str(info.value.message)
 
 
 @pytest.mark.parametrize("kwargs, error, text", [
@@ -251,8 +260,10 @@ def test_visibility_follows_handoffs(uow, people, app):
     full = case_for(uow(), case.id, "li.officer")
     assert full["visibility"] == "full" and full["events"]
     # the police act only through their own workflow's triggers
-    with pytest.raises(Exception, match="does not work case"):
+    with pytest.raises(PermissionDenied, match="acts only on its own agency's cases"):
         services.fire(uow(), case.id, "close", actor="he.police")
+    with pytest.raises(NotFound, match="unknown case id"):  # customs learns nothing of it
+        services.fire(uow(), case.id, "close", actor="zhou.customs")
 
 
 def test_jurisdiction_transfer_shares_only_what_its_rule_says(uow, people, app):

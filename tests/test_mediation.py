@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from caseflow import services
 from caseflow.audit import verify_all
 from caseflow.directory import create_user
-from caseflow.errors import PermissionDenied, ValidationFailed
+from caseflow.errors import NotFound, PermissionDenied, ValidationFailed
 from caseflow.mediation import (
     check_confirmable,
     check_mediator_conflict,
@@ -150,7 +150,7 @@ def test_session_refusals_name_the_problem_and_change_nothing(at, people, app):
         with pytest.raises(ValidationFailed) as info:
             record_session(uow(), case.id, actor="wu.mediator", **{**good, **bad})
         assert info.value.field == field
-    with pytest.raises(PermissionDenied, match="does not work case"):
+    with pytest.raises(NotFound, match="unknown case id"):  # never handed to market supervision
         record_session(uow(), case.id, actor="li.officer", **good)
     timed = open_timed(at, "2026-09-08T10:00")
     with pytest.raises(ValidationFailed, match="not a mediation case"):
@@ -248,7 +248,7 @@ def test_settlement_needs_an_accepted_case_and_a_mediator(at, people, app):
                           **copy.deepcopy(SETTLEMENT))
     assert info.value.field == "case_id"
     accept_and_hold(at, case.id)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # customs never received this mediation
         record_settlement(at("2026-09-16T10:00")(), case.id, actor="zhou.customs",
                           **copy.deepcopy(SETTLEMENT))
 
