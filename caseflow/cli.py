@@ -26,12 +26,24 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected failures become one line and a non-zero exit, never a traceback."""
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
         try:
             return fn(*args, **kwargs)
         except CaseflowError as exc:
             _fail(exc.message)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig or exc).strip().splitlines()[0]
+            if "no such table" in text or "does not exist" in text:
+                _fail("the database is not initialised: run `caseflow db upgrade`")
+            _fail(f"database error: {text}")
+        except UnicodeDecodeError as exc:
+            _fail(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        except OSError as exc:
+            _fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
     return wrapper
 
 

@@ -79,6 +79,8 @@ def refresh(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime
     record = record_of(clock)
     due = due_of(Period.parse(clock.period), record, calendar, aware(now))
     clock.due_at = naive_utc(due.due)
+    if clock.expired_at is not None and clock.due_at > now and clock.status != "stopped":
+        clock.expired_at = None  # moved past now again (recomputed): it can expire anew
     clock.due_last_day = due.last_day
     clock.provisional = due.provisional
     clock.calendar_version = due.calendar_version
@@ -362,6 +364,10 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
             raise (PermissionDenied(refusal) if "approval" in refusal
                    else ValidationFailed(f"clock {name!r}: {refusal}", field="by"))
         now = uow.now()
+        if clock.due_at <= now:
+            raise ValidationFailed(
+                f"clock {name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an extension "
+                "must be approved before the period ends", field="clock")
         before = clock.due_at
         clock.extensions.append(ClockExtension(rule_index=index, period=str(amount),
                                                approved_by=actor, approved_at=now,
@@ -465,5 +471,42 @@ def rerule_clocks(uow: UnitOfWork, case: Case, target: WorkflowDefinition, *, ac
             due = refresh(clock, rule, calendar, now)
             spec = {"kind": "clock_recomputed", "payload": {**due_payload(clock, due),
                                                             "previous_due": before}}
+        append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
+                     reason=reason, payload=spec["payload"])
+
+
+_seen_calendar: dict[str, str] = {}
+
+
+def recompute_stale(uow: UnitOfWork, *, actor: str = "system:calendar") -> int:
+    """Recompute open clocks counted on other calendar data than the current (a new
+    chinese-calendar release covering next year, an override made on another node).
+
+    Cheap when nothing changed: this process remembers the calendar version it last
+    reconciled and only scans when that version moves.
+    """
+    with uow:
+        calendar = current_calendar(uow.connection)
+        key = str(uow.connection.engine.url)
+        if _seen_calendar.get(key) == calendar.version:
+            return 0
+        stale = uow.session.scalar(select(Clock.id).where(
+            Clock.status.in_(OPEN), Clock.calendar_version != calendar.version).limit(1))
+        changed = 0
+        if stale is not None:
+            changed = recompute_clocks(uow, actor=actor,
+                                       reason=f"calendar data now {calendar.version}")
+            uow.commit()
+        _seen_calendar[key] = calendar.version
+        return changed
+
+
+def close_clocks(uow: UnitOfWork, case: Case, *, actor: str, reason: str) -> None:
+    """Stop every open clock of a case that ended outside a transition (a migration)."""
+    calendar = current_calendar(uow.connection)
+    now = uow.now()
+    for clock in list(uow.session.scalars(select(Clock).where(Clock.case_id == case.id,
+                                                              Clock.status.in_(OPEN)))):
+        spec = _stop(clock, rule_for(uow.session, case, clock), calendar, now, reason)
         append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
                      reason=reason, payload=spec["payload"])

@@ -35,6 +35,12 @@ def tick(app: App) -> dict[str, Any]:
     result: dict[str, Any] = {}
     channels = channels_from_settings(app.settings)
     try:
+        from caseflow.clock_services import recompute_stale
+
+        result["recomputed"] = recompute_stale(app.uow("scheduler"))
+    except Exception:  # noqa: BLE001
+        log.exception("calendar reconciliation failed")
+    try:
         report = sweep(app.uow_factory("scheduler"), webhook="webhook" in channels)
         result["sweep"] = str(report)
     except Exception:  # noqa: BLE001 - the scheduler must survive a bad tick

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -108,7 +108,7 @@ def _claim(uow: UnitOfWork, now: datetime, batch: int) -> list[Clock]:
     query = (select(Clock).where(Clock.next_check_at <= now)
              .order_by(Clock.next_check_at).limit(batch))
     if uow.connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Clock)
+        query = query.with_for_update(skip_locked=True, of=Clock, key_share=True)
     return list(uow.session.scalars(query))
 
 
@@ -162,6 +162,16 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
             })
         # the ORM objects are only read: rows are written in batches with Core below
         uow.session.expunge_all()
+        heads = _lock_heads(conn, expiring)
+        busy = {c.id for c in expiring if c.case_id not in heads}
+        if busy:
+            # an officer is changing that case right now: expire it on the next tick rather
+            # than wait on their lock (waiting here is how two writers deadlock)
+            expiring = [c for c in expiring if c.id not in busy]
+            retry = now + timedelta(minutes=1)
+            for row in clock_rows:
+                if row["b_id"] in busy:
+                    row["expired_at"], row["next_check_at"] = None, retry
         _write(conn, _CLOCK_ADVANCE, clock_rows, "clock")
         if alerts:
             raised = conn.execute(
@@ -176,7 +186,7 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                 report.notifications = len(made)
                 _queue_deliveries(conn, made, people, now, webhook)
         if expiring:
-            _expire(conn, expiring, now)
+            _expire(conn, expiring, heads, now)
             report.expired = len(expiring)
         uow.commit()
     return report
@@ -222,15 +232,23 @@ def _write(conn: Connection, statement: Any, rows: list[dict[str, Any]], what: s
         raise ConflictError(f"a {what} changed during the sweep; it will be retried")
 
 
-def _expire(conn: Connection, clocks: list[Clock], now: datetime) -> None:
-    """Audit each expired clock on its case, locking the cases (in id order, so two sweepers
-    never deadlock) to extend their chains from the current heads."""
+def _lock_heads(conn: Connection, clocks: list[Clock]) -> dict[int, list[Any]]:
+    """Lock the cases of expiring clocks to extend their audit chains; on PostgreSQL skip a
+    case another transaction holds (its clocks are retried next tick)."""
+    if not clocks:
+        return {}
     ids = sorted({c.case_id for c in clocks})
     query = (select(Case.id, Case.version, Case.audit_seq, Case.audit_head)
              .where(Case.id.in_(ids)).order_by(Case.id))
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    heads = {r.id: [r.version, r.audit_seq, r.audit_head] for r in conn.execute(query)}
+        # NO KEY UPDATE, like an officer's UPDATE: it does not block inserts referencing the case
+        query = query.with_for_update(skip_locked=True, key_share=True)
+    return {r.id: [r.version, r.audit_seq, r.audit_head] for r in conn.execute(query)}
+
+
+def _expire(conn: Connection, clocks: list[Clock], heads: dict[int, list[Any]],
+            now: datetime) -> None:
+    """Audit each expired clock on its (locked) case, extending the chain from its head."""
     events = []
     for clock in sorted(clocks, key=lambda c: (c.case_id, c.id)):
         head = heads[clock.case_id]
@@ -240,8 +258,9 @@ def _expire(conn: Connection, clocks: list[Clock], now: datetime) -> None:
                              "period": clock.period})
         head[1], head[2] = link["seq"], link["hash"]
         events.append(link)
+    touched = {c.case_id for c in clocks}
     _write(conn, _CASE_HEAD, [{"b_id": cid, "b_version": v, "audit_seq": seq, "audit_head": h}
-                              for cid, (v, seq, h) in heads.items()], "case")
+                              for cid, (v, seq, h) in heads.items() if cid in touched], "case")
     conn.execute(insert(Event.__table__), events)
 
 

@@ -88,11 +88,13 @@ class UnitOfWork:
                     connection.close()
 
     def flush(self) -> None:
-        """Flush, turning a lost optimistic-lock race into a ConflictError."""
+        """Flush, turning a lost race (stale version, duplicate key) into a ConflictError."""
         try:
             self.session.flush()
         except StaleDataError:
             raise ConflictError(CONFLICT) from None
+        except IntegrityError as exc:
+            raise ConflictError(f"conflicting concurrent change: {exc.orig}") from None
 
     def commit(self) -> None:
         try:

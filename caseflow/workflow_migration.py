@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from caseflow.audit import append_event
-from caseflow.clock_services import rerule_clocks
+from caseflow.clock_services import close_clocks, rerule_clocks
 from caseflow.errors import PermissionDenied, WorkflowMigrationError
 from caseflow.models import Case
 from caseflow.registry import REGISTRY
@@ -91,6 +91,7 @@ def migrate_cases(
             case.status = move.to_state
             if move.to_state in target.final_states:
                 case.closed_at = uow.now()
+                close_clocks(uow, case, actor=actor, reason=f"{reason.strip()} (closed by migration)")
             append_event(
                 uow.session, case, "workflow_migrated", actor=actor, channel=uow.channel,
                 source_state=move.from_state, target_state=move.to_state, reason=reason.strip(),

@@ -65,7 +65,12 @@ def test_calendar_override_moves_open_clocks(database_url, people, at):
 
 
 def test_clock_commands(database_url, people, at):
-    case = open_timed(at)
+    # the commands act at the real time: open the case now, so its clocks are still running
+    from datetime import datetime
+
+    from caseflow.calendar import TZ
+
+    case = open_timed(at, datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"))
     cid = str(case.id)
     paused = run(database_url, "clocks", "pause", cid, "filing", "--as", "li.officer",
                  "--reason", "testing", "--note", "送检")
@@ -95,3 +100,14 @@ def test_inbox_command(database_url, people, at):
     assert acked.exit_code == 0 and len(acked.output.splitlines()) == len(listed.output.splitlines()) - 1
     other = run(database_url, "inbox", "--as", "chen.sup", "--ack", first)
     assert other.exit_code == 1 and "someone else's inbox" in other.output
+
+
+def test_cli_bad_files_and_uninitialised_databases_are_one_line(database_url, tmp_path, people):
+    folder = run(database_url, "calendar", "load", str(tmp_path), "--as", "zhao.admin")
+    assert folder.exit_code == 1 and folder.output.startswith("error: ") and "\n" == folder.output[-1]
+    latin = tmp_path / "2027.yaml"
+    latin.write_bytes("year: 2027\nrest:\n  - 2027-01-01 # 元旦\n".encode("gb18030"))
+    bad = run(database_url, "calendar", "load", str(latin), "--as", "zhao.admin")
+    assert bad.exit_code == 1 and "not UTF-8" in bad.output
+    empty = run(f"sqlite:///{tmp_path / 'empty.db'}", "case", "show", "1")
+    assert empty.exit_code == 1 and "caseflow db upgrade" in empty.output

@@ -183,3 +183,29 @@ def test_a_period_starts_on_the_legal_date_the_step_records(at, people, app):
     with pytest.raises(ValidationFailed, match="in the future") as info:
         _start_time(rule, {"notice_received_on": "2026-03-05"}, now)
     assert info.value.field == "notice_received_on"
+
+
+def test_an_extension_after_the_period_ran_out_is_refused(at, people, app):
+    case = open_timed(at)
+    before = clocks(at, case.id, "2026-10-20T10:00")
+    with pytest.raises(ValidationFailed, match="must be approved before the period ends"):
+        extend_clock(at("2026-10-20T10:00")(), case.id, "filing", actor="chen.sup",
+                     reason="补批延期")
+    assert clocks(at, case.id, "2026-10-20T10:00") == before
+
+
+def test_clocks_on_other_calendar_data_are_reconciled(at, people, app):
+    """A new calendar release (or an override made elsewhere) recomputes open clocks once."""
+    from datetime import date
+
+    from caseflow.clock_services import recompute_stale
+    from caseflow.models import CalendarOverride
+
+    case = open_timed(at)
+    assert recompute_stale(at("2026-09-19T10:00")()) == 0  # nothing stale
+    with app.session_factory() as s, s.begin():  # another node's change, seen only in the data
+        s.add(CalendarOverride(day=date(2026, 10, 12), kind="rest", reason="台风停工",
+                               created_by="zhao.admin", created_at=utc("2026-09-19T10:00")))
+    assert recompute_stale(at("2026-09-19T11:00")()) == 1
+    assert clocks(at, case.id, "2026-09-19T12:00")["filing"]["due"] == "2026-10-17T00:00:00+08:00"
+    assert recompute_stale(at("2026-09-19T12:00")()) == 0  # reconciled once

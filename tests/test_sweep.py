@@ -129,3 +129,25 @@ def test_calendar_running_out_alerts_admins_daily_until_loaded(at, people, app):
         assert recomputed.payload["previous_provisional"] is True
         assert s.scalar(select(func.count()).select_from(Clock)
                         .where(Clock.provisional.is_(True))) == 0
+
+
+def test_the_sweep_does_not_wait_on_a_case_an_officer_holds(at, people, app, is_postgres):
+    """PostgreSQL: a case row locked by another transaction is skipped, never waited on
+    (waiting is how sweep and officer deadlock); its expiry comes on the next tick."""
+    if not is_postgres:
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    case = open_timed(at)
+    with app.engine.connect() as officer:
+        # the lock an officer's transition takes: UPDATE of non-key columns
+        officer.execute(text("SELECT id FROM cases WHERE id = :id FOR NO KEY UPDATE"),
+                        {"id": case.id})
+        report = run_sweep(at, "2026-10-25T09:00")  # would block forever if it waited
+        officer.rollback()
+    assert report.alerts_raised == 4 and report.expired == 0
+    later = utc("2026-10-25T09:00") + timedelta(minutes=2)
+    again = sweep(lambda: app.uow("test", now=lambda: later), now=later)
+    assert again.expired == 1 and again.alerts_raised == 0

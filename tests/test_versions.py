@@ -170,3 +170,12 @@ def test_migration_recomputes_running_clocks_when_told(at, people, app, timed_v2
                           .order_by(Event.seq)).all()
     assert kinds[-3:] == ["workflow_migrated", "clock_recomputed", "clock_stopped"] or \
         kinds[-3:] == ["workflow_migrated", "clock_stopped", "clock_recomputed"]
+
+
+def test_a_case_migrated_into_a_final_state_stops_its_clocks(at, people, app, timed_v2):
+    from tests.test_clocks import clocks
+
+    case = _open_running(at, people)
+    migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {"checking": "decided"},
+                  actor="zhao.admin", reason="并案处理", clocks="keep")
+    assert {c["status"] for c in clocks(at, case.id, "2026-09-20T11:00").values()} == {"stopped"}
