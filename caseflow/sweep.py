@@ -147,7 +147,9 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                     "key": key, "kind": t.kind, "clock_id": clock.id, "case_id": case.id,
                     "due_at": naive_utc(due.due), "raised_at": now,
                     "message": f"{case.number} {rule.title_zh}（{rule.title_en}）: {t.label}; "
-                               f"due {due.due:%Y-%m-%d %H:%M} ({rule.source})",
+                               + (f"due {due.due:%Y-%m-%d %H:%M}" if rule.period.unit == "hours"
+                                  else f"due by the end of {due.last_day.isoformat()}")
+                               + f" ({rule.source})",
                 })
                 who_for[key] = set().union(*(recipients(w, case.assignee_id, case.agency_id,
                                                         people) for w in t.recipients))
