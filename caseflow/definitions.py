@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -424,7 +424,7 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
         _check_graph(states, initial, transitions, doc, problems)
     clocks = _parse_clocks(doc.get("clocks") or {}, states, {t.trigger for t in transitions},
                            problems, {f.name for t in transitions for f in t.fields
-                                      if f.type in ("date", "datetime")})
+                                      if f.type in ("date", "datetime")}, transitions)
     handoffs = _parse_handoffs(doc.get("handoffs") or {}, states, transitions, problems)
     for rule in handoffs.values():
         # each handoff kind carries its own acceptance clock, counted like any other
@@ -493,7 +493,8 @@ def _names(raw: Any) -> frozenset[str]:
 
 
 def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
-                  problems: list[str], fields_by_name: set[str] = frozenset()) -> dict[str, ClockRule]:
+                  problems: list[str], fields_by_name: set[str] = frozenset(),
+                  transitions: Sequence[TransitionDef] = ()) -> dict[str, ClockRule]:
     if not isinstance(raw, Mapping):
         problems.append("clocks must be a mapping of clock name to rule")
         return {}
@@ -524,6 +525,14 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
                                                                            Mapping) else None
         if start_from is not None and start_from not in fields_by_name:
             problems.append(f"line {line}: {where} starts from unknown field {start_from!r}")
+        elif start_from is not None:
+            # every step that starts the clock must record the date it starts from
+            for t in transitions:
+                starts = t.trigger in ends["start_triggers"] or (
+                    t.dest in ends["start_states"] and any(src != t.dest for src in t.sources))
+                if starts and start_from not in {f.name for f in t.fields}:
+                    problems.append(f"line {t.line}: transition {t.trigger!r} starts {where} "
+                                    f"but does not record {start_from!r}")
         paused_in = _names(spec.get("paused_in"))
         for state in ends["start_states"] | ends["stop_states"] | paused_in:
             if state not in states:

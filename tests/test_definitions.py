@@ -89,3 +89,20 @@ def test_validate_cli_reports_typo_and_exits_nonzero(tmp_path: Path):
     good = CliRunner().invoke(main, ["workflows", "validate",
                                      str(TEST_WORKFLOWS / "inspection.v1.yaml")])
     assert good.exit_code == 0 and "ok  inspection v1: 6 states, 5 transitions" in good.output
+
+
+def test_a_clock_starting_from_a_date_needs_that_date_on_every_starting_step():
+    timed = (TEST_WORKFLOWS / "timed.v1.yaml").read_text(encoding="utf-8")
+    unknown = timed.replace("start: {triggers: [start_check]}",
+                            "start: {triggers: [start_check], from: handed_over_on}")
+    with pytest.raises(WorkflowDefinitionError, match="starts from unknown field 'handed_over_on'"):
+        parse_definition(unknown, "t.yaml")
+    with_field = unknown.replace(
+        "  - trigger: decide\n", "  - trigger: decide\n").replace(
+        "    title: {zh: 送鉴定, en: Send for appraisal}\n",
+        "    title: {zh: 送鉴定, en: Send for appraisal}\n    fields:\n"
+        "      handed_over_on: {type: date}\n")
+    with pytest.raises(WorkflowDefinitionError,
+                       match="transition 'start_check' starts clock 'handover' but does not "
+                             "record 'handed_over_on'"):
+        parse_definition(with_field, "t.yaml")
