@@ -233,6 +233,18 @@ def _is_closed(session: Session, case: Case) -> bool:
     return case.status in definition.final_states
 
 
+def _case_date(uow: UnitOfWork, case: Case, value: Any, field: str) -> date:
+    """A date something happened on this case: parsed, not in the future, not before the
+    case was received."""
+    day = _parse_date(value, field)
+    if day > _today(uow):
+        raise ValidationFailed(f"{field}: {day} is in the future", field=field)
+    if day < case.received_on:
+        raise ValidationFailed(f"{field}: {day} is before the case was received "
+                               f"({case.received_on})", field=field)
+    return day
+
+
 def _mediation_case(uow: UnitOfWork, case_id: int, actor: str) -> tuple[Case, User]:
     """The open mediation case and the acting mediator of its agency, or a refusal."""
     session = uow.session
@@ -272,12 +284,7 @@ def record_session(
     """
     with uow:
         case, user = _mediation_case(uow, case_id, actor)
-        held_on = _parse_date(held_on, "held_on")
-        if held_on > _today(uow):
-            raise ValidationFailed(f"held_on: {held_on} is in the future", field="held_on")
-        if held_on < case.received_on:
-            raise ValidationFailed(f"held_on: {held_on} is before the case was received "
-                                   f"({case.received_on})", field="held_on")
+        held_on = _case_date(uow, case, held_on, "held_on")
         if isinstance(attendees, str) or not isinstance(attendees, Sequence) or not attendees:
             raise ValidationFailed("attendees: list at least one attendee", field="attendees")
         clean_attendees = []
@@ -441,12 +448,7 @@ def record_settlement(
         total_fen = _parse_amount(amount, "amount")
         code = _check_currency(currency)
         chosen_terms = _check_terms(terms)
-        signed = _parse_date(signed_on, "signed_on")
-        if signed > _today(uow):
-            raise ValidationFailed(f"signed_on: {signed} is in the future", field="signed_on")
-        if signed < case.received_on:
-            raise ValidationFailed(f"signed_on: {signed} is before the case was received "
-                                   f"({case.received_on})", field="signed_on")
+        signed = _case_date(uow, case, signed_on, "signed_on")
         schedule = _check_schedule(instalments, signed, total_fen)
 
         session = uow.session
