@@ -44,16 +44,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, create_engine, event, func, select, text  # noqa: E402
 
-from caseflow import schema, services  # noqa: E402
+from caseflow import services  # noqa: E402
+from caseflow.adapters import schema  # noqa: E402
+from caseflow.adapters.calendar_store import current_calendar  # noqa: E402
+from caseflow.adapters.orm import Clock  # noqa: E402
+from caseflow.adapters.registry import REGISTRY, sync_definitions  # noqa: E402
 from caseflow.bootstrap import App, bootstrap  # noqa: E402
-from caseflow.calendar_store import current_calendar  # noqa: E402
-from caseflow.clocks import ClockRecord, aware, due_of, naive_utc, thresholds  # noqa: E402
 from caseflow.config import Settings  # noqa: E402
-from caseflow.definitions import ClockRule, parse_definition  # noqa: E402
-from caseflow.directory import create_user, ensure_agency  # noqa: E402
-from caseflow.models import Clock  # noqa: E402
-from caseflow.registry import REGISTRY, sync_definitions  # noqa: E402
-from caseflow.sweep import SweepReport, sweep_once  # noqa: E402
+from caseflow.domain.clocks import ClockRecord, due_of, thresholds  # noqa: E402
+from caseflow.domain.definitions import ClockRule, parse_definition  # noqa: E402
+from caseflow.domain.moments import aware, naive_utc  # noqa: E402
+from caseflow.services.directory import create_user, ensure_agency  # noqa: E402
+from caseflow.services.sweep import SweepReport, sweep_once  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORKFLOW = HERE / "data" / "sweep_loop.v1.yaml"

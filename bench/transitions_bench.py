@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from caseflow import schema, services  # noqa: E402
+from caseflow import services  # noqa: E402
+from caseflow.adapters import schema  # noqa: E402
+from caseflow.adapters.registry import REGISTRY, sync_definitions  # noqa: E402
 from caseflow.bootstrap import bootstrap  # noqa: E402
 from caseflow.config import Settings  # noqa: E402
-from caseflow.definitions import load_directory  # noqa: E402
-from caseflow.directory import create_user, ensure_agency  # noqa: E402
-from caseflow.registry import REGISTRY, sync_definitions  # noqa: E402
+from caseflow.domain.definitions import load_directory  # noqa: E402
+from caseflow.services.directory import create_user, ensure_agency  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PG_ADMIN = os.environ.get("CASEFLOW_BENCH_PG_ADMIN_URL",

@@ -1,19 +1,34 @@
-"""Wire the engine together once per process: settings → engine → unit-of-work factory."""
+"""Wire the engine together once per process: settings → engine → message bus → units of work.
+
+The one place that knows which capability reacts to which domain event: the handlers below
+run inside the unit of work that published the event (``caseflow.domain.events``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from caseflow.adapters.database import make_engine, make_session_factory
+from caseflow.adapters.registry import sync_definitions
 from caseflow.config import Settings
-from caseflow.db import make_engine, make_session_factory
-from caseflow.definitions import load_directory
-from caseflow.registry import sync_definitions
-from caseflow.unit_of_work import UnitOfWork
+from caseflow.domain.definitions import load_directory
+from caseflow.domain.events import CalendarChanged, CaseClosed, LinkedCaseRequested
+from caseflow.services import cases, clocks, handoffs
+from caseflow.services.messagebus import MessageBus
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+def build_bus() -> MessageBus:
+    return MessageBus({
+        CaseClosed: [handoffs.record_linked_outcome],  # a linked case's outcome flows back
+        CalendarChanged: [clocks.recompute_on_calendar_change],  # open clocks counted anew
+        LinkedCaseRequested: [cases.open_linked_case],  # an accepted handoff opens its case
+    })
 
 
 @dataclass
@@ -21,10 +36,12 @@ class App:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    bus: MessageBus = field(default_factory=build_bus)
 
     def uow(self, channel: str = "service", now: Callable[[], datetime] | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, evidence_dir=self.settings.evidence_dir,
-                          channel=channel, **({"now": now} if now else {}))
+        return UnitOfWork(self.session_factory, bus=self.bus,
+                          evidence_dir=self.settings.evidence_dir, channel=channel,
+                          **({"now": now} if now else {}))
 
     def uow_factory(self, channel: str) -> Callable[[], UnitOfWork]:
         return lambda: self.uow(channel)

@@ -6,9 +6,9 @@ The lock keeps two nodes that start at once from migrating the same database twi
 from alembic import context
 from sqlalchemy import text
 
+from caseflow.adapters.database import make_engine, normalise_url
+from caseflow.adapters.orm import Base
 from caseflow.config import Settings
-from caseflow.db import make_engine, normalise_url
-from caseflow.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from caseflow import schema
+from caseflow.adapters import schema
+from caseflow.adapters.orm import Base
+from caseflow.adapters.registry import REGISTRY, sync_definitions
 from caseflow.bootstrap import App, bootstrap
 from caseflow.config import PROJECT_ROOT, Settings
-from caseflow.definitions import load_directory
-from caseflow.demo import AGENCIES as DEMO_AGENCIES
-from caseflow.directory import create_user, ensure_agency
-from caseflow.models import Base
-from caseflow.registry import REGISTRY, sync_definitions
+from caseflow.domain.definitions import load_directory
+from caseflow.entrypoints.demo import AGENCIES as DEMO_AGENCIES
+from caseflow.services.directory import create_user, ensure_agency
 
 TEST_WORKFLOWS = Path(__file__).parent / "data" / "workflows"
 PG_ADMIN_URL = os.environ.get("CASEFLOW_TEST_PG_ADMIN_URL",

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from caseflow import services
-from caseflow.cli import main
-from caseflow.errors import ReasonRequired
+from caseflow.domain.errors import ReasonRequired
+from caseflow.entrypoints.cli import main
 from tests.test_engine import open_inspection
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.calendar import (
+from caseflow.domain.calendar import (
     TZ,
     CalendarFileError,
     WorkCalendar,

@@ -10,9 +10,10 @@ import sys
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from caseflow import schema, services
-from caseflow.cli import main
-from caseflow.models import Case, Event
+from caseflow import services
+from caseflow.adapters import schema
+from caseflow.adapters.orm import Case, Event
+from caseflow.entrypoints.cli import main
 from tests.test_engine import open_inspection
 
 
@@ -37,7 +38,7 @@ def test_db_upgrade_on_an_empty_database(tmp_path):
 
 def test_unreachable_database_is_one_line_and_nonzero():
     env = {**os.environ, "CASEFLOW_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
-    proc = subprocess.run([sys.executable, "-m", "caseflow.cli", "audit", "verify"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "caseflow.entrypoints.cli", "audit", "verify"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
@@ -71,7 +72,7 @@ def test_case_fire_bad_input(uow, people, app, database_url):
 
 def test_case_show_and_triggers(uow, people, database_url):
     case = open_inspection(uow)
-    shown = run(database_url, "case", "show", str(case.id))
+    shown = run(database_url, "case", "show", str(case.id), "--as", "li.officer")
     assert shown.exit_code == 0
     detail = json.loads(shown.output)
     assert detail["number"] == case.number and detail["events"][0]["kind"] == "case_opened"

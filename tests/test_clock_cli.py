@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from caseflow.cli import main
+from caseflow.entrypoints.cli import main
 from tests.test_clocks import open_timed
 
 
@@ -55,11 +55,11 @@ def test_calendar_load_refuses_a_malformed_file_and_changes_nothing(database_url
 
 def test_calendar_override_moves_open_clocks(database_url, people, at):
     case = open_timed(at)
-    before = json.loads(run(database_url, "clocks", "show", str(case.id)).output)[0]
+    before = json.loads(run(database_url, "clocks", "show", str(case.id), "--as", "li.officer").output)[0]
     result = run(database_url, "calendar", "override", "2026-10-12", "--kind", "rest",
                  "--reason", "台风停工（市政府通知）", "--as", "zhao.admin")
     assert result.exit_code == 0 and "1 clock(s) recomputed" in result.output
-    after = json.loads(run(database_url, "clocks", "show", str(case.id)).output)[0]
+    after = json.loads(run(database_url, "clocks", "show", str(case.id), "--as", "li.officer").output)[0]
     assert (before["due"], after["due"]) == ("2026-10-16T00:00:00+08:00",
                                              "2026-10-17T00:00:00+08:00")
 
@@ -68,7 +68,7 @@ def test_clock_commands(database_url, people, at):
     # the commands act at the real time: open the case now, so its clocks are still running
     from datetime import datetime
 
-    from caseflow.calendar import TZ
+    from caseflow.domain.calendar import TZ
 
     case = open_timed(at, datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"))
     cid = str(case.id)
@@ -88,7 +88,7 @@ def test_clock_commands(database_url, people, at):
 
 
 def test_inbox_command(database_url, people, at):
-    from caseflow.sweep import sweep
+    from caseflow.services.sweep import sweep
     from tests.conftest import utc
 
     case = open_timed(at)
@@ -109,5 +109,5 @@ def test_cli_bad_files_and_uninitialised_databases_are_one_line(database_url, tm
     latin.write_bytes("year: 2027\nrest:\n  - 2027-01-01 # 元旦\n".encode("gb18030"))
     bad = run(database_url, "calendar", "load", str(latin), "--as", "zhao.admin")
     assert bad.exit_code == 1 and "not UTF-8" in bad.output
-    empty = run(f"sqlite:///{tmp_path / 'empty.db'}", "case", "show", "1")
+    empty = run(f"sqlite:///{tmp_path / 'empty.db'}", "case", "show", "1", "--as", "li.officer")
     assert empty.exit_code == 1 and "caseflow db upgrade" in empty.output

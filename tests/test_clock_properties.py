@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.calendar import TZ, WorkCalendar
-from caseflow.clocks import ClockRecord, due_of
-from caseflow.periods import Period
+from caseflow.domain.calendar import TZ, WorkCalendar
+from caseflow.domain.clocks import ClockRecord, due_of
+from caseflow.domain.periods import Period
 
 CAL = WorkCalendar.default()
 starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 30)).map(

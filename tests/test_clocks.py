@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from caseflow import services
-from caseflow.clock_services import case_clocks, extend_clock, pause_clock, resume_clock
-from caseflow.errors import NotFound, PermissionDenied, ValidationFailed
-from caseflow.models import Event
+from caseflow.adapters.orm import Event
+from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.services.clocks import extend_clock, pause_clock, resume_clock
+from caseflow.views.clocks import case_clocks
 from tests.conftest import utc  # noqa: F401 - re-exported for other tests
 
 
@@ -20,7 +21,7 @@ def open_timed(at, when="2026-09-18T10:00"):
 
 
 def clocks(at, case_id, when):
-    return {c["clock"]: c for c in case_clocks(at(when)(), case_id)}
+    return {c["clock"]: c for c in case_clocks(at(when)(), case_id, "li.officer")}
 
 
 def test_clock_starts_on_open_with_due_date_and_source(at, people, app):
@@ -171,9 +172,9 @@ def test_each_cause_of_a_pause_ends_on_its_own(at, people, app):
 def test_a_period_starts_on_the_legal_date_the_step_records(at, people, app):
     """A clock whose rule says ``start: {from: field}`` counts from that date, not from the
     moment the step was keyed in; a future date is refused."""
-    from caseflow.clock_services import _start_time
-    from caseflow.definitions import ClockRule
-    from caseflow.periods import Period
+    from caseflow.domain.definitions import ClockRule
+    from caseflow.domain.periods import Period
+    from caseflow.services.clocks import _start_time
 
     rule = ClockRule(name="x", title_zh="x", title_en="x", period=Period(3, "days"), source="s",
                      start_from="notice_received_on")
@@ -198,8 +199,8 @@ def test_clocks_on_other_calendar_data_are_reconciled(at, people, app):
     """A new calendar release (or an override made elsewhere) recomputes open clocks once."""
     from datetime import date
 
-    from caseflow.clock_services import recompute_stale
-    from caseflow.models import CalendarOverride
+    from caseflow.adapters.orm import CalendarOverride
+    from caseflow.services.clocks import recompute_stale
 
     case = open_timed(at)
     assert recompute_stale(at("2026-09-19T10:00")()) == 0  # nothing stale

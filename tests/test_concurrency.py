@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from caseflow import services
-from caseflow.errors import CaseflowError, ConflictError
-from caseflow.models import Case, Event
+from caseflow.adapters.orm import Case, Event
+from caseflow.domain.errors import CaseflowError, ConflictError
 from tests.test_engine import open_inspection
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from caseflow.cli import main
-from caseflow.definitions import load_directory, parse_definition
-from caseflow.errors import WorkflowDefinitionError
+from caseflow.domain.definitions import load_directory, parse_definition
+from caseflow.domain.errors import WorkflowDefinitionError
+from caseflow.entrypoints.cli import main
 from tests.conftest import TEST_WORKFLOWS
 
 GOOD = (TEST_WORKFLOWS / "inspection.v1.yaml").read_text(encoding="utf-8")

@@ -20,18 +20,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from caseflow.delivery import (
-    DeliveryReport,
+from caseflow.adapters.channels import (
     EmailChannel,
     OutgoingAlert,
     WebhookChannel,
-    backoff,
     channels_from_settings,
-    deliver_pending,
     verify_signature,
 )
-from caseflow.models import Delivery, User
-from caseflow.sweep import sweep
+from caseflow.adapters.orm import Delivery, User
+from caseflow.services.delivery import DeliveryReport, backoff, deliver_pending
+from caseflow.services.sweep import sweep
 from tests.test_clocks import open_timed, utc
 
 SECRET = "s3cret-shared-with-the-receiver"

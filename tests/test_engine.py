@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from caseflow import services
-from caseflow.errors import (
+from caseflow.adapters.orm import Case, Event
+from caseflow.domain.errors import (
     ConflictError,
     GuardRefused,
     InvalidTrigger,
@@ -18,7 +19,6 @@ from caseflow.errors import (
     ReasonRequired,
     ValidationFailed,
 )
-from caseflow.models import Case, Event
 
 INFRINGER = {"role": "alleged_infringer", "name": "宁波市海曙区恒达服饰商行", "kind": "enterprise",
              "origin": "local", "region": "宁波市海曙区"}
@@ -242,7 +242,7 @@ def test_links_are_audited_on_both_cases_and_refuse_cycles(uow, people, app):
 
 
 def test_machine_is_shared_per_definition_version(uow, people, app):
-    from caseflow.registry import REGISTRY
+    from caseflow.adapters.registry import REGISTRY
 
     a = open_inspection(uow)
     b = open_inspection(uow)

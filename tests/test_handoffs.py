@@ -9,20 +9,21 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from caseflow import handoffs, services
-from caseflow.cli import main
-from caseflow.clock_services import case_clocks
-from caseflow.errors import (
+from caseflow import services
+from caseflow.adapters.orm import Case, CaseLink, Event, Evidence, Handoff
+from caseflow.domain.errors import (
     ConflictError,
     InvalidTrigger,
     NotFound,
     PermissionDenied,
     ValidationFailed,
 )
-from caseflow.inbox import inbox
-from caseflow.models import Case, CaseLink, Event, Evidence, Handoff
-from caseflow.sweep import sweep
-from caseflow.visibility import case_for
+from caseflow.entrypoints.cli import main
+from caseflow.services import handoffs
+from caseflow.services.alerts import inbox
+from caseflow.services.sweep import sweep
+from caseflow.views.cases import case_for
+from caseflow.views.clocks import case_clocks
 
 HOLDER = {"role": "rights_holder", "name": "Nordhaus Automotive GmbH", "kind": "enterprise",
           "origin": "overseas", "region": "Germany"}
@@ -62,7 +63,7 @@ def test_criminal_transfer_end_to_end(uow, people, app, database_url):
     assert sent["materials"][0]["filename"] == "扣押清单.pdf"
     with app.session_factory() as s:
         assert s.get(Case, case.id).status == "sent_to_police"  # fired in the same transaction
-    clock = {c["clock"]: c for c in case_clocks(uow(), case.id)}["handoff.criminal_transfer"]
+    clock = {c["clock"]: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
     assert clock["period"] == "3 days" and clock["status"] == "running"
 
     assert handoffs.dispatch(uow()) == 1
@@ -81,9 +82,9 @@ def test_criminal_transfer_end_to_end(uow, people, app, database_url):
         assert [e.filename for e in police_case.evidence] == ["扣押清单.pdf"]
         link = s.scalar(select(CaseLink).where(CaseLink.to_case_id == police_case_id))
         assert (link.from_case_id, link.kind) == (case.id, "parent_child")
-    clocks = {c["clock"]: c for c in case_clocks(uow(), case.id)}
+    clocks = {c["clock"]: c for c in case_clocks(uow(), case.id, "li.officer")}
     assert clocks["handoff.criminal_transfer"]["status"] == "stopped"
-    assert {c["clock"] for c in case_clocks(uow(), police_case_id)} == {"review"}
+    assert {c["clock"] for c in case_clocks(uow(), police_case_id, "gao.police")} == {"review"}
 
     services.fire(uow(), police_case_id, "file_case", actor="gao.police")
     with app.session_factory() as s:
@@ -155,7 +156,7 @@ def test_reject_and_return_need_reasons_and_are_final(uow, people, app):
     with pytest.raises(ConflictError):
         handoffs.return_materials(uow(), sent["id"], actor="gao.police", reason="退回")
     assert counts(app) == before
-    clock = {c["clock"]: c for c in case_clocks(uow(), case.id)}["handoff.criminal_transfer"]
+    clock = {c["clock"]: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
     assert clock["status"] == "stopped"
 
 
@@ -280,7 +281,7 @@ def test_jurisdiction_transfer_shares_only_what_its_rule_says(uow, people, app):
 def test_supervisor_view_of_handoffs(uow, people, app):
     from datetime import datetime, timedelta
 
-    from caseflow.handoff_reports import acceptance_times, open_handoffs, refused_handoffs
+    from caseflow.views.handoffs import acceptance_times, open_handoffs, refused_handoffs
 
     first = approved_case(uow)
     second = approved_case(uow)

@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from caseflow import handoffs, services
-from caseflow.errors import ValidationFailed
-from caseflow.mediation import record_settlement
-from caseflow.models import Case, Handoff
-from caseflow.visibility import case_for
+from caseflow import services
+from caseflow.adapters.orm import Case, Handoff
+from caseflow.domain.errors import ValidationFailed
+from caseflow.services import handoffs
+from caseflow.services.mediation.settlements import record_settlement
+from caseflow.views.cases import case_for
 
 APPLICANT = {"role": "applicant", "name": "宁波晨曦文具股份有限公司", "origin": "local"}
 SCHEDULE = [{"due_on": date(2026, 12, 15), "amount": "30000.00"},

@@ -13,22 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseflow import services
-from caseflow.audit import verify_all
-from caseflow.directory import create_user
-from caseflow.errors import NotFound, PermissionDenied, ValidationFailed
-from caseflow.mediation import (
-    check_confirmable,
-    check_mediator_conflict,
-    confirmable_agreement,
-    declare_conflict,
-    instalment_statuses,
-    mediation_view,
-    normalise_name,
-    record_payment,
-    record_session,
-    record_settlement,
-)
-from caseflow.models import (
+from caseflow.adapters.orm import (
     Alert,
     Case,
     Clock,
@@ -39,7 +24,19 @@ from caseflow.models import (
     SystemEvent,
     User,
 )
-from caseflow.sweep import sweep
+from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.settlements import check_confirmable, normalise_name
+from caseflow.services.audit import verify_all
+from caseflow.services.directory import create_user
+from caseflow.services.mediation.conflicts import check_mediator_conflict, declare_conflict
+from caseflow.services.mediation.sessions import record_session
+from caseflow.services.mediation.settlements import (
+    confirmable_agreement,
+    record_payment,
+    record_settlement,
+)
+from caseflow.services.sweep import sweep
+from caseflow.views.mediation import instalment_statuses, mediation_view
 from tests.conftest import utc
 from tests.test_clocks import open_timed
 

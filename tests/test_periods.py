@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.calendar import TZ, WorkCalendar, parse_schedule
-from caseflow.periods import (
+from caseflow.domain.calendar import TZ, WorkCalendar, parse_schedule
+from caseflow.domain.periods import (
     DueDate,
     Period,
     calculate,

@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy import func, select
 
-from caseflow.models import Alert
-from caseflow.scheduler import JOB_ID, build_scheduler, tick
+from caseflow.adapters.orm import Alert
+from caseflow.entrypoints.scheduler import JOB_ID, build_scheduler, tick
 from tests.test_clocks import open_timed
 
 

@@ -7,12 +7,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from caseflow import services
-from caseflow.calendar_store import load_schedule
-from caseflow.cli import main
-from caseflow.errors import PermissionDenied
-from caseflow.inbox import acknowledge, inbox, mark_read
-from caseflow.models import Alert, Clock, Event
-from caseflow.sweep import check_calendar, sweep
+from caseflow.adapters.orm import Alert, Clock, Event
+from caseflow.domain.errors import PermissionDenied
+from caseflow.entrypoints.cli import main
+from caseflow.services.alerts import acknowledge, inbox, mark_read
+from caseflow.services.calendar import load_schedule
+from caseflow.services.sweep import check_calendar, sweep
 from tests.test_clocks import clocks, open_timed, utc
 
 

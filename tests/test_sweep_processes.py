@@ -10,8 +10,8 @@ import sys
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from caseflow.cli import main
-from caseflow.models import Alert, Clock, Event, Notification
+from caseflow.adapters.orm import Alert, Clock, Event, Notification
+from caseflow.entrypoints.cli import main
 from tests.test_clocks import open_timed
 
 CASES = 60
@@ -21,7 +21,7 @@ def test_two_sweeper_processes_raise_each_alert_once(at, people, app, database_u
     for _ in range(CASES):
         open_timed(at)
     env = {**os.environ, "CASEFLOW_DATABASE_URL": database_url}
-    cmd = [sys.executable, "-m", "caseflow.cli", "sweep", "--at", "2026-10-25T09:00", "--batch", "7"]
+    cmd = [sys.executable, "-m", "caseflow.entrypoints.cli", "sweep", "--at", "2026-10-25T09:00", "--batch", "7"]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=180) for p in procs]

@@ -9,12 +9,12 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from caseflow import services
-from caseflow.cli import main
-from caseflow.definitions import load_directory, parse_definition
-from caseflow.errors import PermissionDenied, WorkflowDefinitionError, WorkflowMigrationError
-from caseflow.models import Case, Event
-from caseflow.registry import sync_definitions
-from caseflow.workflow_migration import migrate_cases
+from caseflow.adapters.orm import Case, Event
+from caseflow.adapters.registry import sync_definitions
+from caseflow.domain.definitions import load_directory, parse_definition
+from caseflow.domain.errors import PermissionDenied, WorkflowDefinitionError, WorkflowMigrationError
+from caseflow.entrypoints.cli import main
+from caseflow.services.workflow_migration import migrate_cases
 from tests.conftest import TEST_WORKFLOWS
 from tests.test_engine import open_inspection
 

@@ -37,7 +37,7 @@ def test_health_and_version(server, settings):
 
 
 def test_app_refuses_to_start_on_an_unreachable_database(settings):
-    from caseflow.errors import DatabaseUnavailable
+    from caseflow.domain.errors import DatabaseUnavailable
 
     with pytest.raises(DatabaseUnavailable, match="cannot connect"):
         create_app(settings=replace(settings, database_url="postgresql://x@127.0.0.1:1/none"))

@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from caseflow import services
-from caseflow.cli import main
+from caseflow.adapters.orm import Case, Event
 from caseflow.config import PROJECT_ROOT
-from caseflow.definitions import load_directory
-from caseflow.models import Case, Event
+from caseflow.domain.definitions import load_directory
+from caseflow.entrypoints.cli import main
 
 NINE = {"admin_enforcement", "admin_summary", "patent_dispute", "customs_detention",
         "criminal_transfer", "mediation", "fast_track_preexam", "complaint", "rights_assistance"}

@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     if os.environ.get("CASEFLOW_SCHEDULER_IN_WEB", "").lower() in ("1", "true", "yes"):
         # one process per deployment should set this (see LIBRARY-NOTES on APScheduler);
         # the sweep itself is safe even if two do
-        from caseflow.scheduler import build_scheduler
+        from caseflow.entrypoints.scheduler import build_scheduler
 
         scheduler = build_scheduler(engine_app, background=True)
         scheduler.start()

@@ -1,0 +1,699 @@
+"""Workflow definitions: YAML in ``workflows/`` parsed into checked, immutable objects.
+
+The YAML is the rule book. Loading refuses anything a case could get stuck on (unknown or
+unreachable states, dead ends that are not final, duplicate triggers, unknown guards or
+roles, typos in keys) with a message naming the file, the line and the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from caseflow.domain.errors import PayloadError, WorkflowDefinitionError
+from caseflow.domain.guards import GUARDS
+from caseflow.domain.periods import Period
+from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
+
+FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "list")
+TOP_KEYS = {
+    "key", "version", "effective_from", "title", "description", "agency_kind", "number_prefix",
+    "initial", "states", "transitions", "clocks", "handoffs", "sources", "notes",
+}
+STATE_KEYS = {"zh", "en", "final", "description"}
+TRANSITION_KEYS = {
+    "trigger", "source", "dest", "roles", "guards", "fields", "reason_required", "title",
+    "description",
+}
+CLOCK_KEYS = {
+    "title", "period", "source", "start", "stop", "paused_in", "pause_reasons", "extensions",
+    "warn_before", "alert", "escalate", "target", "description", "notes",
+}
+RECIPIENTS = ("assignee", "supervisor", "supervisor_of_supervisor", "agency_supervisors")
+FIELD_KEYS = {"type", "required", "values", "min", "max", "title", "description"}
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+class _Located(dict):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings remember the line they start on (1-based)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Located:
+    loader.flatten_mapping(node)
+    result = _Located()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise WorkflowDefinitionError(
+                f"line {key_node.start_mark.line + 1}: duplicate key {key!r}"
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line(obj: Any) -> int:
+    return getattr(obj, "line", 0)
+
+
+# --- the definition objects -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool = True
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    title_zh: str = ""
+    title_en: str = ""
+
+    def coerce(self, value: Any) -> Any:
+        """Check one payload value and return its JSON-safe form, or raise PayloadError."""
+        name, kind = self.name, self.type
+        if kind in ("string", "text"):
+            if not isinstance(value, str) or not value.strip():
+                raise PayloadError(name, "must be a non-empty string")
+            return value
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise PayloadError(name, "must be true or false")
+            return value
+        if kind in ("integer", "number"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                if isinstance(value, str):
+                    try:
+                        value = int(value) if kind == "integer" else float(value)
+                    except ValueError:
+                        raise PayloadError(name, f"must be a{'n integer' if kind == 'integer' else ' number'}, got {value!r}") from None
+                else:
+                    raise PayloadError(name, f"must be a{'n integer' if kind == 'integer' else ' number'}")
+            if kind == "integer" and not float(value).is_integer():
+                raise PayloadError(name, f"must be an integer, got {value!r}")
+            if kind == "integer":
+                value = int(value)
+            if self.min is not None and value < self.min:
+                raise PayloadError(name, f"must be at least {self.min:g}, got {value}")
+            if self.max is not None and value > self.max:
+                raise PayloadError(name, f"must be at most {self.max:g}, got {value}")
+            return value
+        if kind == "date":
+            if isinstance(value, datetime):
+                value = value.date()
+            if isinstance(value, date):
+                return value.isoformat()
+            try:
+                return date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise PayloadError(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
+        if kind == "datetime":
+            if isinstance(value, datetime):
+                return value.isoformat()
+            try:
+                return datetime.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise PayloadError(name, f"must be an ISO 8601 date-time, got {value!r}") from None
+        if kind == "enum":
+            if value not in self.values:
+                raise PayloadError(name, f"must be one of {', '.join(self.values)}; got {value!r}")
+            return value
+        if kind == "list":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise PayloadError(name, "must be a list of strings")
+            return value
+        raise PayloadError(name, f"has unknown type {kind}")  # pragma: no cover - load rejects
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    title_zh: str
+    title_en: str
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    guards: tuple[str, ...] = ()
+    fields: tuple[FieldSpec, ...] = ()
+    reason_required: bool = False
+    title_zh: str = ""
+    title_en: str = ""
+    line: int = 0
+
+    def validate_payload(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the payload with every declared field checked; unknown fields are refused."""
+        known = {f.name for f in self.fields}
+        for name in payload:
+            if name not in known:
+                raise PayloadError(name, f"is not a field of trigger '{self.trigger}'")
+        clean: dict[str, Any] = {}
+        for spec in self.fields:
+            if payload.get(spec.name) is None:
+                if spec.required:
+                    raise PayloadError(spec.name, "is required")
+                continue
+            clean[spec.name] = spec.coerce(payload[spec.name])
+        return clean
+
+
+@dataclass(frozen=True)
+class ExtensionRule:
+    """One kind of extension: ``by`` None means open-ended (its length is set at approval)."""
+
+    by: Period | None
+    approver: str
+    max_times: int = 1
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """Escalate to ``to`` once the due time has passed by ``after`` (None: at the due time)."""
+
+    after: Period | None
+    to: str
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    """A legal period: how long, from which event, until which, and what pauses it."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    period: Period
+    source: str
+    start_states: frozenset[str] = frozenset()
+    start_triggers: frozenset[str] = frozenset()
+    stop_states: frozenset[str] = frozenset()
+    stop_triggers: frozenset[str] = frozenset()
+    paused_in: frozenset[str] = frozenset()
+    start_from: str | None = None  # a date field of the starting step: the legal start date
+    pause_reasons: tuple[str, ...] = ()
+    extensions: tuple[ExtensionRule, ...] = ()
+    warn_before: tuple[Period, ...] = ()
+    alert: tuple[str, ...] = ("assignee",)
+    escalate: tuple[EscalationRule, ...] = ()
+    target: bool = False
+
+    @property
+    def pausable(self) -> bool:
+        return bool(self.pause_reasons)
+
+
+HANDOFF_KINDS = (
+    "criminal_transfer", "reconsideration_request", "police_return", "court_assistance_notice",
+    "court_referred_mediation", "judicial_confirmation", "jurisdiction_transfer",
+    "complaint_to_clue",
+)
+SHARES = ("summary", "parties", "ip_rights", "materials", "outcome")
+HANDOFF_KEYS = {"title", "to", "from_states", "fire", "opens", "accept_within", "source",
+                "shares", "target", "description", "notes"}
+
+
+@dataclass(frozen=True)
+class HandoffRule:
+    """A kind of crossing this workflow may send: to whom, from which states, what it opens."""
+
+    kind: str
+    title_zh: str
+    title_en: str
+    to: str
+    from_states: frozenset[str]
+    accept_within: Period
+    source: str
+    fire: str | None = None
+    opens: str | None = None
+    shares: tuple[str, ...] = ("summary", "parties", "ip_rights", "materials", "outcome")
+    target: str | None = None  # "linked": refers to the case an earlier handoff opened
+
+    @property
+    def clock_name(self) -> str:
+        return f"handoff.{self.kind}"
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    key: str
+    version: int
+    title_zh: str
+    title_en: str
+    agency_kinds: tuple[str, ...]
+    number_prefix: str
+    initial: str
+    states: Mapping[str, StateDef]
+    transitions: tuple[TransitionDef, ...]
+    effective_from: date | None = None
+    clocks: Mapping[str, ClockRule] = field(default_factory=dict)
+    handoffs: Mapping[str, HandoffRule] = field(default_factory=dict)
+    source_text: str = ""
+    source_name: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.source_text.encode("utf-8")).hexdigest()
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(n for n, s in self.states.items() if s.final)
+
+    def transition(self, trigger: str, source: str) -> TransitionDef | None:
+        for t in self.transitions:
+            if t.trigger == trigger and source in t.sources:
+                return t
+        return None
+
+    def triggers_from(self, source: str) -> list[TransitionDef]:
+        return [t for t in self.transitions if source in t.sources]
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset(t.trigger for t in self.transitions)
+
+
+# --- parsing and validation ------------------------------------------------------------------
+
+def _titles(obj: Any, where: str, problems: list[str], line: int) -> tuple[str, str]:
+    if not isinstance(obj, Mapping) or not obj.get("zh") or not obj.get("en"):
+        problems.append(f"line {line}: {where} needs a title with both zh and en")
+        return "", ""
+    return str(obj["zh"]), str(obj["en"])
+
+
+def _unknown_keys(obj: Mapping, allowed: set[str], where: str, problems: list[str]) -> None:
+    for k in obj:
+        if k not in allowed:
+            problems.append(f"line {_line(obj)}: {where} has unknown key {k!r}")
+
+
+def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefinition:
+    """Parse and validate one workflow version; raise WorkflowDefinitionError naming all problems."""
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except WorkflowDefinitionError as exc:
+        raise WorkflowDefinitionError(f"{source_name}: {exc.message}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise WorkflowDefinitionError(f"{source_name}{where}: YAML syntax error: {problem}") from None
+    if not isinstance(doc, Mapping):
+        raise WorkflowDefinitionError(f"{source_name}: a workflow file must be a mapping")
+
+    problems: list[str] = []
+    _unknown_keys(doc, TOP_KEYS, "workflow", problems)
+    for required in ("key", "version", "title", "agency_kind", "initial", "states", "transitions"):
+        if required not in doc:
+            problems.append(f"line {_line(doc)}: missing required key {required!r}")
+    if problems and any("missing" in p for p in problems):
+        raise WorkflowDefinitionError(f"{source_name}: " + "; ".join(problems))
+
+    key = str(doc["key"])
+    version = doc["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append(f"line {_line(doc)}: version must be a positive integer")
+        version = 0
+    effective = doc.get("effective_from")
+    if effective is not None and not isinstance(effective, date):
+        try:
+            effective = date.fromisoformat(str(effective))
+        except ValueError:
+            problems.append(f"line {_line(doc)}: effective_from {effective!r} is not a date")
+            effective = None
+    title_zh, title_en = _titles(doc.get("title"), "workflow", problems, _line(doc))
+    raw_kinds = doc["agency_kind"]
+    agency_kinds = tuple(str(k) for k in (raw_kinds if isinstance(raw_kinds, list) else [raw_kinds]))
+    for kind in agency_kinds:
+        if kind not in AGENCY_KINDS:
+            problems.append(f"line {_line(doc)}: unknown agency_kind {kind!r}")
+
+    states: dict[str, StateDef] = {}
+    raw_states = doc["states"]
+    if not isinstance(raw_states, Mapping) or not raw_states:
+        problems.append(f"line {_line(doc)}: states must be a non-empty mapping")
+        raw_states = {}
+    for name, spec in raw_states.items():
+        spec = spec or _Located()
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {_line(raw_states)}: state {name!r} must be a mapping")
+            continue
+        _unknown_keys(spec, STATE_KEYS, f"state {name!r}", problems)
+        zh, en = _titles(spec, f"state {name!r}", problems, _line(spec))
+        states[str(name)] = StateDef(str(name), zh, en, bool(spec.get("final", False)))
+
+    initial = str(doc["initial"])
+    if initial not in states:
+        problems.append(f"line {_line(doc)}: initial state {initial!r} is not a declared state")
+
+    transitions: list[TransitionDef] = []
+    seen: dict[tuple[str, str], int] = {}
+    raw_transitions = doc["transitions"]
+    if not isinstance(raw_transitions, list):
+        problems.append(f"line {_line(doc)}: transitions must be a list")
+        raw_transitions = []
+    for raw in raw_transitions:
+        if not isinstance(raw, Mapping):
+            problems.append(f"line {_line(doc)}: each transition must be a mapping")
+            continue
+        line = _line(raw)
+        _unknown_keys(raw, TRANSITION_KEYS, f"transition {raw.get('trigger')!r}", problems)
+        trigger = raw.get("trigger")
+        if not trigger or not str(trigger).isidentifier():
+            problems.append(f"line {line}: transition needs an identifier 'trigger'")
+            continue
+        trigger = str(trigger)
+        if trigger in states:
+            problems.append(f"line {line}: trigger {trigger!r} has the name of a state")
+        source = raw.get("source")
+        sources = tuple(str(s) for s in (source if isinstance(source, list) else [source]))
+        dest = str(raw.get("dest"))
+        for s in sources:
+            if s not in states:
+                problems.append(f"line {line}: transition {trigger!r} has unknown source state {s!r}")
+            if (trigger, s) in seen:
+                problems.append(
+                    f"line {line}: duplicate trigger {trigger!r} from state {s!r} "
+                    f"(first at line {seen[(trigger, s)]})"
+                )
+            seen[(trigger, s)] = line
+        if dest not in states:
+            problems.append(f"line {line}: transition {trigger!r} goes to unknown state {dest!r}")
+        roles = tuple(str(r) for r in (raw.get("roles") or []))
+        if not roles:
+            problems.append(f"line {line}: transition {trigger!r} names no roles")
+        for role in roles:
+            if role not in ROLES:
+                problems.append(f"line {line}: transition {trigger!r} names unknown role {role!r}")
+        guards = tuple(str(g) for g in (raw.get("guards") or []))
+        for guard in guards:
+            if guard not in GUARDS:
+                problems.append(f"line {line}: transition {trigger!r} names unknown guard {guard!r}")
+        fields = _parse_fields(raw.get("fields") or {}, trigger, line, problems)
+        zh, en = _titles(raw.get("title"), f"transition {trigger!r}", problems, line)
+        transitions.append(
+            TransitionDef(
+                trigger=trigger, sources=sources, dest=dest, roles=roles, guards=guards,
+                fields=fields, reason_required=bool(raw.get("reason_required", False)),
+                title_zh=zh, title_en=en, line=line,
+            )
+        )
+
+    if states and initial in states:
+        _check_graph(states, initial, transitions, doc, problems)
+    clocks = _parse_clocks(doc.get("clocks") or {}, states, {t.trigger for t in transitions},
+                           problems, {f.name for t in transitions for f in t.fields
+                                      if f.type in ("date", "datetime")}, transitions)
+    handoffs = _parse_handoffs(doc.get("handoffs") or {}, states, transitions, problems)
+    for rule in handoffs.values():
+        # each handoff kind carries its own acceptance clock, counted like any other
+        clocks[rule.clock_name] = ClockRule(
+            name=rule.clock_name, title_zh=f"{rule.title_zh}接收期限",
+            title_en=f"{rule.title_en}: acceptance", period=rule.accept_within,
+            source=rule.source, alert=("assignee",),
+            escalate=(EscalationRule(None, "supervisor"),),
+        )
+
+    if problems:
+        raise WorkflowDefinitionError(
+            f"{source_name}: " + "; ".join(problems[:20])
+            + (f"; … and {len(problems) - 20} more" if len(problems) > 20 else "")
+        )
+    return WorkflowDefinition(
+        key=key, version=version, title_zh=title_zh, title_en=title_en, agency_kinds=agency_kinds,
+        number_prefix=str(doc.get("number_prefix") or key.upper()[:8]), initial=initial,
+        states=states, transitions=tuple(transitions), effective_from=effective,
+        clocks=clocks, handoffs=handoffs, source_text=text, source_name=source_name, raw=doc,
+    )
+
+
+def _parse_fields(raw: Any, trigger: str, line: int, problems: list[str]) -> tuple[FieldSpec, ...]:
+    if not isinstance(raw, Mapping):
+        problems.append(f"line {line}: fields of {trigger!r} must be a mapping")
+        return ()
+    specs = []
+    for name, spec in raw.items():
+        if isinstance(spec, str):
+            spec = {"type": spec}
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: field {name!r} of {trigger!r} must be a mapping")
+            continue
+        _unknown_keys(spec, FIELD_KEYS, f"field {name!r}", problems)
+        kind = spec.get("type", "string")
+        if kind not in FIELD_TYPES:
+            problems.append(f"line {_line(spec) or line}: field {name!r} has unknown type {kind!r}")
+            continue
+        values = tuple(str(v) for v in spec.get("values") or ())
+        if kind == "enum" and not values:
+            problems.append(f"line {_line(spec) or line}: enum field {name!r} needs values")
+        title = spec.get("title") or {}
+        specs.append(
+            FieldSpec(
+                name=str(name), type=kind, required=bool(spec.get("required", True)),
+                values=values, min=spec.get("min"), max=spec.get("max"),
+                title_zh=str(title.get("zh", "")), title_en=str(title.get("en", "")),
+            )
+        )
+    return tuple(specs)
+
+
+def _period(value: Any, where: str, line: int, problems: list[str]) -> Period | None:
+    try:
+        return Period.parse(str(value))
+    except ValueError as exc:
+        problems.append(f"line {line}: {where}: {exc}")
+        return None
+
+
+def _names(raw: Any) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    return frozenset(str(x) for x in (raw if isinstance(raw, list) else [raw]))
+
+
+def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
+                  problems: list[str], fields_by_name: set[str] = frozenset(),
+                  transitions: Sequence[TransitionDef] = ()) -> dict[str, ClockRule]:
+    if not isinstance(raw, Mapping):
+        problems.append("clocks must be a mapping of clock name to rule")
+        return {}
+    clocks: dict[str, ClockRule] = {}
+    for name, spec in raw.items():
+        line = _line(spec) or _line(raw)
+        where = f"clock {name!r}"
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: {where} must be a mapping")
+            continue
+        _unknown_keys(spec, CLOCK_KEYS, where, problems)
+        zh, en = _titles(spec.get("title"), where, problems, line)
+        period = _period(spec.get("period"), f"{where} period", line, problems)
+        if not spec.get("source"):
+            problems.append(f"line {line}: {where} needs a source (the legal text it counts for)")
+        ends: dict[str, frozenset[str]] = {}
+        for part in ("start", "stop"):
+            block = spec.get(part) or {}
+            if not isinstance(block, Mapping) or not (block.get("states") or block.get("triggers")):
+                problems.append(f"line {line}: {where} {part} needs states or triggers")
+                block = {}
+            for key in block:
+                if key not in ("states", "triggers") and not (part == "start" and key == "from"):
+                    problems.append(f"line {line}: {where} {part} has unknown key {key!r}")
+            ends[f"{part}_states"] = _names(block.get("states"))
+            ends[f"{part}_triggers"] = _names(block.get("triggers"))
+        start_from = (spec.get("start") or {}).get("from") if isinstance(spec.get("start"),
+                                                                           Mapping) else None
+        if start_from is not None and start_from not in fields_by_name:
+            problems.append(f"line {line}: {where} starts from unknown field {start_from!r}")
+        elif start_from is not None:
+            # every step that starts the clock must record the date it starts from
+            for t in transitions:
+                starts = t.trigger in ends["start_triggers"] or (
+                    t.dest in ends["start_states"] and any(src != t.dest for src in t.sources))
+                if starts and start_from not in {f.name for f in t.fields}:
+                    problems.append(f"line {t.line}: transition {t.trigger!r} starts {where} "
+                                    f"but does not record {start_from!r}")
+        paused_in = _names(spec.get("paused_in"))
+        for state in ends["start_states"] | ends["stop_states"] | paused_in:
+            if state not in states:
+                problems.append(f"line {line}: {where} names unknown state {state!r}")
+        for trig in ends["start_triggers"] | ends["stop_triggers"]:
+            if trig not in triggers:
+                problems.append(f"line {line}: {where} names unknown trigger {trig!r}")
+        extensions = []
+        for ext in spec.get("extensions") or []:
+            if not isinstance(ext, Mapping):
+                problems.append(f"line {line}: {where} extensions must be mappings")
+                continue
+            by = None if str(ext.get("by")) == "open" else _period(
+                ext.get("by"), f"{where} extension", _line(ext) or line, problems)
+            approver = str(ext.get("approver", "supervisor"))
+            if approver not in ROLES:
+                problems.append(f"line {line}: {where} extension approver {approver!r} is not a role")
+            extensions.append(ExtensionRule(by, approver, int(ext.get("max_times", 1)),
+                                            str(ext.get("note", ""))))
+        warn = [_period(w, f"{where} warn_before", line, problems)
+                for w in spec.get("warn_before") or []]
+        alert = tuple(str(a) for a in spec.get("alert") or ["assignee"])
+        escalations = []
+        for esc in spec.get("escalate") or []:
+            if not isinstance(esc, Mapping):
+                problems.append(f"line {line}: {where} escalate entries must be mappings")
+                continue
+            raw_after = str(esc.get("after", "0 hours")).strip()
+            after = None if raw_after.split()[0] == "0" else _period(
+                raw_after, f"{where} escalate", line, problems)
+            escalations.append(EscalationRule(after, str(esc.get("to"))))
+        for who in [*alert, *(e.to for e in escalations)]:
+            if who not in RECIPIENTS:
+                problems.append(f"line {line}: {where} names unknown recipient {who!r} "
+                                f"(one of {', '.join(RECIPIENTS)})")
+        if period is None:
+            continue
+        clocks[str(name)] = ClockRule(
+            name=str(name), title_zh=zh, title_en=en, period=period,
+            source=str(spec.get("source", "")), paused_in=paused_in, start_from=start_from,
+            pause_reasons=tuple(str(r) for r in spec.get("pause_reasons") or ()),
+            extensions=tuple(extensions), warn_before=tuple(w for w in warn if w),
+            alert=alert, escalate=tuple(escalations), target=bool(spec.get("target", False)),
+            **ends,
+        )
+    return clocks
+
+
+def _parse_handoffs(raw: Any, states: Mapping[str, StateDef],
+                    transitions: list[TransitionDef], problems: list[str]) -> dict[str, HandoffRule]:
+    if not isinstance(raw, Mapping):
+        problems.append("handoffs must be a mapping of handoff kind to rule")
+        return {}
+    rules: dict[str, HandoffRule] = {}
+    for kind, spec in raw.items():
+        line = _line(spec) or _line(raw)
+        where = f"handoff {kind!r}"
+        if kind not in HANDOFF_KINDS:
+            problems.append(f"line {line}: unknown handoff kind {kind!r} "
+                            f"(one of {', '.join(HANDOFF_KINDS)})")
+            continue
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: {where} must be a mapping")
+            continue
+        _unknown_keys(spec, HANDOFF_KEYS, where, problems)
+        zh, en = _titles(spec.get("title"), where, problems, line)
+        to = str(spec.get("to"))
+        if to not in AGENCY_KINDS:
+            problems.append(f"line {line}: {where} goes to unknown agency kind {to!r}")
+        from_states = _names(spec.get("from_states"))
+        if not from_states:
+            problems.append(f"line {line}: {where} needs from_states")
+        for state in from_states:
+            if state not in states:
+                problems.append(f"line {line}: {where} names unknown state {state!r}")
+        fire = spec.get("fire")
+        if fire is not None:
+            fire = str(fire)
+            sources = {src for t in transitions if t.trigger == fire for src in t.sources}
+            if not sources:
+                problems.append(f"line {line}: {where} fires unknown trigger {fire!r}")
+            elif not from_states <= sources:
+                problems.append(f"line {line}: {where} fires {fire!r}, which cannot fire from "
+                                f"{', '.join(sorted(from_states - sources))}")
+        period = _period(spec.get("accept_within"), f"{where} accept_within", line, problems)
+        if not spec.get("source"):
+            problems.append(f"line {line}: {where} needs a source (the legal text)")
+        shares = tuple(str(x) for x in spec.get("shares") or SHARES)
+        for share in shares:
+            if share not in SHARES:
+                problems.append(f"line {line}: {where} shares unknown part {share!r}")
+        target = spec.get("target")
+        if target not in (None, "linked"):
+            problems.append(f"line {line}: {where} target must be 'linked' or absent")
+        if period is None:
+            continue
+        rules[str(kind)] = HandoffRule(
+            kind=str(kind), title_zh=zh, title_en=en, to=to, from_states=from_states,
+            accept_within=period, source=str(spec.get("source", "")), fire=fire,
+            opens=str(spec["opens"]) if spec.get("opens") else None, shares=shares,
+            target=target,
+        )
+    return rules
+
+
+def _check_graph(
+    states: Mapping[str, StateDef], initial: str, transitions: Iterable[TransitionDef],
+    doc: Mapping, problems: list[str],
+) -> None:
+    edges: dict[str, set[str]] = {s: set() for s in states}
+    for t in transitions:
+        for s in t.sources:
+            if s in edges and t.dest in states:
+                edges[s].add(t.dest)
+    seen = {initial}
+    queue = deque([initial])
+    while queue:
+        for nxt in edges[queue.popleft()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    raw_states = doc["states"]
+    for name, state in states.items():
+        line = _line(raw_states.get(name)) or _line(raw_states)
+        if name not in seen:
+            problems.append(f"line {line}: state {name!r} is unreachable from {initial!r}")
+        if not state.final and not edges[name]:
+            problems.append(f"line {line}: state {name!r} is a dead end but not marked final")
+    if not any(s.final for s in states.values()):
+        problems.append(f"line {_line(doc)}: workflow has no final state")
+
+
+def load_directory(directory: Path) -> list[WorkflowDefinition]:
+    """Parse every ``*.yaml`` in a directory; all problems of all files in one error."""
+    definitions: list[WorkflowDefinition] = []
+    errors: list[str] = []
+    seen: dict[tuple[str, int], str] = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            definition = parse_definition(path.read_text(encoding="utf-8"), str(path))
+        except WorkflowDefinitionError as exc:
+            errors.append(exc.message)
+            continue
+        ident = (definition.key, definition.version)
+        if ident in seen:
+            errors.append(f"{path}: {definition.key} version {definition.version} is also defined in {seen[ident]}")
+            continue
+        seen[ident] = str(path)
+        definitions.append(definition)
+    keys = {d.key: d for d in definitions}
+    for d in definitions:
+        for rule in d.handoffs.values():
+            if rule.opens is None:
+                continue
+            opened = keys.get(rule.opens)
+            if opened is None:
+                errors.append(f"{d.source_name}: handoff {rule.kind!r} opens unknown workflow "
+                              f"{rule.opens!r}")
+            elif rule.to not in opened.agency_kinds:
+                errors.append(f"{d.source_name}: handoff {rule.kind!r} opens {rule.opens!r}, "
+                              f"which {rule.to} does not work")
+    if errors:
+        raise WorkflowDefinitionError("\n".join(errors))
+    return definitions

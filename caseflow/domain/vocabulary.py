@@ -1,0 +1,53 @@
+"""The words every layer shares: agency kinds, roles, party kinds, IP right kinds, statuses.
+
+Kept apart from the ORM so the domain (definitions, guards) can check names without a
+database; the tables' CHECK constraints are built from the same tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from caseflow.domain.errors import ValidationFailed
+
+AGENCY_KINDS = ("market_supervision", "customs", "police", "court", "mediation", "protection_center")
+ROLES = ("officer", "mediator", "supervisor", "admin")
+PARTY_ROLES = (
+    "rights_holder",
+    "alleged_infringer",
+    "applicant",
+    "respondent",
+    "complainant",
+    "reporter",
+    "assisted_firm",
+)
+PARTY_KINDS = ("enterprise", "individual", "other_organisation")
+PARTY_ORIGINS = ("local", "other_city", "overseas")
+IP_RIGHT_KINDS = (
+    "invention_patent",
+    "utility_model",
+    "design_patent",
+    "trademark",
+    "copyright",
+    "geographical_indication",
+    "trade_secret",
+    "plant_variety",
+)
+LINK_KINDS = ("parent_child", "related")
+
+CLOCK_STATUSES = ("running", "paused", "stopped")
+OPEN_CLOCK_STATUSES = ("running", "paused")
+HANDOFF_STATUSES = ("sent", "received", "accepted", "rejected", "returned")
+OPEN_HANDOFF_STATUSES = ("sent", "received")
+
+# who may open and work cases, and act on handoffs
+OPENING_ROLES = frozenset({"officer", "mediator", "supervisor"})
+ACTING_ROLES = OPENING_ROLES
+
+
+def check_choice(value: Any, allowed: Sequence[str], where: str) -> str:
+    """``value`` if it is one of ``allowed``; else a refusal naming the field and the choices."""
+    if value not in allowed:
+        raise ValidationFailed(f"{where}: {value!r} is not one of {', '.join(allowed)}", field=where)
+    return str(value)

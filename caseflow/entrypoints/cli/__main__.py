@@ -1,0 +1,5 @@
+"""``python -m caseflow.entrypoints.cli``."""
+
+from caseflow.entrypoints.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""caseflow clocks and deadline: a case's legal clocks, and the period calculator."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from caseflow.domain.errors import CaseflowError
+from caseflow.entrypoints.cli.common import (  # noqa: F401
+    Context,
+    _fail,
+    echo_json,
+    handles_errors,
+    main,
+    parse_at,
+    parse_json,
+    pass_ctx,
+)
+
+
+@main.group()
+def clocks() -> None:
+    """A case's legal clocks."""
+
+
+@clocks.command("show")
+@click.argument("case_id", type=int)
+@click.option("--as", "actor", required=True)
+@pass_ctx
+@handles_errors
+def clocks_show(ctx: Context, case_id: int, actor: str) -> None:
+    """The case's clocks USER may see, each with its due date and explanation."""
+    from caseflow.views.clocks import case_clocks
+
+    click.echo(json.dumps(case_clocks(ctx.app.uow("cli"), case_id, actor), ensure_ascii=False,
+                          indent=2))
+
+
+@clocks.command("pause")
+@click.argument("case_id", type=int)
+@click.argument("clock")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True, help="One of the clock's pause reasons.")
+@click.option("--note", default=None)
+@pass_ctx
+@handles_errors
+def clocks_pause(ctx: Context, case_id: int, clock: str, actor: str, reason: str,
+                 note: str | None) -> None:
+    from caseflow.services.clocks import pause_clock
+
+    view = pause_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, note=note)
+    click.echo(f"{clock}: paused (due so far {view['due']})")
+
+
+@clocks.command("resume")
+@click.argument("case_id", type=int)
+@click.argument("clock")
+@click.option("--as", "actor", required=True)
+@click.option("--note", default=None)
+@pass_ctx
+@handles_errors
+def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str | None) -> None:
+    from caseflow.services.clocks import resume_clock
+
+    view = resume_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, note=note)
+    click.echo(f"{clock}: running, due {view['due']}")
+
+
+@clocks.command("extend")
+@click.argument("case_id", type=int)
+@click.argument("clock")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@click.option("--by", default=None, help="e.g. '30 days'; needed for an open-ended extension.")
+@pass_ctx
+@handles_errors
+def clocks_extend(ctx: Context, case_id: int, clock: str, actor: str, reason: str,
+                  by: str | None) -> None:
+    from caseflow.services.clocks import extend_clock
+
+    view = extend_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, by=by)
+    click.echo(f"{clock}: extended, due {view['due']}"
+               + (" (provisional)" if view["provisional"] else ""))
+
+
+@main.command("deadline")
+@click.option("--from", "start", required=True, help="Start, e.g. 2026-03-02T10:00 (Beijing).")
+@click.option("--period", required=True, help='e.g. "3 working_days", "24 hours", "3 months"')
+@click.option("--pause", "pauses", multiple=True, help="FROM/TO dates not counted (repeatable).")
+@pass_ctx
+def deadline_command(ctx: Context, start: str, period: str, pauses: tuple[str, ...]) -> None:
+    """Print the due time of a period as JSON, counted exactly as clocks count."""
+    from caseflow.domain.periods import calculate
+
+    calendar = _stored_calendar(ctx)
+    try:
+        result = calculate(start, period, list(pauses), calendar)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _stored_calendar(ctx: Context):  # type: ignore[no-untyped-def]
+    """The database's calendar (loaded years, overrides); the built-in one without a database."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from caseflow.adapters.calendar_store import current_calendar
+    from caseflow.domain.calendar import WorkCalendar
+
+    try:
+        with ctx.app.engine.connect() as conn:
+            return current_calendar(conn)
+    except (CaseflowError, OperationalError, ProgrammingError):
+        return WorkCalendar.default()

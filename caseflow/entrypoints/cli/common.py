@@ -1,0 +1,100 @@
+"""What every command group shares: the root group, its context, one-line failures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from functools import wraps
+from typing import Any
+
+import click
+
+from caseflow import __version__
+from caseflow.config import Settings
+from caseflow.domain.errors import CaseflowError
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected failures become one line and a non-zero exit, never a traceback."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return fn(*args, **kwargs)
+        except CaseflowError as exc:
+            _fail(exc.message)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig or exc).strip().splitlines()[0]
+            if "no such table" in text or "does not exist" in text:
+                _fail("the database is not initialised: run `caseflow db upgrade`")
+            _fail(f"database error: {text}")
+        except UnicodeDecodeError as exc:
+            _fail(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        except OSError as exc:
+            _fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+    return wrapper
+
+
+class Context:
+    def __init__(self, database_url: str | None) -> None:
+        settings = Settings.from_env()
+        if database_url:
+            settings = replace(settings, database_url=database_url)
+        self.settings = settings
+        self._app = None
+
+    @property
+    def app(self):  # type: ignore[no-untyped-def]
+        if self._app is None:
+            from caseflow.bootstrap import bootstrap
+
+            self._app = bootstrap(self.settings)
+        return self._app
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("--database-url", envvar="CASEFLOW_DATABASE_URL", default=None,
+              help="SQLAlchemy URL (default: sqlite:///var/caseflow.db).")
+@click.version_option(__version__, prog_name="caseflow")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """caseflow — IP enforcement and mediation case engine."""
+    ctx.obj = Context(database_url)
+
+
+def parse_json(value: str | None, option: str = "--data") -> Any:
+    """A JSON option's value, or a one-line refusal."""
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        _fail(f"{option} is not valid JSON: {exc.msg} at column {exc.colno}")
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_at(value: str | None):  # type: ignore[no-untyped-def]
+    """--at in Beijing time (naive is read as +08:00) → naive UTC, or None for now."""
+    if value is None:
+        return None
+    from caseflow.domain.moments import naive_utc
+    from caseflow.domain.periods import parse_local_datetime
+
+    try:
+        return naive_utc(parse_local_datetime(value))
+    except ValueError as exc:
+        _fail(f"--at: {exc}")

@@ -1,0 +1,55 @@
+"""caseflow demo and serve: realistic cases advanced, and the web app."""
+
+from __future__ import annotations
+
+import click
+
+from caseflow.entrypoints.cli.common import (  # noqa: F401
+    Context,
+    _fail,
+    echo_json,
+    handles_errors,
+    main,
+    parse_at,
+    parse_json,
+    pass_ctx,
+)
+
+
+@main.command()
+@click.option("--cases", "per_type", type=int, default=5, help="Cases per workflow type.")
+@click.option("--seed", type=int, default=2026)
+@click.option("--serve/--no-serve", default=False, help="Start the web app afterwards.")
+@click.option("--port", type=int, default=5000)
+@pass_ctx
+@handles_errors
+def demo(ctx: Context, per_type: int, seed: int, serve: bool, port: int) -> None:
+    """Create agencies, users and realistic cases of every type, and advance them."""
+    from caseflow.adapters import schema
+    from caseflow.entrypoints.demo import run_demo
+
+    ctx.app  # noqa: B018
+    schema.upgrade(ctx.settings.database_url)
+    ctx.app.load_workflows()
+    summary = run_demo(ctx.app, per_type=per_type, seed=seed, echo=click.echo)
+    click.echo(summary)
+    if serve:
+        _serve(ctx, "127.0.0.1", port)
+
+
+def _serve(ctx: Context, host: str, port: int) -> None:
+    from web import create_app
+
+    app = create_app(settings=ctx.settings)
+    click.echo(f"caseflow web on http://{host}:{port}/  (Ctrl-C stops)")
+    app.run(host=host, port=port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", type=int, default=5000)
+@pass_ctx
+@handles_errors
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Run the web app (development server)."""
+    _serve(ctx, host, port)

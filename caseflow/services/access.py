@@ -1,0 +1,62 @@
+"""Who is acting and on what: users, cases and agencies looked up once, the same way, by every
+service; outsiders learn no more than they may see."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from sqlalchemy import select
+
+from caseflow.adapters.orm import Agency, Case, Handoff, User
+from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+def get_user(uow: UnitOfWork, username: str) -> User:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"unknown user {username!r}")
+    if not user.active:
+        raise PermissionDenied(f"user {username!r} is deactivated")
+    return user
+
+
+def get_case(uow: UnitOfWork, case_id: int) -> Case:
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    case = uow.session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"unknown case id {case_id}")
+    return case
+
+
+def get_agency(uow: UnitOfWork, code: str) -> Agency:
+    agency = uow.session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise NotFound(f"unknown agency {code!r}")
+    return agency
+
+
+def require_same_agency(uow: UnitOfWork, user: User, case: Case) -> None:
+    """Only the case's own agency acts on it."""
+    if user.agency_id != case.agency_id:
+        refuse_outsider(uow.session, user.username, user.agency_id, case.id, case.number)
+
+
+def require_reason(reason: str | None, what: str) -> str:
+    if reason is None or not str(reason).strip():
+        raise ValidationFailed(f"{what} requires a reason", field="reason")
+    return str(reason).strip()
+
+
+def refuse_outsider(session: Any, username: str, agency_id: int, case_id: int,
+                    number: str) -> NoReturn:
+    """Refuse someone of another agency without revealing more than they may see: an agency
+    the case was handed to learns it may not act on it; anyone else, that it does not exist
+    (the read side's visibility gives the same answer)."""
+    handed = session.scalar(select(Handoff.id).where(
+        Handoff.case_id == case_id, Handoff.to_agency_id == agency_id).limit(1))
+    if handed is not None:
+        raise PermissionDenied(f"{username} may see case {number} but acts only on its own "
+                               "agency's cases")
+    raise NotFound(f"unknown case id {case_id}")

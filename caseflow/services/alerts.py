@@ -1,0 +1,59 @@
+"""Each user's in-app inbox of alerts: list, mark read, acknowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from caseflow.adapters.orm import Alert, Case, Notification
+from caseflow.domain.errors import NotFound, PermissionDenied
+from caseflow.domain.moments import aware
+from caseflow.services.cases import get_user
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+def inbox(uow: UnitOfWork, username: str, *, unread_only: bool = False,
+          limit: int = 100) -> list[dict[str, Any]]:
+    with uow:
+        user = get_user(uow, username)
+        query = (select(Notification, Alert, Case.number)
+                 .join(Alert, Alert.id == Notification.alert_id)
+                 .outerjoin(Case, Case.id == Alert.case_id)
+                 .where(Notification.user_id == user.id)
+                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+        if unread_only:
+            query = query.where(Notification.read_at.is_(None))
+        return [{
+            "id": n.id, "kind": a.kind, "case": number, "message": a.message,
+            "raised_at": aware(a.raised_at).isoformat(),
+            "due": aware(a.due_at).isoformat() if a.due_at else None,
+            "read": n.read_at is not None, "acknowledged": n.acknowledged_at is not None,
+        } for n, a, number in uow.session.execute(query)]
+
+
+def _own(uow: UnitOfWork, username: str, notification_id: int) -> Notification:
+    user = get_user(uow, username)
+    note = uow.session.get(Notification, notification_id)
+    if note is None:
+        raise NotFound(f"unknown notification {notification_id}")
+    if note.user_id != user.id:
+        raise PermissionDenied("that notification is in someone else's inbox")
+    return note
+
+
+def mark_read(uow: UnitOfWork, username: str, notification_id: int) -> None:
+    with uow:
+        note = _own(uow, username, notification_id)
+        note.read_at = note.read_at or uow.now()
+        uow.commit()
+
+
+def acknowledge(uow: UnitOfWork, username: str, notification_id: int) -> None:
+    """Acknowledging says "I am on it": it also marks the alert read."""
+    with uow:
+        note = _own(uow, username, notification_id)
+        now = uow.now()
+        note.read_at = note.read_at or now
+        note.acknowledged_at = note.acknowledged_at or now
+        uow.commit()

@@ -1,0 +1,548 @@
+"""Service layer for cases: every public function is one transaction.
+
+Adapters (CLI, web, scheduler) call these and translate the result; nothing here knows about
+HTTP or the terminal. A refusal raises a specific ``CaseflowError`` before anything is
+written, and the unit of work rolls back whatever was staged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from caseflow.adapters.calendar_store import current_calendar
+from caseflow.adapters.orm import (
+    Agency,
+    Case,
+    CaseCounter,
+    Event,
+    IPRight,
+    Party,
+    User,
+    UserRole,
+)
+from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.audit import next_link
+from caseflow.domain.calendar import TZ
+from caseflow.domain.clocks import plan_for
+from caseflow.domain.definitions import TransitionDef, WorkflowDefinition
+from caseflow.domain.errors import (
+    ConflictError,
+    InvalidTrigger,
+    NotFound,
+    PermissionDenied,
+    ReasonRequired,
+    ValidationFailed,
+)
+from caseflow.domain.events import CaseClosed, LinkedCaseRequested
+from caseflow.domain.guards import GUARDS
+from caseflow.domain.moments import aware, naive_utc
+from caseflow.domain.vocabulary import (
+    IP_RIGHT_KINDS,
+    OPENING_ROLES,
+    PARTY_KINDS,
+    PARTY_ORIGINS,
+    PARTY_ROLES,
+    check_choice,
+)
+from caseflow.services.access import get_case, get_user, refuse_outsider, require_same_agency
+from caseflow.services.audit import append_event
+from caseflow.services.clocks import apply_transition
+from caseflow.services.guard_facts import guard_context
+from caseflow.services.mediation.conflicts import check_mediator_conflict
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What a caller gets back: enough to show the case and to send the next write."""
+
+    id: int
+    number: str
+    case_type: str
+    workflow_key: str
+    workflow_version: int
+    status: str
+    version: int
+    agency: str
+    title: str
+    closed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TriggerOption:
+    trigger: str
+    dest: str
+    title_zh: str
+    title_en: str
+    reason_required: bool
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    blocked_by: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _view(case: Case, definition: WorkflowDefinition) -> CaseView:
+    return CaseView(
+        id=case.id, number=case.number, case_type=case.case_type,
+        workflow_key=case.workflow_key, workflow_version=case.workflow_version,
+        status=case.status, version=case.version, agency=case.agency.code, title=case.title,
+        closed=case.status in definition.final_states,
+    )
+
+
+# --- opening a case ---------------------------------------------------------------------------
+
+def _next_number(uow: UnitOfWork, prefix: str, year: int) -> str:
+    """Serial numbers per prefix and year, allocated under the counter row's lock."""
+    session = uow.session
+    value = session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+        .values(value=CaseCounter.value + 1)
+        .returning(CaseCounter.value)
+    ).scalar()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(CaseCounter).values(prefix=prefix, year=year, value=1))
+            value = 1
+        except IntegrityError:
+            return _next_number(uow, prefix, year)
+    return f"{prefix}-{year}-{value:06d}"
+
+
+def _build_parties(raw: Sequence[Mapping[str, Any]]) -> list[Party]:
+    parties = []
+    for i, p in enumerate(raw):
+        where = f"parties[{i}]"
+        if not isinstance(p, Mapping):
+            raise ValidationFailed(f"{where}: must be an object", field=where)
+        name = p.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationFailed(f"{where}.name: is required", field=f"{where}.name")
+        unknown = set(p) - {"role", "name", "kind", "origin", "region", "credit_code", "contact"}
+        if unknown:
+            raise ValidationFailed(f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
+                                   field=where)
+        parties.append(
+            Party(
+                role=check_choice(p.get("role"), PARTY_ROLES, f"{where}.role"),
+                name=name.strip(),
+                kind=check_choice(p.get("kind", "enterprise"), PARTY_KINDS, f"{where}.kind"),
+                origin=check_choice(p.get("origin", "local"), PARTY_ORIGINS, f"{where}.origin"),
+                region=p.get("region"), credit_code=p.get("credit_code"), contact=p.get("contact"),
+            )
+        )
+    return parties
+
+
+def _resolve_ip_rights(uow: UnitOfWork, raw: Sequence[Mapping[str, Any]]) -> list[IPRight]:
+    rights = []
+    for i, r in enumerate(raw):
+        where = f"ip_rights[{i}]"
+        kind = check_choice(r.get("kind"), IP_RIGHT_KINDS, f"{where}.kind")
+        number = r.get("number")
+        if not isinstance(number, str) or not number.strip():
+            raise ValidationFailed(f"{where}.number: is required", field=f"{where}.number")
+        existing = uow.session.scalar(
+            select(IPRight).where(IPRight.kind == kind, IPRight.number == number.strip())
+        )
+        if existing is None:
+            existing = IPRight(kind=kind, number=number.strip(),
+                               title=str(r.get("title") or number), holder=r.get("holder"))
+            uow.session.add(existing)
+        rights.append(existing)
+    return rights
+
+
+def open_case(uow: UnitOfWork, **fields: Any) -> CaseView:
+    """Open a case of ``case_type`` in the actor's agency on the version in force that day;
+    one transaction. The fields are those of :func:`open_case_in`."""
+    with uow:
+        view = open_case_in(uow, **fields)
+        uow.commit()
+        return view
+
+
+def open_case_in(
+    uow: UnitOfWork,
+    *,
+    clock_start: datetime | None = None,
+    actor: str,
+    case_type: str,
+    title: str,
+    received_on: date | None = None,
+    parties: Sequence[Mapping[str, Any]] = (),
+    ip_rights: Sequence[Mapping[str, Any]] = (),
+    data: Mapping[str, Any] | None = None,
+    assignee: str | None = None,
+    reason: str | None = None,
+) -> CaseView:
+    """Open a case inside a unit of work the caller commits (``open_case`` commits its own;
+    a handoff's acceptance opens the linked case in its transaction). ``clock_start`` is when
+    the opening clocks start (the handoff's receipt), default the receipt date or now."""
+    user = get_user(uow, actor)
+    if not (user.roles & OPENING_ROLES):
+        raise PermissionDenied(f"user {actor} has no role that may open cases")
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationFailed("title: is required", field="title")
+    now = uow.now()
+    today = aware(now).date()
+    received_on = received_on or today
+    if not isinstance(received_on, date):
+        raise ValidationFailed("received_on: must be a date", field="received_on")
+    version = REGISTRY.version_in_force(uow.session, case_type, received_on)
+    definition = REGISTRY.definition(uow.session, case_type, version)
+    if user.agency.kind not in definition.agency_kinds:
+        raise PermissionDenied(
+            f"{definition.title_en} cases are worked by {', '.join(definition.agency_kinds)}, "
+            f"not by {user.agency.kind} ({user.agency.code})"
+        )
+    owner = None
+    if assignee is not None:
+        owner = get_user(uow, assignee)
+        if owner.agency_id != user.agency_id:
+            raise ValidationFailed(f"assignee {assignee} is not in {user.agency.code}",
+                                   field="assignee")
+    case = Case(
+        number=_next_number(uow, definition.number_prefix, received_on.year),
+        case_type=definition.key, workflow_key=definition.key,
+        workflow_version=definition.version, status=definition.initial,
+        agency_id=user.agency_id, agency=user.agency, assignee=owner, title=title.strip(),
+        received_on=received_on, data=dict(data or {}), created_at=now,
+    )
+    case.parties = _build_parties(parties)
+    case.ip_rights = _resolve_ip_rights(uow, ip_rights)
+    uow.session.add(case)
+    uow.flush()
+    if owner is not None:
+        check_mediator_conflict(uow.session, owner, case)
+    append_event(
+        uow.session, case, "case_opened", actor=actor, channel=uow.channel, at=uow.now(),
+        target_state=case.status, reason=reason,
+        payload={
+            "number": case.number, "workflow": definition.key, "version": definition.version,
+            "received_on": received_on.isoformat(), "title": case.title,
+            "parties": [{"role": p.role, "name": p.name, "origin": p.origin}
+                        for p in case.parties],
+            "ip_rights": [{"kind": r.kind, "number": r.number} for r in case.ip_rights],
+            "assignee": assignee,
+        },
+    )
+    # clocks that run from receipt (e.g. 15 working days to decide on filing) start at
+    # the receipt date, which may be earlier than the day the case is keyed in
+    opening = plan_for(definition, "", "", definition.initial)
+    if opening:
+        started = clock_start or (now if received_on >= today else naive_utc(
+            datetime.combine(received_on, time(9), TZ)))
+        for spec in apply_transition(uow.session, case, definition, opening, closes=False,
+                                     now=started, calendar=current_calendar(uow.connection)):
+            append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
+                         at=now, reason=spec.get("reason"), payload=spec["payload"])
+    uow.flush()
+    return _view(case, definition)
+
+
+# --- firing triggers --------------------------------------------------------------------------
+
+@dataclass
+class _CaseRow:
+    """The columns a transition reads and writes; also the model the shared Machine moves."""
+
+    id: int
+    number: str
+    case_type: str
+    workflow_key: str
+    workflow_version: int
+    status: str
+    version: int
+    agency_id: int
+    agency_code: str
+    title: str
+    data: dict[str, Any]
+    audit_seq: int
+    audit_head: str
+
+
+@dataclass(frozen=True)
+class _Actor:
+    id: int
+    username: str
+    agency_id: int
+    agency_code: str
+    roles: frozenset[str]
+
+
+_CASES = Case.__table__
+_CASE_ROW = (
+    select(_CASES.c.id, _CASES.c.number, _CASES.c.case_type, _CASES.c.workflow_key,
+           _CASES.c.workflow_version, _CASES.c.status, _CASES.c.version, _CASES.c.agency_id,
+           Agency.__table__.c.code, _CASES.c.title, _CASES.c.data, _CASES.c.audit_seq,
+           _CASES.c.audit_head)
+    .join(Agency.__table__, Agency.__table__.c.id == _CASES.c.agency_id)
+    .where(_CASES.c.id == bindparam("case_id"))
+)
+_ACTOR_AGENCY = Agency.__table__.alias("actor_agency")
+_CASE_AND_ACTOR = (
+    _CASE_ROW.add_columns(User.__table__.c.id.label("actor_id"),
+                          User.__table__.c.agency_id.label("actor_agency_id"),
+                          _ACTOR_AGENCY.c.code.label("actor_agency_code"),
+                          User.__table__.c.active, UserRole.__table__.c.role)
+    .join(User.__table__, User.__table__.c.username == bindparam("username"))
+    .join(_ACTOR_AGENCY, _ACTOR_AGENCY.c.id == User.__table__.c.agency_id)
+    .outerjoin(UserRole.__table__, UserRole.__table__.c.user_id == User.__table__.c.id)
+)
+_ACTOR_ROWS = (
+    select(User.__table__.c.id, User.__table__.c.agency_id, Agency.__table__.c.code,
+           User.__table__.c.active, UserRole.__table__.c.role)
+    .join(Agency.__table__, Agency.__table__.c.id == User.__table__.c.agency_id)
+    .outerjoin(UserRole.__table__, UserRole.__table__.c.user_id == User.__table__.c.id)
+    .where(User.__table__.c.username == bindparam("username"))
+)
+
+_ADVANCE = {
+    closes: update(_CASES)
+    .where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
+    .values(status=bindparam("status"), version=bindparam("version"), data=bindparam("data"),
+            audit_seq=bindparam("audit_seq"), audit_head=bindparam("audit_head"),
+            **({"closed_at": bindparam("closed_at")} if closes else {}))
+    for closes in (False, True)
+}
+_INSERT_EVENT = insert(Event.__table__)
+
+
+def _load_case_row(conn: Connection, case_id: int) -> _CaseRow:
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    row = conn.execute(_CASE_ROW, {"case_id": case_id}).first()
+    if row is None:
+        raise NotFound(f"unknown case id {case_id}")
+    return _CaseRow(*row)
+
+
+def _load_case_and_actor(conn: Connection, case_id: int, username: str) -> tuple[_CaseRow, _Actor]:
+    """Case and acting user in one round trip (the hot path); the error path asks again."""
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    rows = conn.execute(_CASE_AND_ACTOR, {"case_id": case_id, "username": username}).all()
+    if not rows:
+        _load_case_row(conn, case_id)
+        _load_actor(conn, username)  # one of the two raises
+    first = rows[0]
+    if not first.active:
+        raise PermissionDenied(f"user {username!r} is deactivated")
+    width = len(_CASE_ROW.selected_columns)
+    actor = _Actor(first.actor_id, username, first.actor_agency_id, first.actor_agency_code,
+                   frozenset(r.role for r in rows if r.role))
+    return _CaseRow(*first[:width]), actor
+
+
+def _load_actor(conn: Connection, username: str) -> _Actor:
+    rows = conn.execute(_ACTOR_ROWS, {"username": username}).all()
+    if not rows:
+        raise NotFound(f"unknown user {username!r}")
+    if not rows[0].active:
+        raise PermissionDenied(f"user {username!r} is deactivated")
+    return _Actor(rows[0].id, username, rows[0].agency_id, rows[0].code,
+                  frozenset(r.role for r in rows if r.role))
+
+
+def _find_transition(definition: WorkflowDefinition, case: _CaseRow, trigger: str) -> TransitionDef:
+    if trigger not in definition.triggers:
+        raise InvalidTrigger(
+            f"unknown trigger {trigger!r} in workflow {definition.key} v{definition.version}"
+        )
+    transition = definition.transition(trigger, case.status)
+    if transition is None:
+        allowed = ", ".join(t.trigger for t in definition.triggers_from(case.status)) or "none"
+        state = definition.states[case.status]
+        raise InvalidTrigger(
+            f"cannot {trigger!r} case {case.number} in state {case.status!r} "
+            f"({state.title_zh}); triggers from here: {allowed}"
+        )
+    return transition
+
+
+def _authorise(user: _Actor, case: _CaseRow, transition: TransitionDef) -> None:
+    if not (user.roles & set(transition.roles)):
+        raise PermissionDenied(
+            f"trigger {transition.trigger!r} needs role {' or '.join(transition.roles)}; "
+            f"{user.username} has {', '.join(sorted(user.roles)) or 'no role'}"
+        )
+
+
+def fire(uow: UnitOfWork, case_id: int, trigger: str, **fields: Any) -> CaseView:
+    """Fire ``trigger`` on a case as ``actor``, in one transaction: all checks pass or nothing
+    changes. The fields are those of :func:`fire_in`."""
+    with uow:
+        view = fire_in(uow, case_id, trigger, **fields)
+        uow.commit()
+        return view
+
+
+def fire_in(
+    uow: UnitOfWork,
+    case_id: int,
+    trigger: str,
+    *,
+    actor: str,
+    payload: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> CaseView:
+    """Fire a trigger inside a unit of work the caller commits (a handoff fires its trigger
+    in the same transaction that writes the handoff).
+
+    This is the hot path, so it reads and writes rows with Core statements (one read of the
+    case and actor, one guarded UPDATE, one INSERT) and loads the ORM case only when a guard
+    needs parties, rights or evidence. The UPDATE is conditional on the version read: a
+    concurrent writer makes it match no row, which is a ConflictError.
+    """
+    conn = uow.connection
+    case, user = _load_case_and_actor(conn, case_id, actor)
+    compiled = (REGISTRY.cached(case.workflow_key, case.workflow_version)
+                or REGISTRY.compiled(uow.session, case.workflow_key, case.workflow_version))
+    definition = compiled.definition
+    if user.agency_id != case.agency_id:  # before anything that would describe the case
+        refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
+    transition = _find_transition(definition, case, trigger)
+    _authorise(user, case, transition)
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(
+            f"case {case.number} is at version {case.version}, not {expected_version}; "
+            "reload and retry"
+        )
+    if payload is not None and not isinstance(payload, Mapping):
+        raise ValidationFailed("payload: must be an object", field="payload")
+    if transition.reason_required and (reason is None or not str(reason).strip()):
+        raise ReasonRequired(trigger)
+    clean = transition.validate_payload(payload or {})
+    source = case.status
+    ctx = None
+    if transition.guards:
+        ctx = guard_context(uow, case.id, user.id, transition.guards, clean)
+    compiled.machine.events[trigger].trigger(case, ctx=ctx)
+    closes = case.status in definition.final_states
+    now = uow.now()
+    clock_events: list[dict[str, Any]] = []
+    actions = plan_for(definition, trigger, source, case.status)
+    if actions or (closes and definition.clocks):
+        clock_events = apply_transition(uow.session, case, definition, actions,
+                                        closes=closes, now=now,
+                                        calendar=current_calendar(conn), payload=clean)
+    if closes:  # other capabilities react (a handoff's outcome flows back to its sender)
+        for entries in uow.publish(CaseClosed(case.id, case.status, actor, now)):
+            clock_events.extend(entries or ())
+    links = [next_link(
+        case.id, case.audit_seq, case.audit_head, "transition", actor=actor,
+        channel=uow.channel, source_state=source, target_state=case.status,
+        trigger=trigger, reason=reason.strip() if reason else None, payload=clean, at=now,
+    )]
+    for spec in clock_events:
+        links.append(next_link(
+            case.id, links[-1]["seq"], links[-1]["hash"], spec["kind"], actor=actor,
+            channel=uow.channel, reason=spec.get("reason"), payload=spec["payload"], at=now))
+    params = {
+        "b_id": case.id, "b_version": case.version, "status": case.status,
+        "version": case.version + 1,
+        "data": {**(case.data or {}), **clean} if clean else case.data,
+        "audit_seq": links[-1]["seq"], "audit_head": links[-1]["hash"],
+    }
+    if closes:
+        params["closed_at"] = now
+    updated = conn.execute(_ADVANCE[closes], params)
+    if updated.rowcount != 1:
+        raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
+    conn.execute(_INSERT_EVENT, links)
+    return CaseView(
+        id=case.id, number=case.number, case_type=case.case_type,
+        workflow_key=case.workflow_key, workflow_version=case.workflow_version,
+        status=case.status, version=case.version + 1, agency=case.agency_code,
+        title=case.title, closed=closes,
+    )
+
+
+def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[TriggerOption]:
+    """The triggers ``actor`` may fire on the case now, with what each needs.
+
+    ``blocked_by`` lists guard refusals given what the case already records; guards that
+    read this step's payload are checked again when it is fired.
+    """
+    with uow:
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        if user.agency_id != case.agency_id:
+            return []
+        options = []
+        allowed = [t for t in definition.triggers_from(case.status) if user.roles & set(t.roles)]
+        ctx = guard_context(uow, case.id, user.id, [g for t in allowed for g in t.guards], {})
+        for t in allowed:
+            blocked = [msg for g in t.guards if (msg := GUARDS[g](ctx))]
+            options.append(
+                TriggerOption(
+                    trigger=t.trigger, dest=t.dest, title_zh=t.title_zh, title_en=t.title_en,
+                    reason_required=t.reason_required,
+                    fields=[{"name": f.name, "type": f.type, "required": f.required,
+                             "values": list(f.values)} for f in t.fields],
+                    blocked_by=blocked,
+                )
+            )
+        return options
+
+
+# --- assignment -------------------------------------------------------------------------------
+
+def assign(
+    uow: UnitOfWork, case_id: int, assignee: str, *, actor: str, reason: str | None = None,
+    expected_version: int | None = None,
+) -> CaseView:
+    """Assign a case: supervisors assign anyone in the agency; an officer may take it."""
+    with uow:
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        target = get_user(uow, assignee)
+        require_same_agency(uow, user, case)
+        if target.agency_id != case.agency_id:
+            raise ValidationFailed(f"{assignee} is not in {case.agency.code}", field="assignee")
+        if "supervisor" not in user.roles and not (target.id == user.id and case.assignee_id is None):
+            raise PermissionDenied("only a supervisor assigns cases; an officer may take an "
+                                   "unassigned case for themselves")
+        if not (target.roles & OPENING_ROLES):
+            raise ValidationFailed(f"{assignee} cannot work cases", field="assignee")
+        check_mediator_conflict(uow.session, target, case)
+        if expected_version is not None and expected_version != case.version:
+            raise ConflictError(f"case {case.number} is at version {case.version}, "
+                                f"not {expected_version}")
+        previous = case.assignee.username if case.assignee else None
+        if previous == assignee:
+            raise ValidationFailed(f"case {case.number} is already assigned to {assignee}",
+                                   field="assignee")
+        case.assignee = target
+        case.assignee_id = target.id
+        append_event(uow.session, case, "assigned", actor=actor, channel=uow.channel, at=uow.now(),
+                     reason=reason, payload={"from": previous, "to": assignee})
+        uow.flush()
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        uow.commit()
+        return _view(case, definition)
+
+
+def open_linked_case(uow: UnitOfWork, event: LinkedCaseRequested) -> CaseView:
+    """Handler: an accepted handoff opens its linked case in the receiving agency (same
+    transaction as the acceptance)."""
+    return open_case_in(
+        uow, actor=event.actor, case_type=event.workflow, title=event.title,
+        received_on=event.received_on, clock_start=event.clock_start, parties=event.parties,
+        ip_rights=event.ip_rights, data=dict(event.data), assignee=event.assignee,
+        reason=event.reason)

@@ -1,0 +1,468 @@
+"""Service layer for legal clocks: started and stopped by the workflow, paused, resumed and
+extended by people, each change audited on the case with who, when and why.
+
+Workflow-driven changes run inside ``cases.fire`` (same transaction as the state change);
+the functions here that take a unit of work are their own transactions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.adapters.calendar_store import current_calendar
+from caseflow.adapters.orm import Case, Clock, ClockExtension, ClockSegment
+from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.calendar import TZ, WorkCalendar
+from caseflow.domain.clocks import (
+    INSTALMENT_RULE,
+    ClockAction,
+    ClockRecord,
+    due_of,
+    paused_total,
+    thresholds,
+)
+from caseflow.domain.definitions import ClockRule, WorkflowDefinition
+from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.events import CalendarChanged
+from caseflow.domain.moments import aware, naive_utc
+from caseflow.domain.periods import DueDate, Period
+from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES
+from caseflow.services.access import get_case, get_user, refuse_outsider
+from caseflow.services.audit import append_event
+from caseflow.services.unit_of_work import UnitOfWork
+
+OPEN = OPEN_CLOCK_STATUSES
+
+
+def record_of(clock: Clock) -> ClockRecord:
+    return ClockRecord(
+        started_at=aware(clock.started_at),
+        pauses=tuple((aware(s.started_at), aware(s.ended_at) if s.ended_at else None)
+                     for s in clock.segments),
+        extensions=tuple(Period.parse(e.period) for e in clock.extensions),
+    )
+
+
+def refresh(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime) -> DueDate:
+    """Derive the due date and the next check time from the clock's record; store both."""
+    record = record_of(clock)
+    due = due_of(Period.parse(clock.period), record, calendar, aware(now))
+    clock.due_at = naive_utc(due.due)
+    if clock.expired_at is not None and clock.due_at > now and clock.status != "stopped":
+        clock.expired_at = None  # moved past now again (recomputed): it can expire anew
+    clock.due_last_day = due.last_day
+    clock.provisional = due.provisional
+    clock.calendar_version = due.calendar_version
+    if clock.status == "running":
+        # the earliest threshold, even if passed: the sweep raises whatever is due and not yet
+        # raised (idempotently) and moves next_check_at on to the first one still ahead
+        found = thresholds(rule, due, record.started_at, calendar)
+        clock.next_check_at = naive_utc(found[0].at) if found else None
+    else:
+        clock.next_check_at = None
+    return due
+
+
+def due_payload(clock: Clock, due: DueDate) -> dict[str, Any]:
+    return {
+        "clock": clock.name, "period": clock.period, "due": due.due.isoformat(),
+        "last_day": due.last_day.isoformat(), "provisional": due.provisional,
+        "calendar_version": due.calendar_version,
+    }
+
+
+def start_clock(session: Session, case_id: int, rule: ClockRule, *, rule_version: int,
+                now: datetime, calendar: WorkCalendar, period: Period | None = None,
+                handoff_id: int | None = None) -> tuple[Clock, dict[str, Any]]:
+    """Start a clock outside the workflow's own start rules (handoffs, instalments)."""
+    clock = Clock(case_id=case_id, name=rule.name, rule_version=rule_version,
+                  period=str(period or rule.period), status="running", started_at=now,
+                  target=rule.target, handoff_id=handoff_id)
+    clock.segments, clock.extensions = [], []
+    session.add(clock)
+    due = refresh(clock, rule, calendar, now)
+    return clock, {"kind": "clock_started", "payload": {
+        **due_payload(clock, due), "source": rule.source, "title": rule.title_zh}}
+
+
+def stop_clock(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
+               why: str) -> dict[str, Any]:
+    """Stop a clock (a handoff decided, an instalment paid); returns the audit event spec."""
+    return _stop(clock, rule, calendar, now, why)
+
+
+def rule_for(session: Session, case: Case | Any, clock: Clock) -> ClockRule:
+    if clock.name.startswith("instalment."):
+        return INSTALMENT_RULE
+    definition = REGISTRY.definition(session, case.workflow_key, clock.rule_version)
+    rule = definition.clocks.get(clock.name)
+    if rule is None:
+        raise NotFound(f"workflow {case.workflow_key} v{clock.rule_version} has no clock "
+                       f"{clock.name!r}")
+    return rule
+
+
+def _start_time(rule: ClockRule, payload: dict[str, Any] | None, now: datetime) -> datetime:
+    """When the period began: the legal date the step records (``start.from``), else now."""
+    if not rule.start_from or not payload or not payload.get(rule.start_from):
+        return now
+    value = payload[rule.start_from]
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(f"{rule.start_from}: {value!r} is not a date",
+                               field=rule.start_from) from None
+    if moment.tzinfo is None and len(str(value)) <= 10:  # a date: the day itself is not counted
+        moment = datetime.combine(moment.date(), datetime.min.time()).replace(tzinfo=TZ)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TZ)
+    started = naive_utc(moment)
+    if started > now:
+        raise ValidationFailed(f"{rule.start_from}: {value} is in the future; the period "
+                               f"{rule.name!r} cannot start then", field=rule.start_from)
+    return started
+
+
+def apply_transition(
+    session: Session, case: Any, definition: WorkflowDefinition, actions: tuple[ClockAction, ...],
+    *, closes: bool, now: datetime, calendar: WorkCalendar,
+    payload: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Apply a transition's clock actions; returns audit event specs to chain after it."""
+    events: list[dict[str, Any]] = []
+    open_clocks = list(session.scalars(
+        select(Clock).where(Clock.case_id == case.id, Clock.status.in_(OPEN)).order_by(Clock.id)))
+
+    def current(name: str) -> Clock | None:
+        return next((c for c in reversed(open_clocks) if c.name == name), None)
+
+    for act in actions:
+        rule, clock = act.rule, current(act.rule.name)
+        if act.action == "stop" and clock is not None:
+            events.append(_stop(clock, rule, calendar, now, "step reached"))
+            open_clocks.remove(clock)
+        elif act.action == "start" and clock is None:
+            started = _start_time(rule, payload, now)
+            clock = Clock(case_id=case.id, name=rule.name, rule_version=definition.version,
+                          period=str(rule.period), status="running", started_at=started,
+                          target=rule.target)
+            session.add(clock)
+            clock.segments, clock.extensions = [], []
+            due = refresh(clock, rule, calendar, now)
+            open_clocks.append(clock)
+            events.append({"kind": "clock_started", "payload": {
+                **due_payload(clock, due), "source": rule.source, "title": rule.title_zh,
+                "started_at": aware(started).isoformat(),
+                **({"started_from": rule.start_from} if started != now else {})}})
+        elif act.action == "pause" and clock is not None:
+            events.append(_pause(clock, rule, calendar, now, f"state:{case.status}", "system"))
+        elif act.action == "resume" and clock is not None and clock.status == "paused":
+            spec = _resume(clock, rule, calendar, now, lambda seg: seg.reason.startswith("state:"))
+            if spec:
+                events.append(spec)
+    if closes:
+        for clock in list(open_clocks):  # every open clock, however many share a name
+            rule = rule_for(session, case, clock)
+            events.append(_stop(clock, rule, calendar, now, "case closed"))
+    return events
+
+
+def _stop(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
+          why: str) -> dict[str, Any]:
+    if clock.status == "paused":
+        for seg in clock.segments:
+            if seg.ended_at is None:
+                seg.ended_at = now
+    clock.status = "stopped"
+    clock.stopped_at = now
+    due = refresh(clock, rule, calendar, now)
+    on_time = clock.stopped_at <= clock.due_at
+    return {"kind": "clock_stopped", "reason": why, "payload": {
+        **due_payload(clock, due), "stopped_at": aware(now).isoformat(), "on_time": on_time}}
+
+
+def _cause(reason: str) -> str:
+    """The cause a pause segment stands for: ``state:<state>`` or the legal reason's code."""
+    return reason if reason.startswith("state:") else reason.split(":", 1)[0].strip()
+
+
+def _pause(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime, reason: str,
+           actor: str) -> dict[str, Any]:
+    """Open a pause segment for one cause; the clock stays paused while any cause is open
+    (overlapping causes count once)."""
+    clock.segments.append(ClockSegment(kind="paused", started_at=now, reason=reason, actor=actor))
+    clock.status = "paused"
+    due = refresh(clock, rule, calendar, now)
+    return {"kind": "clock_paused", "reason": reason,
+            "payload": {**due_payload(clock, due), "paused_at": aware(now).isoformat()}}
+
+
+def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
+            which: Any) -> dict[str, Any] | None:
+    """Close the open pause segments ``which`` selects; the clock runs again only when no
+    other cause still holds it."""
+    closing = [seg for seg in clock.segments if seg.ended_at is None and which(seg)]
+    if not closing:
+        return None
+    for seg in closing:
+        seg.ended_at = now
+    still = [seg.reason for seg in clock.segments if seg.ended_at is None]
+    clock.status = "paused" if still else "running"
+    due = refresh(clock, rule, calendar, now)
+    return {"kind": "clock_resumed", "payload": {
+        **due_payload(clock, due), "paused_from": aware(min(s.started_at for s in closing))
+        .isoformat(), "paused_until": aware(now).isoformat(), "still_paused_for": still}}
+
+
+# --- people acting on clocks ------------------------------------------------------------------
+
+def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[Case, Clock, Any]:
+    case = get_case(uow, case_id)
+    user = get_user(uow, actor)
+    if user.agency_id != case.agency_id:
+        refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
+    clock = uow.session.scalar(
+        select(Clock).where(Clock.case_id == case.id, Clock.name == name)
+        .order_by(Clock.id.desc()).limit(1))
+    if clock is None:
+        raise NotFound(f"case {case.number} has no clock {name!r}")
+    if clock.status == "stopped":
+        raise ValidationFailed(f"clock {name!r} of case {case.number} has stopped", field="clock")
+    return case, clock, user
+
+
+def _record(uow: UnitOfWork, case: Case, spec: dict[str, Any], actor: str) -> None:
+    append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
+                 reason=spec.get("reason"), payload=spec["payload"], at=uow.now())
+
+
+def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
+                note: str | None = None) -> dict[str, Any]:
+    """Stop counting while the law says time is not counted (testing, appraisal …)."""
+    with uow:
+        case, clock, user = _open_clock(uow, case_id, name, actor)
+        rule = rule_for(uow.session, case, clock)
+        if not rule.pausable:
+            raise ValidationFailed(f"clock {name!r} cannot be paused: the law excludes no time "
+                                   "from it", field="clock")
+        if reason not in rule.pause_reasons:
+            raise ValidationFailed(f"reason: {reason!r} is not one of "
+                                   f"{', '.join(rule.pause_reasons)}", field="reason")
+        if any(seg.ended_at is None and _cause(seg.reason) == reason for seg in clock.segments):
+            raise ValidationFailed(f"clock {name!r} is already paused for {reason}",
+                                   field="reason")
+        now = uow.now()
+        calendar = current_calendar(uow.connection)
+        spec = _pause(clock, rule, calendar, now, reason if not note else f"{reason}: {note}",
+                      actor)
+        _record(uow, case, spec, actor)
+        uow.commit()
+        return clock_view(clock, rule, now)
+
+
+def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
+                 note: str | None = None) -> dict[str, Any]:
+    with uow:
+        case, clock, user = _open_clock(uow, case_id, name, actor)
+        rule = rule_for(uow.session, case, clock)
+        if clock.status != "paused":
+            raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
+        now = uow.now()
+        spec = _resume(clock, rule, current_calendar(uow.connection), now,
+                       lambda seg: not seg.reason.startswith("state:"))
+        if spec is None:
+            state = next(seg.reason[6:] for seg in clock.segments if seg.ended_at is None)
+            raise ValidationFailed(f"clock {name!r} is paused while the case is in {state!r}; "
+                                   "it resumes when the case moves on", field="clock")
+        spec["reason"] = note
+        _record(uow, case, spec, actor)
+        uow.commit()
+        return clock_view(clock, rule, now)
+
+
+def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
+                 by: str | None = None) -> dict[str, Any]:
+    """Extend with approval, as the rule allows: who approves, by how much, how many times."""
+    with uow:
+        case, clock, user = _open_clock(uow, case_id, name, actor)
+        rule = rule_for(uow.session, case, clock)
+        if not reason or not reason.strip():
+            raise ValidationFailed("an extension requires a reason", field="reason")
+        if not rule.extensions:
+            raise ValidationFailed(f"clock {name!r} cannot be extended", field="clock")
+        wanted = None
+        if by is not None:
+            try:
+                wanted = Period.parse(by)
+            except ValueError as exc:
+                raise ValidationFailed(f"by: {exc}", field="by") from None
+        used = [e.rule_index for e in clock.extensions]
+        refusal = "no extension is left"
+        for index, ext in enumerate(rule.extensions):
+            if used.count(index) >= ext.max_times:
+                continue
+            if ext.approver not in user.roles:
+                refusal = f"extension needs a {ext.approver}'s approval"
+                continue
+            if ext.by is None:
+                if wanted is None:
+                    raise ValidationFailed("by: an open-ended extension needs its length",
+                                           field="by")
+                amount = wanted
+            elif wanted is None:
+                amount = ext.by
+            elif wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
+                amount = wanted
+            else:
+                refusal = f"by: at most {ext.by} for this extension"
+                continue
+            break
+        else:
+            raise (PermissionDenied(refusal) if "approval" in refusal
+                   else ValidationFailed(f"clock {name!r}: {refusal}", field="by"))
+        now = uow.now()
+        if clock.due_at <= now:
+            raise ValidationFailed(
+                f"clock {name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an extension "
+                "must be approved before the period ends", field="clock")
+        before = clock.due_at
+        clock.extensions.append(ClockExtension(rule_index=index, period=str(amount),
+                                               approved_by=actor, approved_at=now,
+                                               reason=reason.strip()))
+        due = refresh(clock, rule, current_calendar(uow.connection), now)
+        _record(uow, case, {"kind": "clock_extended", "reason": reason.strip(), "payload": {
+            **due_payload(clock, due), "by": str(amount), "previous_due": aware(before).isoformat(),
+            "note": ext.note}}, actor)
+        uow.commit()
+        return clock_view(clock, rule, now)
+
+
+def clock_view(clock: Clock, rule: ClockRule, now: datetime) -> dict[str, Any]:
+    """A clock as people read it: due, remaining, paused so far, and its timeline."""
+    record = record_of(clock)
+    remaining = aware(clock.due_at) - aware(clock.stopped_at or now)
+    timeline: list[dict[str, Any]] = []
+    cursor = record.started_at
+    for a, b in record.pauses:
+        timeline.append({"kind": "running", "from": cursor.isoformat(), "to": a.isoformat()})
+        timeline.append({"kind": "paused", "from": a.isoformat(),
+                         "to": b.isoformat() if b else None})
+        cursor = b or a
+    if clock.status != "paused":
+        end = aware(clock.stopped_at) if clock.stopped_at else None
+        timeline.append({"kind": "running", "from": cursor.isoformat(),
+                         "to": end.isoformat() if end else None})
+    for ext in clock.extensions:
+        timeline.append({"kind": "extended", "at": aware(ext.approved_at).isoformat(),
+                         "by": ext.period, "approved_by": ext.approved_by})
+    return {
+        "clock": clock.name, "title_zh": rule.title_zh, "title_en": rule.title_en,
+        "source": rule.source, "period": clock.period, "status": clock.status,
+        "started_at": record.started_at.isoformat(),
+        "due": aware(clock.due_at).isoformat(), "last_day": clock.due_last_day.isoformat(),
+        "provisional": clock.provisional, "calendar_version": clock.calendar_version,
+        "remaining_seconds": int(remaining.total_seconds()),
+        "overdue": remaining.total_seconds() < 0,
+        "paused_seconds": int(paused_total(record, aware(clock.stopped_at or now)).total_seconds()),
+        "extensions": [{"by": e.period, "approved_by": e.approved_by, "reason": e.reason}
+                       for e in clock.extensions],
+        "target": clock.target, "timeline": timeline,
+    }
+
+
+def recompute_clocks(uow: UnitOfWork, *, actor: str, reason: str,
+                     only_provisional: bool = False) -> int:
+    """Recompute open clocks on the calendar as stored now; audit each whose due date moved.
+
+    Runs inside the caller's transaction (a calendar load, an override, a migration).
+    Returns how many clocks changed.
+    """
+    calendar = current_calendar(uow.connection)
+    now = uow.now()
+    query = select(Clock).where(Clock.status.in_(OPEN)).order_by(Clock.case_id, Clock.id)
+    if only_provisional:
+        query = query.where(Clock.provisional.is_(True))
+    changed = 0
+    cases: dict[int, Case] = {}
+    for clock in uow.session.scalars(query):
+        case = cases.get(clock.case_id) or uow.session.get(Case, clock.case_id)
+        cases[clock.case_id] = case
+        before = (clock.due_at, clock.provisional)
+        due = refresh(clock, rule_for(uow.session, case, clock), calendar, now)
+        if (clock.due_at, clock.provisional) != before:
+            changed += 1
+            append_event(uow.session, case, "clock_recomputed", actor=actor, channel=uow.channel,
+                         at=now, reason=reason, payload={
+                             **due_payload(clock, due),
+                             "previous_due": aware(before[0]).isoformat(),
+                             "previous_provisional": before[1]})
+    return changed
+
+
+def recompute_on_calendar_change(uow: UnitOfWork, event: CalendarChanged) -> int:
+    """Handler: the calendar changed, so every open clock is counted again on it."""
+    return recompute_clocks(uow, actor=event.actor, reason=event.reason)
+
+
+def rerule_clocks(uow: UnitOfWork, case: Case, target: WorkflowDefinition, *, actor: str,
+                  reason: str) -> None:
+    """Put a migrated case's open clocks under the target version's rules (same names)."""
+    calendar = current_calendar(uow.connection)
+    now = uow.now()
+    for clock in uow.session.scalars(select(Clock).where(Clock.case_id == case.id,
+                                                         Clock.status.in_(OPEN))):
+        if clock.name.startswith("instalment."):
+            continue  # a settlement's schedule does not change with the workflow's rules
+        rule = target.clocks.get(clock.name)
+        if rule is None:
+            old = rule_for(uow.session, case, clock)
+            spec = _stop(clock, old, calendar, now, f"no such clock in v{target.version}")
+        else:
+            before = aware(clock.due_at).isoformat()
+            clock.rule_version, clock.period, clock.target = target.version, str(rule.period), rule.target
+            due = refresh(clock, rule, calendar, now)
+            spec = {"kind": "clock_recomputed", "payload": {**due_payload(clock, due),
+                                                            "previous_due": before}}
+        append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
+                     reason=reason, payload=spec["payload"])
+
+
+_seen_calendar: dict[str, str] = {}
+
+
+def recompute_stale(uow: UnitOfWork, *, actor: str = "system:calendar") -> int:
+    """Recompute open clocks counted on other calendar data than the current (a new
+    chinese-calendar release covering next year, an override made on another node).
+
+    Cheap when nothing changed: this process remembers the calendar version it last
+    reconciled and only scans when that version moves.
+    """
+    with uow:
+        calendar = current_calendar(uow.connection)
+        key = str(uow.connection.engine.url)
+        if _seen_calendar.get(key) == calendar.version:
+            return 0
+        stale = uow.session.scalar(select(Clock.id).where(
+            Clock.status.in_(OPEN), Clock.calendar_version != calendar.version).limit(1))
+        changed = 0
+        if stale is not None:
+            changed = recompute_clocks(uow, actor=actor,
+                                       reason=f"calendar data now {calendar.version}")
+            uow.commit()
+        _seen_calendar[key] = calendar.version
+        return changed
+
+
+def close_clocks(uow: UnitOfWork, case: Case, *, actor: str, reason: str) -> None:
+    """Stop every open clock of a case that ended outside a transition (a migration)."""
+    calendar = current_calendar(uow.connection)
+    now = uow.now()
+    for clock in list(uow.session.scalars(select(Clock).where(Clock.case_id == case.id,
+                                                              Clock.status.in_(OPEN)))):
+        spec = _stop(clock, rule_for(uow.session, case, clock), calendar, now, reason)
+        append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
+                     reason=reason, payload=spec["payload"])

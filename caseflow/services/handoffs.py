@@ -1,0 +1,406 @@
+"""Cross-agency handoffs: a case crossing from one agency to another, first class.
+
+A handoff is sent from a state the source workflow allows (``handoffs:`` in its YAML),
+optionally firing a trigger on the source case in the same transaction; the handoff row is
+written in that transaction too, so it is the outbox: a crash after "sent" loses nothing and
+the dispatcher marks it received on its next pass. The receiving agency accepts (which may
+open a linked case in its own workflow), rejects or returns it. Each handoff carries its own
+acceptance clock; the linked case's outcome flows back to the source case as events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from caseflow.adapters.calendar_store import current_calendar
+from caseflow.adapters.database import insert_ignore
+from caseflow.adapters.orm import (
+    Agency,
+    Alert,
+    Case,
+    CaseLink,
+    Clock,
+    Evidence,
+    Handoff,
+    Notification,
+    User,
+    UserRole,
+)
+from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.definitions import HandoffRule
+from caseflow.domain.errors import (
+    ConflictError,
+    InvalidTrigger,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from caseflow.domain.events import CaseClosed, LinkedCaseRequested
+from caseflow.domain.moments import aware
+from caseflow.domain.settlements import check_confirmable
+from caseflow.domain.vocabulary import ACTING_ROLES, OPEN_HANDOFF_STATUSES
+from caseflow.services.access import get_agency, get_case, get_user, refuse_outsider
+from caseflow.services.audit import append_event
+from caseflow.services.cases import fire_in
+from caseflow.services.clocks import rule_for, start_clock, stop_clock
+from caseflow.services.mediation.settlements import confirmable_agreement
+from caseflow.services.unit_of_work import UnitOfWork
+
+OPEN_STATUSES = OPEN_HANDOFF_STATUSES
+
+
+def view(handoff: Handoff, session: Any) -> dict[str, Any]:
+    agencies = {a.id: a.code for a in session.scalars(
+        select(Agency).where(Agency.id.in_([handoff.from_agency_id, handoff.to_agency_id])))}
+    linked = session.get(Case, handoff.linked_case_id) if handoff.linked_case_id else None
+    return {
+        "id": handoff.id, "kind": handoff.kind, "status": handoff.status,
+        "case_id": handoff.case_id, "from": agencies[handoff.from_agency_id],
+        "to": agencies[handoff.to_agency_id], "sent_by": handoff.sent_by,
+        "reason": handoff.reason, "status_reason": handoff.status_reason,
+        "materials": handoff.materials, "linked_case_id": handoff.linked_case_id,
+        "linked_case": linked.number if linked else None,
+        "target_case_id": handoff.target_case_id, "outcome": handoff.outcome,
+        "sent_at": aware(handoff.sent_at).isoformat(),
+        "received_at": aware(handoff.received_at).isoformat() if handoff.received_at else None,
+        "decided_at": aware(handoff.decided_at).isoformat() if handoff.decided_at else None,
+        "idempotency_key": handoff.idempotency_key,
+    }
+
+
+def _rule(session: Any, case: Case, kind: str) -> HandoffRule:
+    definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
+    rule = definition.handoffs.get(kind)
+    if rule is None:
+        allowed = ", ".join(sorted(definition.handoffs)) or "none"
+        raise InvalidTrigger(f"a {definition.key} case cannot send a {kind!r} handoff "
+                             f"(it can send: {allowed})")
+    return rule
+
+
+def hand_off(
+    uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: str, reason: str,
+    idempotency_key: str, evidence_ids: Sequence[int] | None = None,
+    documents: Sequence[str] = (), to_user: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Send a case across to another agency, exactly once per idempotency key."""
+    if not idempotency_key or not str(idempotency_key).strip():
+        raise ValidationFailed("idempotency_key: is required", field="idempotency_key")
+    with uow:
+        session = uow.session
+        existing = session.scalar(select(Handoff).where(Handoff.idempotency_key == idempotency_key))
+        if existing is not None:
+            sender = get_user(uow, actor)  # a retry is the sender's: nobody else learns of it
+            if sender.agency_id != existing.from_agency_id:
+                raise ValidationFailed("idempotency_key: already used", field="idempotency_key")
+            target = get_agency(uow, to_agency) if to_agency else None
+            if (existing.case_id, existing.kind) != (case_id, kind) or (
+                    target is not None and existing.to_agency_id != target.id):
+                raise ValidationFailed("idempotency_key: already used for a different handoff",
+                                       field="idempotency_key")
+            return view(existing, session)  # a retry: the first send stands, nothing new
+        case = get_case(uow, case_id)
+        user = get_user(uow, actor)
+        if user.agency_id != case.agency_id:
+            refuse_outsider(session, actor, user.agency_id, case.id, case.number)
+        if not (user.roles & ACTING_ROLES):
+            raise PermissionDenied(f"user {actor} has no role that may send a handoff")
+        rule = _rule(session, case, kind)
+        if case.status not in rule.from_states:
+            raise InvalidTrigger(
+                f"a {kind!r} handoff cannot be sent from state {case.status!r}; it is sent from "
+                f"{', '.join(sorted(rule.from_states))}")
+        receiver = session.scalar(select(Agency).where(Agency.code == to_agency))
+        if receiver is None:
+            raise NotFound(f"unknown agency {to_agency!r}")
+        if receiver.id == case.agency_id:
+            raise ValidationFailed("to_agency: a case cannot be handed off to the agency that "
+                                   "sends it", field="to_agency")
+        if receiver.kind != rule.to:
+            raise ValidationFailed(f"to_agency: a {kind!r} handoff goes to a {rule.to} body, "
+                                   f"not {receiver.code} ({receiver.kind})", field="to_agency")
+        if not reason or not reason.strip():
+            raise ValidationFailed("reason: a handoff needs a reason", field="reason")
+        receiving_user = None
+        if to_user is not None:
+            receiving_user = get_user(uow, to_user)
+            if receiving_user.agency_id != receiver.id:
+                raise ValidationFailed(f"to_user: {to_user} is not in {receiver.code}",
+                                       field="to_user")
+        target_case_id = None
+        if rule.target == "linked":
+            target_case_id = session.scalar(
+                select(Handoff.linked_case_id).where(
+                    Handoff.case_id == case.id, Handoff.to_agency_id == receiver.id,
+                    Handoff.linked_case_id.is_not(None)).order_by(Handoff.id.desc()).limit(1))
+            if target_case_id is None:
+                raise ValidationFailed(f"a {kind!r} handoff refers to the case {receiver.code} "
+                                       "opened from an earlier handoff, and there is none",
+                                       field="kind")
+        materials = _materials(session, case, evidence_ids, documents)
+        if kind == "judicial_confirmation":
+            check_confirmable(confirmable_agreement(session, case.id))
+        if rule.fire:
+            session.expunge(case)
+            fire_in(uow, case_id, rule.fire, actor=actor, payload=payload, reason=reason)
+            case = session.scalar(select(Case).where(Case.id == case_id)
+                                  .execution_options(populate_existing=True))
+        now = uow.now()
+        handoff = Handoff(
+            idempotency_key=idempotency_key, kind=kind, case_id=case.id,
+            from_agency_id=case.agency_id, to_agency_id=receiver.id, sent_by=actor,
+            to_user_id=receiving_user.id if receiving_user else None, reason=reason.strip(),
+            materials=materials, status="sent", target_case_id=target_case_id, sent_at=now)
+        session.add(handoff)
+        uow.flush()
+        definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
+        clock_rule = definition.clocks[rule.clock_name]
+        _clock, started = start_clock(session, case.id, clock_rule,
+                                      rule_version=case.workflow_version, now=now,
+                                      calendar=current_calendar(uow.connection),
+                                      handoff_id=handoff.id)
+        append_event(session, case, "handoff_sent", actor=actor, channel=uow.channel, at=now,
+                     reason=reason.strip(), payload={
+                         "handoff": handoff.id, "kind": kind, "to": receiver.code,
+                         "to_user": to_user, "materials": len(materials),
+                         "idempotency_key": idempotency_key, "source": rule.source})
+        append_event(session, case, started["kind"], actor=actor, channel=uow.channel, at=now,
+                     payload=started["payload"])
+        uow.flush()
+        result = view(handoff, session)
+        uow.commit()
+        return result
+
+
+def _materials(session: Any, case: Case, evidence_ids: Sequence[int] | None,
+               documents: Sequence[str]) -> list[dict[str, Any]]:
+    items = list(session.scalars(select(Evidence).where(Evidence.case_id == case.id)
+                                 .order_by(Evidence.id)))
+    if evidence_ids is not None:
+        by_id = {e.id: e for e in items}
+        missing = [i for i in evidence_ids if i not in by_id]
+        if missing:
+            raise ValidationFailed(f"evidence_ids: {missing} are not evidence of {case.number}",
+                                   field="evidence_ids")
+        items = [by_id[i] for i in evidence_ids]
+    shared = [{"evidence_id": e.id, "sha256": e.sha256, "filename": e.filename,
+               "media_type": e.media_type, "size": e.size} for e in items]
+    for doc in documents:
+        if not isinstance(doc, str) or not doc.strip():
+            raise ValidationFailed("documents: each document needs a title", field="documents")
+        shared.append({"document": doc.strip()})
+    return shared
+
+
+# --- the receiving side ------------------------------------------------------------------------
+
+def _locked(uow: UnitOfWork, handoff_id: int) -> Handoff:
+    query = select(Handoff).where(Handoff.id == handoff_id)
+    if uow.connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    handoff = uow.session.scalar(query)
+    if handoff is None:
+        raise NotFound(f"unknown handoff {handoff_id}")
+    return handoff
+
+
+def _receiver(uow: UnitOfWork, handoff: Handoff, actor: str) -> User:
+    user = get_user(uow, actor)
+    if user.agency_id != handoff.to_agency_id:
+        raise PermissionDenied(f"handoff {handoff.id} is addressed to another agency")
+    if not (user.roles & ACTING_ROLES):
+        raise PermissionDenied(f"user {actor} has no role that may act on a handoff")
+    return user
+
+
+def _stop_acceptance_clock(uow: UnitOfWork, handoff: Handoff, source: Case, now: Any,
+                           why: str, actor: str) -> None:
+    clock = uow.session.scalar(select(Clock).where(Clock.handoff_id == handoff.id,
+                                                   Clock.status != "stopped"))
+    if clock is None:
+        return
+    spec = stop_clock(clock, rule_for(uow.session, source, clock),
+                      current_calendar(uow.connection), now, why)
+    append_event(uow.session, source, spec["kind"], actor=actor, channel=uow.channel, at=now,
+                 reason=spec.get("reason"), payload=spec["payload"])
+
+
+def receive(uow: UnitOfWork, handoff_id: int, *, actor: str) -> dict[str, Any]:
+    """The receiving agency has it (idempotent; the dispatcher does this for everyone)."""
+    with uow:
+        handoff = _locked(uow, handoff_id)
+        _receiver(uow, handoff, actor)
+        if handoff.status == "sent":
+            _mark_received(uow, handoff, actor)
+        result = view(handoff, uow.session)
+        uow.commit()
+        return result
+
+
+def _mark_received(uow: UnitOfWork, handoff: Handoff, actor: str) -> None:
+    now = uow.now()
+    handoff.status = "received"
+    handoff.received_at = now
+    source = uow.session.get(Case, handoff.case_id)
+    append_event(uow.session, source, "handoff_received", actor=actor, channel=uow.channel,
+                 at=now, payload={"handoff": handoff.id, "kind": handoff.kind})
+
+
+def dispatch(uow: UnitOfWork, *, batch: int = 200) -> int:
+    """Deliver sent handoffs to their receivers' inboxes: the outbox relay. Returns how many."""
+    with uow:
+        query = select(Handoff).where(Handoff.status == "sent").order_by(Handoff.id).limit(batch)
+        if uow.connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        handoffs = list(uow.session.scalars(query))
+        now = uow.now()
+        for handoff in handoffs:
+            _mark_received(uow, handoff, "system:dispatch")
+            source = uow.session.get(Case, handoff.case_id)
+            conn = uow.connection
+            raised = conn.execute(insert_ignore(conn, Alert).returning(Alert.id), [{
+                "key": f"handoff:{handoff.id}:received", "kind": "handoff", "clock_id": None,
+                "case_id": handoff.case_id, "due_at": None, "raised_at": now,
+                "message": f"{source.number}：收到移交（{handoff.kind}）/ handoff received: "
+                           f"{source.title}",
+            }]).all()
+            if raised:
+                if handoff.to_user_id:
+                    users = [handoff.to_user_id]
+                else:
+                    users = list(uow.session.scalars(
+                        select(User.id).join(UserRole, UserRole.user_id == User.id)
+                        .where(User.agency_id == handoff.to_agency_id,
+                               UserRole.role == "supervisor")))
+                if users:
+                    conn.execute(insert_ignore(conn, Notification), [
+                        {"alert_id": raised[0].id, "user_id": uid, "created_at": now}
+                        for uid in users])
+        uow.commit()
+        return len(handoffs)
+
+
+def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None = None,
+           reason: str | None = None) -> dict[str, Any]:
+    """Accept a handoff; opens the linked case once, however often it is accepted."""
+    with uow:
+        handoff = _locked(uow, handoff_id)
+        _receiver(uow, handoff, actor)
+        if handoff.status == "accepted":
+            return view(handoff, uow.session)  # the same acceptance again: one linked case
+        if handoff.status not in OPEN_STATUSES:
+            raise ConflictError(f"handoff {handoff.id} was {handoff.status} and cannot be "
+                                "accepted")
+        now = uow.now()
+        source = uow.session.get(Case, handoff.case_id)
+        rule = _rule(uow.session, source, handoff.kind)
+        if handoff.status == "sent":
+            _mark_received(uow, handoff, actor)
+        linked = None
+        if rule.opens:
+            # the receiver's own periods run from receipt of the materials, not from the
+            # moment someone pressed "accept"
+            [linked] = uow.publish(LinkedCaseRequested(
+                handoff_id=handoff.id, workflow=rule.opens, actor=actor, title=source.title,
+                received_on=aware(handoff.received_at).date(), clock_start=handoff.received_at,
+                parties=[{"role": p.role, "name": p.name, "kind": p.kind, "origin": p.origin,
+                          "region": p.region, "credit_code": p.credit_code}
+                         for p in source.parties],
+                ip_rights=[{"kind": r.kind, "number": r.number, "title": r.title,
+                            "holder": r.holder} for r in source.ip_rights],
+                data={"handoff": handoff.id, "source_case": source.number},
+                assignee=assignee or actor,
+                reason=reason or f"{rule.title_zh}：{source.number}",
+            ))
+            new_case = uow.session.get(Case, linked.id)
+            for item in handoff.materials:
+                if "sha256" in item:
+                    uow.session.add(Evidence(
+                        case_id=new_case.id, sha256=item["sha256"], filename=item["filename"],
+                        media_type=item["media_type"], size=item["size"], added_by_id=get_user(
+                            uow, actor).id, added_at=now,
+                        description=f"移交材料，来自 {source.number}"))
+            uow.session.add(CaseLink(from_case_id=source.id, to_case_id=new_case.id,
+                                     kind="parent_child", created_by_id=get_user(uow, actor).id,
+                                     created_at=now))
+            handoff.linked_case_id = new_case.id
+            append_event(uow.session, new_case, "handoff_accepted", actor=actor,
+                         channel=uow.channel, at=now, reason=reason, payload={
+                             "handoff": handoff.id, "kind": handoff.kind,
+                             "from_case": source.number, "materials": len(handoff.materials)})
+        handoff.status = "accepted"
+        handoff.decided_at = now
+        handoff.decided_by = actor
+        handoff.status_reason = reason
+        _stop_acceptance_clock(uow, handoff, source, now, "handoff accepted", actor)
+        append_event(uow.session, source, "handoff_accepted", actor=actor, channel=uow.channel,
+                     at=now, reason=reason, payload={
+                         "handoff": handoff.id, "kind": handoff.kind,
+                         "linked_case": linked.number if linked else None})
+        uow.flush()
+        result = view(handoff, uow.session)
+        uow.commit()
+        return result
+
+
+def _decline(uow: UnitOfWork, handoff_id: int, status: str, *, actor: str,
+             reason: str) -> dict[str, Any]:
+    if not reason or not reason.strip():
+        raise ValidationFailed(f"reason: a handoff is {status} only with a reason",
+                               field="reason")
+    with uow:
+        handoff = _locked(uow, handoff_id)
+        _receiver(uow, handoff, actor)
+        if handoff.status not in OPEN_STATUSES:
+            raise ConflictError(f"handoff {handoff.id} was {handoff.status} already")
+        now = uow.now()
+        source = uow.session.get(Case, handoff.case_id)
+        if handoff.status == "sent":
+            _mark_received(uow, handoff, actor)
+        handoff.status = status
+        handoff.decided_at = now
+        handoff.decided_by = actor
+        handoff.status_reason = reason.strip()
+        _stop_acceptance_clock(uow, handoff, source, now, f"handoff {status}", actor)
+        append_event(uow.session, source, f"handoff_{status}", actor=actor, channel=uow.channel,
+                     at=now, reason=reason.strip(), payload={
+                         "handoff": handoff.id, "kind": handoff.kind,
+                         **({"materials_returned": handoff.materials}
+                            if status == "returned" else {})})
+        uow.flush()
+        result = view(handoff, uow.session)
+        uow.commit()
+        return result
+
+
+def reject(uow: UnitOfWork, handoff_id: int, *, actor: str, reason: str) -> dict[str, Any]:
+    """Refuse the handoff (e.g. police decline to take the case), with reasons."""
+    return _decline(uow, handoff_id, "rejected", actor=actor, reason=reason)
+
+
+def return_materials(uow: UnitOfWork, handoff_id: int, *, actor: str,
+                     reason: str) -> dict[str, Any]:
+    """Send the handoff back with its materials (incomplete, or not this body's remit)."""
+    return _decline(uow, handoff_id, "returned", actor=actor, reason=reason)
+
+
+def record_linked_outcome(uow: UnitOfWork, event: CaseClosed) -> list[dict[str, Any]]:
+    """Handler: when a case opened by a handoff ends, record the outcome on the handoff and
+    the source case; returns the entry for the ending case's own chain (none if not linked)."""
+    case_id, final_state, actor, now = event.case_id, event.final_state, event.actor, event.at
+    handoff = uow.session.scalar(select(Handoff).where(Handoff.linked_case_id == case_id))
+    if handoff is None:
+        return []
+    source = uow.session.get(Case, handoff.case_id)
+    handoff.outcome = final_state
+    handoff.outcome_at = now
+    payload = {"handoff": handoff.id, "kind": handoff.kind, "outcome": final_state,
+               "linked_case_id": case_id}
+    append_event(uow.session, source, "handoff_outcome", actor=actor, channel=uow.channel,
+                 at=now, payload=payload)
+    uow.flush()
+    return [{"kind": "handoff_outcome", "payload": {**payload, "source_case": source.number}}]

@@ -1,0 +1,63 @@
+"""Links between cases: parent/child (a transfer spawns a linked case) or related; cycle-free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from caseflow.adapters.orm import CaseLink
+from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.vocabulary import LINK_KINDS, check_choice
+from caseflow.services.access import get_case, get_user, require_same_agency
+from caseflow.services.audit import append_event
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+def _ancestors(uow: UnitOfWork, case_id: int) -> set[int]:
+    seen: set[int] = set()
+    frontier = {case_id}
+    while frontier:
+        parents = set(uow.session.scalars(
+            select(CaseLink.from_case_id).where(
+                CaseLink.to_case_id.in_(frontier), CaseLink.kind == "parent_child")
+        ))
+        frontier = parents - seen
+        seen |= parents
+    return seen
+
+
+def link_cases(
+    uow: UnitOfWork, from_case_id: int, to_case_id: int, *, actor: str,
+    kind: str = "related", reason: str | None = None,
+) -> dict[str, Any]:
+    """Link two cases (``parent_child``: from is the parent); audited on both."""
+    with uow:
+        kind = check_choice(kind, LINK_KINDS, "kind")
+        parent = get_case(uow, from_case_id)
+        child = get_case(uow, to_case_id)
+        user = get_user(uow, actor)
+        require_same_agency(uow, user, parent)
+        if parent.id == child.id:
+            raise ValidationFailed("a case cannot be linked to itself", field="to_case_id")
+        existing = uow.session.scalar(select(CaseLink).where(
+            CaseLink.from_case_id.in_([parent.id, child.id]),
+            CaseLink.to_case_id.in_([parent.id, child.id]), CaseLink.kind == kind))
+        if existing is not None:
+            raise ValidationFailed(f"{parent.number} and {child.number} are already linked "
+                                   f"({kind})", field="to_case_id")
+        if kind == "parent_child" and child.id in _ancestors(uow, parent.id):
+            raise ValidationFailed(f"{child.number} is an ancestor of {parent.number}: a link "
+                                   "would make a cycle", field="to_case_id")
+        link = CaseLink(from_case_id=parent.id, to_case_id=child.id, kind=kind,
+                        created_by_id=user.id)
+        uow.session.add(link)
+        for case, other, role in ((parent, child, "to"), (child, parent, "from")):
+            append_event(uow.session, case, "case_linked", actor=actor, channel=uow.channel,
+                         at=uow.now(),
+                         reason=reason, payload={"kind": kind, role: other.number,
+                                                 "other_case_id": other.id})
+        uow.flush()
+        link_id = link.id
+        uow.commit()
+        return {"id": link_id, "from": parent.number, "to": child.number, "kind": kind}

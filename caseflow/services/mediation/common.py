@@ -1,0 +1,73 @@
+"""What every mediation service checks first: the open mediation case and an acting
+mediator of its body without a conflict of interest; and the dates recorded on it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from caseflow.adapters.orm import Case, User
+from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.moments import TZ, aware, naive_utc
+from caseflow.domain.settlements import parse_date
+from caseflow.services.access import get_case, get_user, refuse_outsider
+from caseflow.services.mediation.conflicts import check_mediator_conflict
+from caseflow.services.unit_of_work import UnitOfWork
+
+MEDIATION_WORKFLOW = "mediation"
+MEDIATION_AGENCY_KIND = "mediation"
+
+
+def today(uow: UnitOfWork) -> date:
+    return aware(uow.now()).date()
+
+
+def start_of(day: date) -> datetime:
+    """00:00 Asia/Shanghai of ``day`` as stored naive UTC."""
+    return naive_utc(datetime.combine(day, time(0), TZ))
+
+
+def is_closed(session: Session, case: Case) -> bool:
+    definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
+    return case.status in definition.final_states
+
+
+def case_date(uow: UnitOfWork, case: Case, value: Any, field: str) -> date:
+    """A date something happened on this case: parsed, not in the future, not before the
+    case was received."""
+    day = parse_date(value, field)
+    if day > today(uow):
+        raise ValidationFailed(f"{field}: {day} is in the future", field=field)
+    if day < case.received_on:
+        raise ValidationFailed(f"{field}: {day} is before the case was received "
+                               f"({case.received_on})", field=field)
+    return day
+
+
+def mediation_case(uow: UnitOfWork, case_id: int, actor: str) -> tuple[Case, User]:
+    """The open mediation case and the acting mediator of its agency, or a refusal."""
+    session = uow.session
+    case = get_case(uow, case_id)
+    user = get_user(uow, actor)
+    if user.agency_id != case.agency_id:
+        refuse_outsider(session, actor, user.agency_id, case.id, case.number)
+    if case.workflow_key != MEDIATION_WORKFLOW:
+        raise ValidationFailed(
+            f"case {case.number} is a {case.workflow_key} case, not a mediation case",
+            field="case_id")
+    if "mediator" not in user.roles:
+        raise PermissionDenied(f"only a mediator records mediation work; {actor} has "
+                               f"{', '.join(sorted(user.roles)) or 'no role'}")
+    if is_closed(session, case):
+        raise ValidationFailed(f"case {case.number} is closed ({case.status})", field="case_id")
+    check_mediator_conflict(session, user, case)
+    return case, user
+
+
+def clean_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    return str(reason).strip() or None

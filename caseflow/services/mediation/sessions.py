@@ -1,0 +1,63 @@
+"""Mediation sessions: date, attendees, outcome and notes that stay confidential.
+
+The ``mediation_session`` audit event names the session, its date, attendees and outcome and
+the SHA-256 of the notes, never the notes themselves (other agencies may be shown the trail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from caseflow.adapters.orm import MediationSession
+from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.settlements import notes_digest
+from caseflow.services.audit import append_event
+from caseflow.services.mediation.common import case_date, clean_reason, mediation_case
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+def record_session(
+    uow: UnitOfWork, case_id: int, *, actor: str, held_on: date, attendees: Sequence[str],
+    outcome: str, notes: str = "", reason: str | None = None,
+) -> dict[str, Any]:
+    """Record one mediation session (date, attendees, outcome, confidential notes).
+
+    The ``mediation_session`` event names the session, its date, attendees and outcome and
+    the SHA-256 of the notes (``notes_sha256``), never the notes themselves.
+    """
+    with uow:
+        case, user = mediation_case(uow, case_id, actor)
+        held_on = case_date(uow, case, held_on, "held_on")
+        if isinstance(attendees, str) or not isinstance(attendees, Sequence) or not attendees:
+            raise ValidationFailed("attendees: list at least one attendee", field="attendees")
+        clean_attendees = []
+        for i, name in enumerate(attendees):
+            if not isinstance(name, str) or not name.strip():
+                raise ValidationFailed(f"attendees[{i}]: must be a non-empty name",
+                                       field=f"attendees[{i}]")
+            clean_attendees.append(name.strip())
+        if not isinstance(outcome, str) or not outcome.strip():
+            raise ValidationFailed("outcome: is required", field="outcome")
+        if len(outcome.strip()) > 200:
+            raise ValidationFailed("outcome: at most 200 characters (put detail in the notes)",
+                                   field="outcome")
+        if not isinstance(notes, str):
+            raise ValidationFailed("notes: must be text", field="notes")
+        now = uow.now()
+        row = MediationSession(case_id=case.id, held_on=held_on, attendees=clean_attendees,
+                               outcome=outcome.strip(), notes=notes, recorded_by=actor,
+                               recorded_at=now)
+        uow.session.add(row)
+        uow.flush()
+        digest = notes_digest(notes)
+        append_event(uow.session, case, "mediation_session", actor=actor, channel=uow.channel,
+                     at=now, reason=clean_reason(reason), payload={
+                         "session_id": row.id, "held_on": held_on.isoformat(),
+                         "attendees": clean_attendees, "outcome": row.outcome,
+                         "notes_sha256": digest})
+        result = {"id": row.id, "case": case.number, "held_on": held_on.isoformat(),
+                  "attendees": clean_attendees, "outcome": row.outcome, "notes_sha256": digest}
+        uow.commit()
+        return result

@@ -1,0 +1,131 @@
+"""Unit of work: one service call, one database transaction, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseflow.adapters.evidence_store import EvidenceStore
+from caseflow.domain.errors import ConflictError
+from caseflow.domain.events import DomainEvent
+from caseflow.domain.moments import utcnow
+from caseflow.services.messagebus import MessageBus
+
+CONFLICT = "the case was changed by someone else; reload and retry"
+
+
+class UnitOfWork:
+    """Owns one connection and its transaction for a ``with`` block; rolls back unless committed.
+
+    The transaction lives on the connection; an ORM session is made on top of it only when a
+    service asks for ``session`` — the transition hot path works on ``connection`` alone.
+    ``channel`` says where the call came from (cli, web, scheduler, demo) and is written to
+    every audit event the call appends. ``bus`` runs the other capabilities' reactions to
+    the domain events a service publishes, inside this same transaction.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        bus: MessageBus,
+        evidence_dir: Path | str = "var/evidence",
+        channel: str = "service",
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.session_factory = session_factory
+        self.now = now  # naive UTC; tests pass a fixed time
+        self.evidence_dir = evidence_dir
+        self.channel = channel
+        self.bus = bus
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+
+    @cached_property
+    def evidence(self) -> EvidenceStore:
+        return EvidenceStore(Path(self.evidence_dir))
+
+    def __enter__(self) -> UnitOfWork:
+        self._connection = None
+        self._session = None
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            engine = self.session_factory.kw["bind"]
+            self._connection = engine.connect().execution_options(caseflow_write=True)
+            self._connection.begin()
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # joins the connection's transaction; committing stays with the unit of work
+            self._session = self.session_factory(bind=self.connection)
+        return self._session
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        try:
+            if session is not None:
+                session.close()
+        finally:
+            if connection is not None:
+                try:
+                    if connection.in_transaction():
+                        connection.rollback()
+                finally:
+                    connection.close()
+
+    def publish(self, event: DomainEvent) -> list:
+        """Let the handlers wired for ``event`` react now, in this transaction."""
+        return self.bus.handle(self, event)
+
+    def flush(self) -> None:
+        """Flush, turning a lost race (stale version, duplicate key) into a ConflictError."""
+        try:
+            self.session.flush()
+        except StaleDataError:
+            raise ConflictError(CONFLICT) from None
+        except IntegrityError as exc:
+            raise ConflictError(f"conflicting concurrent change: {exc.orig}") from None
+
+    def commit(self) -> None:
+        try:
+            if self._session is not None:
+                self._session.flush()
+            if self._connection is not None:
+                self._connection.commit()
+        except StaleDataError:
+            self.rollback()
+            raise ConflictError(CONFLICT) from None
+        except IntegrityError as exc:
+            self.rollback()
+            raise ConflictError(f"conflicting concurrent change: {exc.orig}") from None
+        except OperationalError as exc:
+            self.rollback()
+            text = str(exc.orig)
+            if "could not serialize" in text or "deadlock" in text or "locked" in text:
+                raise ConflictError(f"concurrent change: {text.splitlines()[0]}") from None
+            raise
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()

@@ -1,0 +1,293 @@
+"""Read-side reports on legal clocks for supervisors and the reporting pages.
+
+Every function takes an open ``Session`` (it only reads: no writes, no commits) and an explicit
+``now`` in naive UTC (an aware datetime is converted), so a report can be run "as of" a given
+moment and tested at fixed times. Aggregates are computed in SQL with GROUP BY; per-case views
+reuse ``services.clocks.clock_view``.
+
+Queries read the clocks as stored: a report for a ``now`` in the past does not undo what
+happened after it (a clock stopped later shows as stopped).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from caseflow.adapters.orm import Agency, Case, Clock, User
+from caseflow.domain.calendar import TZ
+from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.moments import aware, naive_utc
+from caseflow.services.access import get_case, get_user
+from caseflow.services.clocks import clock_view, rule_for
+from caseflow.services.unit_of_work import UnitOfWork
+from caseflow.views.cases import visible_as
+
+MAX_DAYS = 366
+TARGET_SHARE = 0.95
+UNASSIGNED = "unassigned"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _naive(moment: datetime) -> datetime:
+    """Naive UTC as stored; an aware datetime is converted first."""
+    return naive_utc(moment) if moment.tzinfo is not None else moment
+
+
+def _agency_id(session: Session, agency_code: str) -> int:
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+    if agency_id is None:
+        raise NotFound(f"unknown agency {agency_code!r}")
+    return agency_id
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+def _days(seconds: int) -> float:
+    return round(seconds / 86400, 1)
+
+
+def _measure(elapsed: timedelta, paused: timedelta) -> dict[str, Any]:
+    """Raw elapsed, paused and statutory (elapsed minus paused) time, in seconds and days."""
+    raw, off = _seconds(elapsed), _seconds(paused)
+    return {
+        "elapsed_seconds": raw, "paused_seconds": off, "statutory_seconds": raw - off,
+        "elapsed_days": _days(raw), "paused_days": _days(off), "statutory_days": _days(raw - off),
+    }
+
+
+def _clipped(intervals: list[tuple[datetime, datetime | None]], start: datetime,
+             end: datetime) -> list[tuple[datetime, datetime]]:
+    """Intervals cut to [start, end]; an open interval runs to ``end``; empty ones dropped."""
+    out = []
+    for a, b in intervals:
+        a, b = max(a, start), min(b if b is not None else end, end)
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _union_length(intervals: list[tuple[datetime, datetime]]) -> timedelta:
+    """Total time covered by possibly overlapping intervals (overlaps counted once)."""
+    total, reach = timedelta(0), None
+    for a, b in sorted(intervals):
+        if reach is None or a >= reach:
+            total += b - a
+            reach = b
+        elif b > reach:
+            total += b - reach
+            reach = b
+    return total
+
+
+# --- a case's clocks --------------------------------------------------------------------------
+
+def case_clock_views(session: Session, case_id: int, now: datetime) -> list[dict[str, Any]]:
+    """A case's clocks as people read them (remaining time, timeline of running / paused /
+    extended segments), at ``now``: ``clock_services.clock_view`` for each clock."""
+    case_row = session.get(Case, case_id)
+    if case_row is None:
+        raise NotFound(f"unknown case id {case_id}")
+    now = _naive(now)
+    clocks = session.scalars(select(Clock).where(Clock.case_id == case_id).order_by(Clock.id))
+    return [clock_view(c, rule_for(session, case_row, c), now) for c in clocks]
+
+
+def case_clocks(uow: UnitOfWork, case_id: int, actor: str) -> list[dict[str, Any]]:
+    """A case's clocks as ``actor`` may see them: the owning agency every clock; an agency
+    the case was handed to the acceptance clocks of its own handoffs; anyone else the case
+    does not exist (or only its outcome, which carries no clocks)."""
+    with uow:
+        user = get_user(uow, actor)
+        case = get_case(uow, case_id)
+        visibility, handoff_ids = visible_as(uow.session, case, user)
+        now = uow.now()
+        clocks = uow.session.scalars(select(Clock).where(Clock.case_id == case.id)
+                                     .order_by(Clock.id))
+        return [clock_view(c, rule_for(uow.session, case, c), now) for c in clocks
+                if visibility == "full" or (visibility == "shared" and c.handoff_id in handoff_ids)]
+
+
+# --- clocks falling due -----------------------------------------------------------------------
+
+def due_within_query(agency_id: int, start: datetime, until: datetime) -> Select[Any]:
+    """Running clocks of an agency due in [start, until]; the status/due_at range predicate
+    is served by ``ix_clocks_open_due``."""
+    return (
+        select(Clock.id, Clock.name, Clock.period, Clock.due_at, Clock.due_last_day,
+               Clock.provisional, Clock.target, Case.id.label("case_id"), Case.number,
+               Case.title, Case.case_type, User.username)
+        .join(Case, Case.id == Clock.case_id)
+        .outerjoin(User, User.id == Case.assignee_id)
+        .where(Clock.status == "running", Clock.due_at >= start, Clock.due_at <= until,
+               Case.agency_id == agency_id)
+        .order_by(Clock.due_at, Clock.id)
+    )
+
+
+def due_within(session: Session, agency_code: str, days: int,
+               now: datetime) -> list[dict[str, Any]]:
+    """Running clocks of the agency's cases falling due between ``now`` and ``now + days``
+    (both ends included), soonest first. Paused and stopped clocks are left out; service
+    targets are included and flagged ``target``."""
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValidationFailed("days: must be a whole number", field="days")
+    if not 0 <= days <= MAX_DAYS:
+        raise ValidationFailed(f"days: must be between 0 and {MAX_DAYS}", field="days")
+    agency_id = _agency_id(session, agency_code)
+    now = _naive(now)
+    rows = session.execute(due_within_query(agency_id, now, now + timedelta(days=days)))
+    return [
+        {
+            "case_id": r.case_id, "case_number": r.number, "case_title": r.title,
+            "case_type": r.case_type, "assignee": r.username, "clock_id": r.id,
+            "clock": r.name, "period": r.period, "due": aware(r.due_at).isoformat(),
+            "last_day": r.due_last_day.isoformat(),
+            "remaining_seconds": _seconds(r.due_at - now), "provisional": r.provisional,
+            "target": r.target,
+        }
+        for r in rows
+    ]
+
+
+# --- overdue ----------------------------------------------------------------------------------
+
+def _overdue_counts(session: Session, key: ColumnElement[Any], *, now: datetime, target: bool,
+                    agency_id: int | None) -> dict[Any, dict[str, int]]:
+    """Cases with at least one running clock past due, and such clocks, grouped by ``key``
+    (a column of ``cases``, ``agencies`` or the assignee in ``users``)."""
+    query = (
+        select(key.label("key"), func.count(distinct(Case.id)).label("cases"),
+               func.count(Clock.id).label("clocks"))
+        .select_from(Clock)
+        .join(Case, Case.id == Clock.case_id)
+        .join(Agency, Agency.id == Case.agency_id)
+        .outerjoin(User, User.id == Case.assignee_id)
+        .where(Clock.status == "running", Clock.due_at < now, Clock.target.is_(target))
+        .group_by(key)
+        .order_by(key)
+    )
+    if agency_id is not None:
+        query = query.where(Case.agency_id == agency_id)
+    return {r.key: {"cases": r.cases, "clocks": r.clocks} for r in session.execute(query)}
+
+
+def _total(buckets: dict[Any, dict[str, int]]) -> dict[str, int]:
+    # every case falls in exactly one bucket, so the buckets add up to the distinct totals
+    return {"cases": sum(b["cases"] for b in buckets.values()),
+            "clocks": sum(b["clocks"] for b in buckets.values())}
+
+
+def overdue_summary(session: Session, now: datetime, *,
+                    agency_code: str | None = None) -> dict[str, Any]:
+    """Overdue work per agency, per officer (assignee; ``unassigned`` for none) and per case
+    type: how many cases have at least one running statutory clock past its due time, and how
+    many such clocks. Service targets (``Clock.target``) are counted apart, as
+    ``targets_missed``. Paused and stopped clocks are never overdue here."""
+    agency_id = _agency_id(session, agency_code) if agency_code is not None else None
+    now = _naive(now)
+
+    def counts(key: ColumnElement[Any], target: bool = False) -> dict[Any, dict[str, int]]:
+        return _overdue_counts(session, key, now=now, target=target, agency_id=agency_id)
+
+    by_agency = counts(Agency.code)
+    officers = {(k if k is not None else UNASSIGNED): v for k, v in counts(User.username).items()}
+    targets = counts(Agency.code, target=True)
+    return {
+        "as_of": aware(now).isoformat(), "agency": agency_code,
+        "total": _total(by_agency),
+        "by_agency": by_agency,
+        "by_officer": dict(sorted(officers.items())),
+        "by_case_type": counts(Case.case_type),
+        "targets_missed": {**_total(targets), "by_agency": targets},
+    }
+
+
+# --- handling time ----------------------------------------------------------------------------
+
+def _case_start(case_row: Case) -> datetime:
+    """When the case's handling began: its receipt, if keyed in on a later day (clocks then
+    start at 09:00 Beijing time on the receipt date, as ``open_case`` does), else opening."""
+    if case_row.received_on < aware(case_row.created_at).date():
+        return naive_utc(datetime.combine(case_row.received_on, time(9), TZ))
+    return case_row.created_at
+
+
+def handling_time(session: Session, case_id: int, now: datetime) -> dict[str, Any]:
+    """Handling time of a case and of each of its clocks: raw elapsed time, time paused (not
+    counted by law) and the statutory measure, elapsed minus paused.
+
+    A clock runs from its start to its stop (or ``now``); an open pause counts until then.
+    The case runs from receipt/opening to closing (or ``now``); its paused time is the time
+    at least one of its clocks was paused (overlapping pauses counted once).
+    """
+    case_row = session.get(Case, case_id)
+    if case_row is None:
+        raise NotFound(f"unknown case id {case_id}")
+    now = _naive(now)
+    clocks = session.scalars(select(Clock).where(Clock.case_id == case_id)
+                             .order_by(Clock.id)).all()
+    per_clock = []
+    pauses: list[tuple[datetime, datetime | None]] = []
+    for clock in clocks:
+        end = max(min(clock.stopped_at or now, now), clock.started_at)
+        own = [(s.started_at, s.ended_at) for s in clock.segments]
+        pauses.extend(own)
+        paused = _union_length(_clipped(own, clock.started_at, end))
+        per_clock.append({
+            "clock": clock.name, "status": clock.status, "period": clock.period,
+            "target": clock.target, "started_at": aware(clock.started_at).isoformat(),
+            "stopped_at": aware(clock.stopped_at).isoformat() if clock.stopped_at else None,
+            "due": aware(clock.due_at).isoformat(),
+            "on_time": (clock.stopped_at <= clock.due_at) if clock.stopped_at else None,
+            **_measure(end - clock.started_at, paused),
+        })
+    start = _case_start(case_row)
+    end = max(min(case_row.closed_at or now, now), start)
+    return {
+        "case_id": case_row.id, "case_number": case_row.number, "as_of": aware(now).isoformat(),
+        "case": {
+            "from": aware(start).isoformat(),
+            "to": aware(case_row.closed_at).isoformat() if case_row.closed_at else None,
+            "closed": case_row.closed_at is not None,
+            **_measure(end - start, _union_length(_clipped(pauses, start, end))),
+        },
+        "clocks": per_clock,
+    }
+
+
+# --- on-time rate -----------------------------------------------------------------------------
+
+def on_time_rate(session: Session, now: datetime, *, agency_code: str | None = None,
+                 since: datetime | None = None) -> dict[str, Any]:
+    """Share of stopped statutory clocks (service targets left out) that stopped on or before
+    their due time, among those stopped by ``now`` (and from ``since``, naive UTC, if given).
+    Supervisors are judged on a 95% target; with nothing stopped the share is None."""
+    now = _naive(now)
+    query = (
+        select(func.count(Clock.id),
+               func.coalesce(func.sum(case((Clock.stopped_at <= Clock.due_at, 1), else_=0)), 0))
+        .where(Clock.status == "stopped", Clock.target.is_(False), Clock.stopped_at <= now)
+    )
+    if agency_code is not None:
+        agency_id = _agency_id(session, agency_code)
+        query = query.join(Case, Case.id == Clock.case_id).where(Case.agency_id == agency_id)
+    if since is not None:
+        since = _naive(since)
+        query = query.where(Clock.stopped_at >= since)
+    total, on_time = session.execute(query).one()
+    total, on_time = int(total), int(on_time)
+    share = on_time / total if total else None
+    return {
+        "as_of": aware(now).isoformat(), "agency": agency_code,
+        "since": aware(since).isoformat() if since is not None else None,
+        "stopped": total, "on_time": on_time, "late": total - on_time, "share": share,
+        "target_share": TARGET_SHARE,
+        "meets_target": (share >= TARGET_SHARE) if share is not None else None,
+    }

@@ -1,0 +1,128 @@
+"""Who sees what of a mediation, and how its performance stands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseflow.adapters.orm import Case, Clock, Event, MediationSession
+from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.moments import aware, utcnow
+from caseflow.domain.settlements import yuan
+from caseflow.domain.vocabulary import AGENCY_KINDS
+from caseflow.services.mediation.common import MEDIATION_AGENCY_KIND, MEDIATION_WORKFLOW, start_of
+from caseflow.services.mediation.settlements import latest_agreement
+
+_ONE_DAY = timedelta(days=1)
+
+_CONFIRMATION_TRIGGERS = {
+    "request_judicial_confirmation": "requested",
+    "record_court_acceptance": "pending",
+    "record_court_refusal": "not_confirmed",
+    "record_non_confirmation": "not_confirmed",
+    "record_confirmation": "confirmed",
+    "skip_judicial_confirmation": "not_requested",
+    "resume_mediation": "not_requested",
+}
+
+
+def _as_naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def instalment_statuses(session: Session, case_id: int,
+                        now: datetime | None = None) -> list[dict[str, Any]]:
+    """The latest agreement's instalments, each ``paid`` (on time), ``due`` (unpaid, not yet
+    due) or ``late`` (unpaid after its clock's due instant, or paid after its last day).
+
+    ``now`` is naive UTC (as stored) or aware; default the current time.
+    """
+    moment = _as_naive_utc(now) if now is not None else utcnow()
+    agreement = latest_agreement(session, case_id)
+    if agreement is None:
+        return []
+    clock_ids = [i.clock_id for i in agreement.instalments if i.clock_id is not None]
+    clocks = {c.id: c for c in session.scalars(select(Clock).where(Clock.id.in_(clock_ids)))} \
+        if clock_ids else {}
+    out = []
+    for inst in agreement.instalments:
+        clock = clocks.get(inst.clock_id) if inst.clock_id is not None else None
+        last_day = clock.due_last_day if clock is not None else inst.due_on
+        due_at = clock.due_at if clock is not None else start_of(inst.due_on + _ONE_DAY)
+        if inst.paid_on is not None:
+            status = "paid" if inst.paid_on <= last_day else "late"
+        else:
+            status = "late" if moment >= due_at else "due"
+        out.append({
+            "agreement_id": agreement.id, "seq": inst.seq, "due_on": inst.due_on.isoformat(),
+            "last_day": last_day.isoformat(), "due": aware(due_at).isoformat(),
+            "amount": yuan(inst.amount_fen), "amount_fen": inst.amount_fen,
+            "currency": agreement.currency,
+            "paid_on": inst.paid_on.isoformat() if inst.paid_on else None, "status": status,
+            "clock": clock.name if clock is not None else None,
+        })
+    return out
+
+
+def _confirmation_status(session: Session, case: Case) -> str:
+    trigger = session.scalar(
+        select(Event.trigger).where(Event.case_id == case.id, Event.kind == "transition",
+                                    Event.trigger.in_(list(_CONFIRMATION_TRIGGERS)))
+        .order_by(Event.seq.desc()).limit(1))
+    return _CONFIRMATION_TRIGGERS.get(trigger or "", "not_requested")
+
+
+def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """What a viewer from an agency of ``viewer_agency_kind`` may see of a mediation case.
+
+    The rule (人民调解法 confidentiality; the issue's "enforcement agencies see only the
+    outcome"):
+
+    * a viewer of the mediation agency kind (the mediation body working the case, which is
+      also what the parties are shown of their own case) sees the full record: every session
+      with attendees, outcome and notes, the agreement (parties, amount, currency, terms,
+      signing date) and the performance schedule with each instalment's status;
+    * anyone else — market supervision, customs, police, the court, the protection centre —
+      sees only the outcome: the case's state, whether it settled, and the judicial
+      confirmation status. No notes, no attendees, no amount, no terms, no schedule.
+
+    The caller must already have decided that the viewer may see the case at all. An unknown
+    agency kind is refused rather than guessed.
+    """
+    if viewer_agency_kind not in AGENCY_KINDS:
+        raise ValidationFailed(f"viewer_agency_kind: {viewer_agency_kind!r} is not one of "
+                               f"{', '.join(AGENCY_KINDS)}", field="viewer_agency_kind")
+    if case.workflow_key != MEDIATION_WORKFLOW:
+        raise ValidationFailed(f"case {case.number} is not a mediation case", field="case_id")
+    agreement = latest_agreement(session, case.id)
+    outcome = {
+        "case": case.number, "status": case.status, "settled": agreement is not None,
+        "confirmation": _confirmation_status(session, case),
+    }
+    if viewer_agency_kind != MEDIATION_AGENCY_KIND:
+        return {"visibility": "outcome", **outcome}
+    sessions = session.scalars(select(MediationSession)
+                               .where(MediationSession.case_id == case.id)
+                               .order_by(MediationSession.held_on, MediationSession.id))
+    return {
+        "visibility": "full", **outcome,
+        "sessions": [{"id": s.id, "held_on": s.held_on.isoformat(),
+                      "attendees": list(s.attendees), "outcome": s.outcome, "notes": s.notes,
+                      "recorded_by": s.recorded_by,
+                      "recorded_at": aware(s.recorded_at).isoformat()} for s in sessions],
+        "agreement": None if agreement is None else {
+            "id": agreement.id, "parties": list(agreement.parties),
+            "amount": yuan(agreement.amount_fen), "amount_fen": agreement.amount_fen,
+            "currency": agreement.currency, "terms": list(agreement.terms),
+            "decides_ownership": agreement.decides_ownership,
+            "decides_validity": agreement.decides_validity,
+            "signed_on": agreement.signed_on.isoformat(), "status": agreement.status,
+            "recorded_by": agreement.recorded_by},
+        "schedule": instalment_statuses(session, case.id, now),
+    }
