@@ -5,20 +5,19 @@ importing each other."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from caseflow.domain.events import DomainEvent
 
-if TYPE_CHECKING:
-    from caseflow.services.unit_of_work import UnitOfWork
-
-Handler = Callable[["UnitOfWork", Any], Any]
+# a handler takes the publisher's unit of work (typed Any: the unit of work holds the bus,
+# so naming its class here would make the two modules import each other) and the event
+Handler = Callable[[Any, Any], Any]
 
 
 class MessageBus:
     def __init__(self, handlers: Mapping[type[DomainEvent], Sequence[Handler]]) -> None:
         self.handlers = {kind: tuple(found) for kind, found in handlers.items()}
 
-    def handle(self, uow: UnitOfWork, event: DomainEvent) -> list[Any]:
+    def handle(self, uow: Any, event: DomainEvent) -> list[Any]:
         """Run every handler of the event's type, in order; return their results."""
         return [handler(uow, event) for handler in self.handlers.get(type(event), ())]

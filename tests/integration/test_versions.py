@@ -16,7 +16,7 @@ from caseflow.domain.errors import PermissionDenied, WorkflowDefinitionError, Wo
 from caseflow.entrypoints.cli import main
 from caseflow.services.workflow_migration import migrate_cases
 from tests.conftest import TEST_WORKFLOWS
-from tests.test_engine import open_inspection
+from tests.integration.test_engine import open_inspection
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def timed_v2(app):
 
 
 def _open_running(at, people):
-    from tests.test_clocks import open_timed
+    from tests.integration.test_clocks import open_timed
 
     case = open_timed(at)
     services.fire(at("2026-09-18T11:00")(), case.id, "start_check", actor="li.officer")
@@ -142,7 +142,7 @@ def _open_running(at, people):
 
 
 def test_migration_keeps_running_clocks_when_told(at, people, app, timed_v2):
-    from tests.test_clocks import clocks
+    from tests.integration.test_clocks import clocks
 
     case = _open_running(at, people)
     before = clocks(at, case.id, "2026-09-20T10:00")
@@ -152,7 +152,7 @@ def test_migration_keeps_running_clocks_when_told(at, people, app, timed_v2):
 
 
 def test_migration_recomputes_running_clocks_when_told(at, people, app, timed_v2):
-    from tests.test_clocks import clocks
+    from tests.integration.test_clocks import clocks
 
     case = _open_running(at, people)
     with pytest.raises(WorkflowMigrationError, match="keep or recompute"):
@@ -173,7 +173,7 @@ def test_migration_recomputes_running_clocks_when_told(at, people, app, timed_v2
 
 
 def test_a_case_migrated_into_a_final_state_stops_its_clocks(at, people, app, timed_v2):
-    from tests.test_clocks import clocks
+    from tests.integration.test_clocks import clocks
 
     case = _open_running(at, people)
     migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {"checking": "decided"},

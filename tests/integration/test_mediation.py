@@ -38,7 +38,7 @@ from caseflow.services.mediation.settlements import (
 from caseflow.services.sweep import sweep
 from caseflow.views.mediation import instalment_statuses, mediation_view
 from tests.conftest import utc
-from tests.test_clocks import open_timed
+from tests.integration.test_clocks import open_timed
 
 APPLICANT = "宁波晨曦文具股份有限公司"
 RESPONDENT = "宁海县佳美文具厂"

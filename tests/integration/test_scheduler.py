@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from caseflow.adapters.orm import Alert
 from caseflow.entrypoints.scheduler import JOB_ID, build_scheduler, tick
-from tests.test_clocks import open_timed
+from tests.integration.test_clocks import open_timed
 
 
 def _alerts(app) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from caseflow.adapters.orm import Alert, Clock, Event, Notification
 from caseflow.entrypoints.cli import main
-from tests.test_clocks import open_timed
+from tests.integration.test_clocks import open_timed
 
 CASES = 60
 

@@ -13,7 +13,7 @@ from caseflow.entrypoints.cli import main
 from caseflow.services.alerts import acknowledge, inbox, mark_read
 from caseflow.services.calendar import load_schedule
 from caseflow.services.sweep import check_calendar, sweep
-from tests.test_clocks import clocks, open_timed, utc
+from tests.integration.test_clocks import clocks, open_timed, utc
 
 
 def run_sweep(at, when):

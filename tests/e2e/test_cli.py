@@ -14,7 +14,7 @@ from caseflow import services
 from caseflow.adapters import schema
 from caseflow.adapters.orm import Case, Event
 from caseflow.entrypoints.cli import main
-from tests.test_engine import open_inspection
+from tests.integration.test_engine import open_inspection
 
 
 def run(database_url, *args):

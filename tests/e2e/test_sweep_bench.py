@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "sweep_bench.py"
+BENCH = Path(__file__).resolve().parent.parent.parent / "bench" / "sweep_bench.py"
 LAST = r"sweep open=(\d+) due=(\d+) seconds=(\d+\.\d{3}) flat_ratio=(\d+\.\d{2})"
 BEST = r"best open=(\d+) due=(\d+) seconds=(\d+\.\d+)"
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from caseflow import services
 from caseflow.domain.errors import ReasonRequired
 from caseflow.entrypoints.cli import main
-from tests.test_engine import open_inspection
+from tests.integration.test_engine import open_inspection
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from caseflow.entrypoints.cli import main
-from tests.test_clocks import open_timed
+from tests.integration.test_clocks import open_timed
 
 
 def run(database_url, *args):

@@ -30,7 +30,7 @@ from caseflow.adapters.channels import (
 from caseflow.adapters.orm import Delivery, User
 from caseflow.services.delivery import DeliveryReport, backoff, deliver_pending
 from caseflow.services.sweep import sweep
-from tests.test_clocks import open_timed, utc
+from tests.integration.test_clocks import open_timed, utc
 
 SECRET = "s3cret-shared-with-the-receiver"
 WARNING_AT = "2026-10-13T01:00"  # the filing clock's "3 working days left" warning

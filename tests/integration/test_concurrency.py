@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from caseflow import services
 from caseflow.adapters.orm import Case, Event
 from caseflow.domain.errors import CaseflowError, ConflictError
-from tests.test_engine import open_inspection
+from tests.integration.test_engine import open_inspection
 
 
 def _race(uow, case_id: int, actors: list[str], trigger: str, payloads: list[dict | None]):
