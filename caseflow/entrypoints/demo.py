@@ -245,23 +245,23 @@ class _Walker:
         except CaseflowError:
             return
         handoffs.dispatch(self.app.uow("demo"))
-        receiver = self.actor_for(sent["to"], ("officer", "mediator", "supervisor"))
+        receiver = self.actor_for(sent.to_agency, ("officer", "mediator", "supervisor"))
         if receiver is None or self.rng.random() < 0.15:
             return  # still waiting for the receiving agency
         if self.rng.random() < 0.15:
-            handoffs.reject(self.app.uow("demo"), sent["id"], actor=receiver,
+            handoffs.reject(self.app.uow("demo"), sent.id, actor=receiver,
                             reason="经审查，不符合接收条件，退回移送机关")
             return
-        accepted = handoffs.accept(self.app.uow("demo"), sent["id"], actor=receiver,
+        accepted = handoffs.accept(self.app.uow("demo"), sent.id, actor=receiver,
                                    reason="材料齐全，予以接收")
-        if accepted["linked_case_id"]:
+        if accepted.linked_case_id:
             with self.app.session_factory() as s:
-                linked_case = s.get(Case, accepted["linked_case_id"])
+                linked_case = s.get(Case, accepted.linked_case_id)
                 view = services.CaseView(
                     id=linked_case.id, number=linked_case.number, case_type=linked_case.case_type,
                     workflow_key=linked_case.workflow_key,
                     workflow_version=linked_case.workflow_version, status=linked_case.status,
-                    version=linked_case.version, agency=sent["to"], title=linked_case.title,
+                    version=linked_case.version, agency=sent.to_agency, title=linked_case.title,
                     closed=False)
                 linked_definition = REGISTRY.definition(s, view.workflow_key,
                                                         view.workflow_version)

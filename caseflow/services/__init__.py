@@ -12,9 +12,7 @@ from caseflow.services.cases import (
     assign,
     available_triggers,
     fire,
-    fire_in,
     open_case,
-    open_case_in,
 )
 from caseflow.services.evidence import attach_evidence
 from caseflow.services.links import link_cases
@@ -26,8 +24,6 @@ __all__ = [
     "attach_evidence",
     "available_triggers",
     "fire",
-    "fire_in",
     "link_cases",
     "open_case",
-    "open_case_in",
 ]

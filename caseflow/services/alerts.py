@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,8 +14,27 @@ from caseflow.services.cases import get_user
 from caseflow.services.unit_of_work import UnitOfWork
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """One notification in a user's inbox, with the alert it carries."""
+
+    id: int
+    kind: str
+    case: str | None
+    message: str
+    raised_at: str
+    due: str | None
+    read: bool
+    acknowledged: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "case": self.case, "message": self.message,
+                "raised_at": self.raised_at, "due": self.due, "read": self.read,
+                "acknowledged": self.acknowledged}
+
+
 def inbox(uow: UnitOfWork, username: str, *, unread_only: bool = False,
-          limit: int = 100) -> list[dict[str, Any]]:
+          limit: int = 100) -> list[InboxItem]:
     with uow:
         user = get_user(uow, username)
         query = (select(Notification, Alert, Case.number)
@@ -24,12 +44,12 @@ def inbox(uow: UnitOfWork, username: str, *, unread_only: bool = False,
                  .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
-        return [{
-            "id": n.id, "kind": a.kind, "case": number, "message": a.message,
-            "raised_at": aware(a.raised_at).isoformat(),
-            "due": aware(a.due_at).isoformat() if a.due_at else None,
-            "read": n.read_at is not None, "acknowledged": n.acknowledged_at is not None,
-        } for n, a, number in uow.session.execute(query)]
+        return [InboxItem(
+            id=n.id, kind=a.kind, case=number, message=a.message,
+            raised_at=aware(a.raised_at).isoformat(),
+            due=aware(a.due_at).isoformat() if a.due_at else None,
+            read=n.read_at is not None, acknowledged=n.acknowledged_at is not None,
+        ) for n, a, number in uow.session.execute(query)]
 
 
 def _own(uow: UnitOfWork, username: str, notification_id: int) -> Notification:

@@ -5,7 +5,9 @@ recomputed on the new calendar in the same transaction (through ``CalendarChange
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from caseflow.adapters.orm import CalendarOverride, CalendarYear, SystemEvent
 from caseflow.domain.calendar import parse_schedule, schedule_to_text
@@ -13,6 +15,29 @@ from caseflow.domain.errors import PermissionDenied, ValidationFailed
 from caseflow.domain.events import CalendarChanged
 from caseflow.services.access import get_user
 from caseflow.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ScheduleLoaded:
+    """An official year schedule stored, and how many open clocks moved with it."""
+
+    year: int
+    clocks_recomputed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "clocks_recomputed": self.clocks_recomputed}
+
+
+@dataclass(frozen=True)
+class OverrideSet:
+    """A local rest (or working) day declared, and how many open clocks moved with it."""
+
+    day: str
+    kind: str
+    clocks_recomputed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"day": self.day, "kind": self.kind, "clocks_recomputed": self.clocks_recomputed}
 
 
 def digest(text: str) -> str:
@@ -24,7 +49,7 @@ def _require_admin(uow: UnitOfWork, actor: str) -> None:
         raise PermissionDenied("only an admin changes the calendar")
 
 
-def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "upload") -> dict:
+def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "upload") -> ScheduleLoaded:
     """Store an official year schedule and recompute every open clock on it.
 
     A malformed file raises CalendarFileError naming the problem; nothing is stored.
@@ -50,10 +75,10 @@ def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "uplo
                                         "workdays": len(schedule.workdays),
                                         "clocks_recomputed": changed}))
         uow.commit()
-        return {"year": schedule.year, "clocks_recomputed": changed}
+        return ScheduleLoaded(year=schedule.year, clocks_recomputed=changed)
 
 
-def set_override(uow: UnitOfWork, day: date, kind: str, *, actor: str, reason: str) -> dict:
+def set_override(uow: UnitOfWork, day: date, kind: str, *, actor: str, reason: str) -> OverrideSet:
     """Declare a local extra rest day (or working day); recompute open clocks."""
     if kind not in ("rest", "work"):
         raise ValidationFailed("kind: must be rest or work", field="kind")
@@ -75,4 +100,4 @@ def set_override(uow: UnitOfWork, day: date, kind: str, *, actor: str, reason: s
                                         "day": day.isoformat(), "kind": kind,
                                         "clocks_recomputed": changed}))
         uow.commit()
-        return {"day": day.isoformat(), "kind": kind, "clocks_recomputed": changed}
+        return OverrideSet(day=day.isoformat(), kind=kind, clocks_recomputed=changed)

@@ -8,7 +8,7 @@ written, and the unit of work rolls back whatever was staged.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -30,6 +30,7 @@ from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.audit import next_link
 from caseflow.domain.calendar import TZ
 from caseflow.domain.clocks import plan_for
+from caseflow.domain.commands import FireTrigger, OpenCase
 from caseflow.domain.definitions import TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import (
     ConflictError,
@@ -78,14 +79,26 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class FieldOption:
+    """One field a trigger's form asks for: enough for a client to render it."""
+
+    name: str
+    type: str
+    required: bool
+    values: tuple[str, ...] = ()
+    title_zh: str = ""
+    title_en: str = ""
+
+
+@dataclass(frozen=True)
 class TriggerOption:
     trigger: str
     dest: str
     title_zh: str
     title_en: str
     reason_required: bool
-    fields: list[dict[str, Any]] = field(default_factory=list)
-    blocked_by: list[str] = field(default_factory=list)
+    fields: tuple[FieldOption, ...] = ()
+    blocked_by: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,19 +178,9 @@ def _resolve_ip_rights(uow: UnitOfWork, raw: Sequence[Mapping[str, Any]]) -> lis
     return rights
 
 
-def open_case(uow: UnitOfWork, **fields: Any) -> CaseView:
-    """Open a case of ``case_type`` in the actor's agency on the version in force that day;
-    one transaction. The fields are those of :func:`open_case_in`."""
-    with uow:
-        view = open_case_in(uow, **fields)
-        uow.commit()
-        return view
-
-
-def open_case_in(
+def open_case(
     uow: UnitOfWork,
     *,
-    clock_start: datetime | None = None,
     actor: str,
     case_type: str,
     title: str,
@@ -188,9 +191,24 @@ def open_case_in(
     assignee: str | None = None,
     reason: str | None = None,
 ) -> CaseView:
+    """Open a case of ``case_type`` in the actor's agency on the version in force on
+    ``received_on`` (default today); one transaction."""
+    with uow:
+        view = open_case_in(uow, OpenCase(
+            actor=actor, case_type=case_type, title=title, received_on=received_on,
+            parties=parties, ip_rights=ip_rights, data=data, assignee=assignee, reason=reason))
+        uow.commit()
+        return view
+
+
+def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
     """Open a case inside a unit of work the caller commits (``open_case`` commits its own;
     a handoff's acceptance opens the linked case in its transaction). ``clock_start`` is when
     the opening clocks start (the handoff's receipt), default the receipt date or now."""
+    actor, case_type, title = command.actor, command.case_type, command.title
+    received_on, parties, ip_rights = command.received_on, command.parties, command.ip_rights
+    data, assignee, reason = command.data, command.assignee, command.reason
+    clock_start = command.clock_start
     user = get_user(uow, actor)
     if not (user.roles & OPENING_ROLES):
         raise PermissionDenied(f"user {actor} has no role that may open cases")
@@ -381,16 +399,7 @@ def _authorise(user: _Actor, case: _CaseRow, transition: TransitionDef) -> None:
         )
 
 
-def fire(uow: UnitOfWork, case_id: int, trigger: str, **fields: Any) -> CaseView:
-    """Fire ``trigger`` on a case as ``actor``, in one transaction: all checks pass or nothing
-    changes. The fields are those of :func:`fire_in`."""
-    with uow:
-        view = fire_in(uow, case_id, trigger, **fields)
-        uow.commit()
-        return view
-
-
-def fire_in(
+def fire(
     uow: UnitOfWork,
     case_id: int,
     trigger: str,
@@ -400,6 +409,18 @@ def fire_in(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> CaseView:
+    """Fire ``trigger`` on a case as ``actor`` with the step's ``payload`` and ``reason``, in
+    one transaction: all checks pass or nothing changes. ``expected_version`` refuses the
+    step if someone changed the case since the caller read it."""
+    with uow:
+        view = fire_in(uow, FireTrigger(case_id=case_id, trigger=trigger, actor=actor,
+                                        payload=payload, reason=reason,
+                                        expected_version=expected_version))
+        uow.commit()
+        return view
+
+
+def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     """Fire a trigger inside a unit of work the caller commits (a handoff fires its trigger
     in the same transaction that writes the handoff).
 
@@ -408,6 +429,8 @@ def fire_in(
     needs parties, rights or evidence. The UPDATE is conditional on the version read: a
     concurrent writer makes it match no row, which is a ConflictError.
     """
+    case_id, trigger, actor = command.case_id, command.trigger, command.actor
+    payload, reason, expected_version = command.payload, command.reason, command.expected_version
     conn = uow.connection
     case, user = _load_case_and_actor(conn, case_id, actor)
     compiled = (REGISTRY.cached(case.workflow_key, case.workflow_version)
@@ -493,9 +516,9 @@ def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[Trigge
                 TriggerOption(
                     trigger=t.trigger, dest=t.dest, title_zh=t.title_zh, title_en=t.title_en,
                     reason_required=t.reason_required,
-                    fields=[{"name": f.name, "type": f.type, "required": f.required,
-                             "values": list(f.values)} for f in t.fields],
-                    blocked_by=blocked,
+                    fields=tuple(FieldOption(f.name, f.type, f.required, tuple(f.values),
+                                             f.title_zh, f.title_en) for f in t.fields),
+                    blocked_by=tuple(blocked),
                 )
             )
         return options
@@ -541,8 +564,8 @@ def assign(
 def open_linked_case(uow: UnitOfWork, event: LinkedCaseRequested) -> CaseView:
     """Handler: an accepted handoff opens its linked case in the receiving agency (same
     transaction as the acceptance)."""
-    return open_case_in(
-        uow, actor=event.actor, case_type=event.workflow, title=event.title,
+    return open_case_in(uow, OpenCase(
+        actor=event.actor, case_type=event.workflow, title=event.title,
         received_on=event.received_on, clock_start=event.clock_start, parties=event.parties,
         ip_rights=event.ip_rights, data=dict(event.data), assignee=event.assignee,
-        reason=event.reason)
+        reason=event.reason))

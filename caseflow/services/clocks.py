@@ -7,6 +7,7 @@ the functions here that take a unit of work are their own transactions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -241,7 +242,7 @@ def _record(uow: UnitOfWork, case: Case, spec: dict[str, Any], actor: str) -> No
 
 
 def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
-                note: str | None = None) -> dict[str, Any]:
+                note: str | None = None) -> ClockView:
     """Stop counting while the law says time is not counted (testing, appraisal …)."""
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
@@ -265,7 +266,7 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
 
 
 def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
-                 note: str | None = None) -> dict[str, Any]:
+                 note: str | None = None) -> ClockView:
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         rule = rule_for(uow.session, case, clock)
@@ -285,7 +286,7 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
 
 
 def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
-                 by: str | None = None) -> dict[str, Any]:
+                 by: str | None = None) -> ClockView:
     """Extend with approval, as the rule allows: who approves, by how much, how many times."""
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
@@ -341,37 +342,108 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
         return clock_view(clock, rule, now)
 
 
-def clock_view(clock: Clock, rule: ClockRule, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TimelineSpan:
+    """A stretch of a clock's life: ``running`` or ``paused``, from … to (None: still open)."""
+
+    kind: str
+    from_: str
+    to: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "from": self.from_, "to": self.to}
+
+
+@dataclass(frozen=True)
+class TimelineExtension:
+    """An approved extension on a clock's timeline."""
+
+    at: str
+    by: str
+    approved_by: str
+    kind: str = "extended"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at": self.at, "by": self.by, "approved_by": self.approved_by}
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    """One extension granted on a clock: by how much, who approved it, why."""
+
+    by: str
+    approved_by: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "approved_by": self.approved_by, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as people read it: due, remaining, paused so far, and its timeline."""
+
+    clock: str
+    title_zh: str
+    title_en: str
+    source: str
+    period: str
+    status: str
+    started_at: str
+    due: str
+    last_day: str
+    provisional: bool
+    calendar_version: str
+    remaining_seconds: int
+    overdue: bool
+    paused_seconds: int
+    extensions: tuple[ExtensionView, ...]
+    target: bool
+    timeline: tuple[TimelineSpan | TimelineExtension, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock, "title_zh": self.title_zh, "title_en": self.title_en,
+            "source": self.source, "period": self.period, "status": self.status,
+            "started_at": self.started_at, "due": self.due, "last_day": self.last_day,
+            "provisional": self.provisional, "calendar_version": self.calendar_version,
+            "remaining_seconds": self.remaining_seconds, "overdue": self.overdue,
+            "paused_seconds": self.paused_seconds,
+            "extensions": [e.to_dict() for e in self.extensions],
+            "target": self.target, "timeline": [t.to_dict() for t in self.timeline],
+        }
+
+
+def clock_view(clock: Clock, rule: ClockRule, now: datetime) -> ClockView:
     """A clock as people read it: due, remaining, paused so far, and its timeline."""
     record = record_of(clock)
     remaining = aware(clock.due_at) - aware(clock.stopped_at or now)
-    timeline: list[dict[str, Any]] = []
+    timeline: list[TimelineSpan | TimelineExtension] = []
     cursor = record.started_at
     for a, b in record.pauses:
-        timeline.append({"kind": "running", "from": cursor.isoformat(), "to": a.isoformat()})
-        timeline.append({"kind": "paused", "from": a.isoformat(),
-                         "to": b.isoformat() if b else None})
+        timeline.append(TimelineSpan("running", cursor.isoformat(), a.isoformat()))
+        timeline.append(TimelineSpan("paused", a.isoformat(), b.isoformat() if b else None))
         cursor = b or a
     if clock.status != "paused":
         end = aware(clock.stopped_at) if clock.stopped_at else None
-        timeline.append({"kind": "running", "from": cursor.isoformat(),
-                         "to": end.isoformat() if end else None})
+        timeline.append(TimelineSpan("running", cursor.isoformat(),
+                                     end.isoformat() if end else None))
     for ext in clock.extensions:
-        timeline.append({"kind": "extended", "at": aware(ext.approved_at).isoformat(),
-                         "by": ext.period, "approved_by": ext.approved_by})
-    return {
-        "clock": clock.name, "title_zh": rule.title_zh, "title_en": rule.title_en,
-        "source": rule.source, "period": clock.period, "status": clock.status,
-        "started_at": record.started_at.isoformat(),
-        "due": aware(clock.due_at).isoformat(), "last_day": clock.due_last_day.isoformat(),
-        "provisional": clock.provisional, "calendar_version": clock.calendar_version,
-        "remaining_seconds": int(remaining.total_seconds()),
-        "overdue": remaining.total_seconds() < 0,
-        "paused_seconds": int(paused_total(record, aware(clock.stopped_at or now)).total_seconds()),
-        "extensions": [{"by": e.period, "approved_by": e.approved_by, "reason": e.reason}
-                       for e in clock.extensions],
-        "target": clock.target, "timeline": timeline,
-    }
+        timeline.append(TimelineExtension(at=aware(ext.approved_at).isoformat(), by=ext.period,
+                                          approved_by=ext.approved_by))
+    return ClockView(
+        clock=clock.name, title_zh=rule.title_zh, title_en=rule.title_en,
+        source=rule.source, period=clock.period, status=clock.status,
+        started_at=record.started_at.isoformat(),
+        due=aware(clock.due_at).isoformat(), last_day=clock.due_last_day.isoformat(),
+        provisional=clock.provisional, calendar_version=clock.calendar_version,
+        remaining_seconds=int(remaining.total_seconds()),
+        overdue=remaining.total_seconds() < 0,
+        paused_seconds=int(paused_total(record, aware(clock.stopped_at or now)).total_seconds()),
+        extensions=tuple(ExtensionView(by=e.period, approved_by=e.approved_by, reason=e.reason)
+                         for e in clock.extensions),
+        target=clock.target, timeline=tuple(timeline),
+    )
 
 
 def recompute_clocks(uow: UnitOfWork, *, actor: str, reason: str,

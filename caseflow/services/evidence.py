@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,10 +14,23 @@ from caseflow.services.audit import append_event
 from caseflow.services.unit_of_work import UnitOfWork
 
 
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """Evidence attached: its id, the SHA-256 of its bytes, their size, the case's number."""
+
+    id: int
+    sha256: str
+    size: int
+    case: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "sha256": self.sha256, "size": self.size, "case": self.case}
+
+
 def attach_evidence(
     uow: UnitOfWork, case_id: int, *, actor: str, filename: str, content: bytes,
     media_type: str = "application/octet-stream", description: str = "",
-) -> dict[str, Any]:
+) -> EvidenceRecord:
     """Store the bytes by SHA-256 and record who attached them, when, to which case."""
     with uow:
         case = get_case(uow, case_id)
@@ -45,4 +59,4 @@ def attach_evidence(
         uow.flush()
         evidence_id = item.id
         uow.commit()
-        return {"id": evidence_id, "sha256": digest, "size": len(content), "case": case.number}
+        return EvidenceRecord(id=evidence_id, sha256=digest, size=len(content), case=case.number)

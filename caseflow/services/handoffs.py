@@ -11,6 +11,7 @@ acceptance clock; the linked case's outcome flows back to the source case as eve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from caseflow.adapters.orm import (
     UserRole,
 )
 from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.commands import FireTrigger
 from caseflow.domain.definitions import HandoffRule
 from caseflow.domain.errors import (
     ConflictError,
@@ -52,23 +54,61 @@ from caseflow.services.unit_of_work import UnitOfWork
 OPEN_STATUSES = OPEN_HANDOFF_STATUSES
 
 
-def view(handoff: Handoff, session: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HandoffView:
+    """What a caller gets back about one handoff; ``to_dict()`` is its JSON shape, with the
+    agencies under ``"from"`` and ``"to"``."""
+
+    id: int
+    kind: str
+    status: str
+    case_id: int
+    from_agency: str
+    to_agency: str
+    sent_by: str
+    reason: str
+    status_reason: str | None
+    materials: tuple[dict[str, Any], ...]
+    linked_case_id: int | None
+    linked_case: str | None
+    target_case_id: int | None
+    outcome: str | None
+    sent_at: str
+    received_at: str | None
+    decided_at: str | None
+    idempotency_key: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "status": self.status,
+            "case_id": self.case_id, "from": self.from_agency, "to": self.to_agency,
+            "sent_by": self.sent_by, "reason": self.reason, "status_reason": self.status_reason,
+            "materials": [dict(m) for m in self.materials],
+            "linked_case_id": self.linked_case_id, "linked_case": self.linked_case,
+            "target_case_id": self.target_case_id, "outcome": self.outcome,
+            "sent_at": self.sent_at, "received_at": self.received_at,
+            "decided_at": self.decided_at, "idempotency_key": self.idempotency_key,
+        }
+
+
+def view(handoff: Handoff, session: Any) -> HandoffView:
     agencies = {a.id: a.code for a in session.scalars(
         select(Agency).where(Agency.id.in_([handoff.from_agency_id, handoff.to_agency_id])))}
     linked = session.get(Case, handoff.linked_case_id) if handoff.linked_case_id else None
-    return {
-        "id": handoff.id, "kind": handoff.kind, "status": handoff.status,
-        "case_id": handoff.case_id, "from": agencies[handoff.from_agency_id],
-        "to": agencies[handoff.to_agency_id], "sent_by": handoff.sent_by,
-        "reason": handoff.reason, "status_reason": handoff.status_reason,
-        "materials": handoff.materials, "linked_case_id": handoff.linked_case_id,
-        "linked_case": linked.number if linked else None,
-        "target_case_id": handoff.target_case_id, "outcome": handoff.outcome,
-        "sent_at": aware(handoff.sent_at).isoformat(),
-        "received_at": aware(handoff.received_at).isoformat() if handoff.received_at else None,
-        "decided_at": aware(handoff.decided_at).isoformat() if handoff.decided_at else None,
-        "idempotency_key": handoff.idempotency_key,
-    }
+    return HandoffView(
+        id=handoff.id, kind=handoff.kind, status=handoff.status,
+        case_id=handoff.case_id, from_agency=agencies[handoff.from_agency_id],
+        to_agency=agencies[handoff.to_agency_id], sent_by=handoff.sent_by,
+        reason=handoff.reason, status_reason=handoff.status_reason,
+        materials=tuple(dict(m) for m in handoff.materials or ()),
+        linked_case_id=handoff.linked_case_id,
+        linked_case=linked.number if linked else None,
+        target_case_id=handoff.target_case_id, outcome=handoff.outcome,
+        sent_at=aware(handoff.sent_at).isoformat(),
+        received_at=aware(handoff.received_at).isoformat() if handoff.received_at else None,
+        decided_at=aware(handoff.decided_at).isoformat() if handoff.decided_at else None,
+        idempotency_key=handoff.idempotency_key,
+    )
 
 
 def _rule(session: Any, case: Case, kind: str) -> HandoffRule:
@@ -86,7 +126,7 @@ def hand_off(
     idempotency_key: str, evidence_ids: Sequence[int] | None = None,
     documents: Sequence[str] = (), to_user: str | None = None,
     payload: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> HandoffView:
     """Send a case across to another agency, exactly once per idempotency key."""
     if not idempotency_key or not str(idempotency_key).strip():
         raise ValidationFailed("idempotency_key: is required", field="idempotency_key")
@@ -146,7 +186,8 @@ def hand_off(
             check_confirmable(confirmable_agreement(session, case.id))
         if rule.fire:
             session.expunge(case)
-            fire_in(uow, case_id, rule.fire, actor=actor, payload=payload, reason=reason)
+            fire_in(uow, FireTrigger(case_id=case_id, trigger=rule.fire, actor=actor,
+                                     payload=payload, reason=reason))
             case = session.scalar(select(Case).where(Case.id == case_id)
                                   .execution_options(populate_existing=True))
         now = uow.now()
@@ -229,7 +270,7 @@ def _stop_acceptance_clock(uow: UnitOfWork, handoff: Handoff, source: Case, now:
                  reason=spec.get("reason"), payload=spec["payload"])
 
 
-def receive(uow: UnitOfWork, handoff_id: int, *, actor: str) -> dict[str, Any]:
+def receive(uow: UnitOfWork, handoff_id: int, *, actor: str) -> HandoffView:
     """The receiving agency has it (idempotent; the dispatcher does this for everyone)."""
     with uow:
         handoff = _locked(uow, handoff_id)
@@ -285,7 +326,7 @@ def dispatch(uow: UnitOfWork, *, batch: int = 200) -> int:
 
 
 def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None = None,
-           reason: str | None = None) -> dict[str, Any]:
+           reason: str | None = None) -> HandoffView:
     """Accept a handoff; opens the linked case once, however often it is accepted."""
     with uow:
         handoff = _locked(uow, handoff_id)
@@ -348,7 +389,7 @@ def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None
 
 
 def _decline(uow: UnitOfWork, handoff_id: int, status: str, *, actor: str,
-             reason: str) -> dict[str, Any]:
+             reason: str) -> HandoffView:
     if not reason or not reason.strip():
         raise ValidationFailed(f"reason: a handoff is {status} only with a reason",
                                field="reason")
@@ -377,13 +418,13 @@ def _decline(uow: UnitOfWork, handoff_id: int, status: str, *, actor: str,
         return result
 
 
-def reject(uow: UnitOfWork, handoff_id: int, *, actor: str, reason: str) -> dict[str, Any]:
+def reject(uow: UnitOfWork, handoff_id: int, *, actor: str, reason: str) -> HandoffView:
     """Refuse the handoff (e.g. police decline to take the case), with reasons."""
     return _decline(uow, handoff_id, "rejected", actor=actor, reason=reason)
 
 
 def return_materials(uow: UnitOfWork, handoff_id: int, *, actor: str,
-                     reason: str) -> dict[str, Any]:
+                     reason: str) -> HandoffView:
     """Send the handoff back with its materials (incomplete, or not this body's remit)."""
     return _decline(uow, handoff_id, "returned", actor=actor, reason=reason)
 

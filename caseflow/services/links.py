@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,19 @@ from caseflow.domain.vocabulary import LINK_KINDS, check_choice
 from caseflow.services.access import get_case, get_user, require_same_agency
 from caseflow.services.audit import append_event
 from caseflow.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CaseLinkRecord:
+    """A link made: its id, the two case numbers (from, to) and its kind."""
+
+    id: int
+    from_case: str
+    to_case: str
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "from": self.from_case, "to": self.to_case, "kind": self.kind}
 
 
 def _ancestors(uow: UnitOfWork, case_id: int) -> set[int]:
@@ -30,7 +44,7 @@ def _ancestors(uow: UnitOfWork, case_id: int) -> set[int]:
 def link_cases(
     uow: UnitOfWork, from_case_id: int, to_case_id: int, *, actor: str,
     kind: str = "related", reason: str | None = None,
-) -> dict[str, Any]:
+) -> CaseLinkRecord:
     """Link two cases (``parent_child``: from is the parent); audited on both."""
     with uow:
         kind = check_choice(kind, LINK_KINDS, "kind")
@@ -60,4 +74,4 @@ def link_cases(
         uow.flush()
         link_id = link.id
         uow.commit()
-        return {"id": link_id, "from": parent.number, "to": child.number, "kind": kind}
+        return CaseLinkRecord(id=link_id, from_case=parent.number, to_case=child.number, kind=kind)

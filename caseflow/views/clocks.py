@@ -22,7 +22,7 @@ from caseflow.domain.calendar import TZ
 from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.services.access import get_case, get_user
-from caseflow.services.clocks import clock_view, rule_for
+from caseflow.services.clocks import ClockView, clock_view, rule_for
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.cases import visible_as
 
@@ -88,7 +88,7 @@ def _union_length(intervals: list[tuple[datetime, datetime]]) -> timedelta:
 
 # --- a case's clocks --------------------------------------------------------------------------
 
-def case_clock_views(session: Session, case_id: int, now: datetime) -> list[dict[str, Any]]:
+def case_clock_views(session: Session, case_id: int, now: datetime) -> list[ClockView]:
     """A case's clocks as people read them (remaining time, timeline of running / paused /
     extended segments), at ``now``: ``clock_services.clock_view`` for each clock."""
     case_row = session.get(Case, case_id)
@@ -99,7 +99,7 @@ def case_clock_views(session: Session, case_id: int, now: datetime) -> list[dict
     return [clock_view(c, rule_for(session, case_row, c), now) for c in clocks]
 
 
-def case_clocks(uow: UnitOfWork, case_id: int, actor: str) -> list[dict[str, Any]]:
+def case_clocks(uow: UnitOfWork, case_id: int, actor: str) -> list[ClockView]:
     """A case's clocks as ``actor`` may see them: the owning agency every clock; an agency
     the case was handed to the acceptance clocks of its own handoffs; anyone else the case
     does not exist (or only its outcome, which carries no clocks)."""

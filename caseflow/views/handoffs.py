@@ -15,7 +15,7 @@ from caseflow.domain.errors import NotFound
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import OPEN_HANDOFF_STATUSES
 from caseflow.services.access import get_user
-from caseflow.services.handoffs import view
+from caseflow.services.handoffs import HandoffView, view
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -94,7 +94,7 @@ def acceptance_times(session: Session, *, agency_code: str | None = None) -> dic
 
 
 def list_for_agency(uow: UnitOfWork, actor: str, *, status: Sequence[str] = OPEN_HANDOFF_STATUSES,
-                    incoming: bool = True) -> list[dict[str, Any]]:
+                    incoming: bool = True) -> list[HandoffView]:
     """Handoffs addressed to (or sent by) the actor's agency."""
     with uow:
         user = get_user(uow, actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,8 +36,32 @@ def _as_naive_utc(moment: datetime) -> datetime:
     return moment
 
 
+@dataclass(frozen=True, slots=True)
+class InstalmentStatus:
+    """How one instalment of the latest agreement stands: ``status`` is ``paid`` (on time),
+    ``due`` or ``late``; ``paid_on`` and ``clock`` are ``None`` when there is none."""
+
+    agreement_id: int
+    seq: int
+    due_on: str
+    last_day: str
+    due: str
+    amount: str
+    amount_fen: int
+    currency: str
+    paid_on: str | None
+    status: str
+    clock: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agreement_id": self.agreement_id, "seq": self.seq, "due_on": self.due_on,
+                "last_day": self.last_day, "due": self.due, "amount": self.amount,
+                "amount_fen": self.amount_fen, "currency": self.currency,
+                "paid_on": self.paid_on, "status": self.status, "clock": self.clock}
+
+
 def instalment_statuses(session: Session, case_id: int,
-                        now: datetime | None = None) -> list[dict[str, Any]]:
+                        now: datetime | None = None) -> list[InstalmentStatus]:
     """The latest agreement's instalments, each ``paid`` (on time), ``due`` (unpaid, not yet
     due) or ``late`` (unpaid after its clock's due instant, or paid after its last day).
 
@@ -49,7 +74,7 @@ def instalment_statuses(session: Session, case_id: int,
     clock_ids = [i.clock_id for i in agreement.instalments if i.clock_id is not None]
     clocks = {c.id: c for c in session.scalars(select(Clock).where(Clock.id.in_(clock_ids)))} \
         if clock_ids else {}
-    out = []
+    out: list[InstalmentStatus] = []
     for inst in agreement.instalments:
         clock = clocks.get(inst.clock_id) if inst.clock_id is not None else None
         last_day = clock.due_last_day if clock is not None else inst.due_on
@@ -58,14 +83,14 @@ def instalment_statuses(session: Session, case_id: int,
             status = "paid" if inst.paid_on <= last_day else "late"
         else:
             status = "late" if moment >= due_at else "due"
-        out.append({
-            "agreement_id": agreement.id, "seq": inst.seq, "due_on": inst.due_on.isoformat(),
-            "last_day": last_day.isoformat(), "due": aware(due_at).isoformat(),
-            "amount": yuan(inst.amount_fen), "amount_fen": inst.amount_fen,
-            "currency": agreement.currency,
-            "paid_on": inst.paid_on.isoformat() if inst.paid_on else None, "status": status,
-            "clock": clock.name if clock is not None else None,
-        })
+        out.append(InstalmentStatus(
+            agreement_id=agreement.id, seq=inst.seq, due_on=inst.due_on.isoformat(),
+            last_day=last_day.isoformat(), due=aware(due_at).isoformat(),
+            amount=yuan(inst.amount_fen), amount_fen=inst.amount_fen,
+            currency=agreement.currency,
+            paid_on=inst.paid_on.isoformat() if inst.paid_on else None, status=status,
+            clock=clock.name if clock is not None else None,
+        ))
     return out
 
 
@@ -124,5 +149,5 @@ def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
             "decides_validity": agreement.decides_validity,
             "signed_on": agreement.signed_on.isoformat(), "status": agreement.status,
             "recorded_by": agreement.recorded_by},
-        "schedule": instalment_statuses(session, case.id, now),
+        "schedule": [s.to_dict() for s in instalment_statuses(session, case.id, now)],
     }

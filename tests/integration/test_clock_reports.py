@@ -272,10 +272,10 @@ def test_handling_time_excludes_the_appraisal_stretch(scenario, session):
     assert (whole["elapsed_seconds"], whole["paused_seconds"]) == (elapsed, appraisal)
     assert whole["statutory_seconds"] == elapsed - appraisal
     # the same paused time the clock view shows
-    views = {v["clock"]: v for v in case_clock_views(session, scenario["B"],
-                                                     utc("2026-10-09T12:00"))}
-    assert views["filing"]["paused_seconds"] == appraisal
-    assert [s["kind"] for s in views["filing"]["timeline"]] == ["running", "paused", "running"]
+    views = {v.clock: v for v in case_clock_views(session, scenario["B"],
+                                                   utc("2026-10-09T12:00"))}
+    assert views["filing"].paused_seconds == appraisal
+    assert [s.kind for s in views["filing"].timeline] == ["running", "paused", "running"]
 
 
 def test_handling_time_while_paused_counts_the_open_pause_until_now(at, people, session):
@@ -324,7 +324,7 @@ def test_case_clock_views_match_the_service_view(scenario, at, session):
     when = "2026-10-09T12:00"
     views = case_clock_views(session, scenario["U"], utc(when))
     session.rollback()
-    assert [v["clock"] for v in views] == ["filing", "handover"]
+    assert [v.clock for v in views] == ["filing", "handover"]
     assert views == case_clocks(at(when)(), scenario["U"], "li.officer")
 
 

@@ -21,18 +21,18 @@ def open_timed(at, when="2026-09-18T10:00"):
 
 
 def clocks(at, case_id, when):
-    return {c["clock"]: c for c in case_clocks(at(when)(), case_id, "li.officer")}
+    return {c.clock: c for c in case_clocks(at(when)(), case_id, "li.officer")}
 
 
 def test_clock_starts_on_open_with_due_date_and_source(at, people, app):
     case = open_timed(at)
     filing = clocks(at, case.id, "2026-09-18T12:00")["filing"]
     # Fri 18 Sep; Sun 20 Sep is a make-up workday; 25–27 Sep and 1–7 Oct rest; Sat 10 Oct works.
-    assert filing["due"] == "2026-10-16T00:00:00+08:00"
-    assert filing["last_day"] == "2026-10-15"
-    assert filing["provisional"] is False
-    assert filing["source"] == "《市场监督管理行政处罚程序规定》第十八条"
-    assert filing["status"] == "running" and not filing["overdue"]
+    assert filing.due == "2026-10-16T00:00:00+08:00"
+    assert filing.last_day == "2026-10-15"
+    assert filing.provisional is False
+    assert filing.source == "《市场监督管理行政处罚程序规定》第十八条"
+    assert filing.status == "running" and not filing.overdue
     with app.session_factory() as s:
         started = s.scalar(select(Event).where(Event.case_id == case.id,
                                                Event.kind == "clock_started"))
@@ -45,26 +45,26 @@ def test_time_in_a_not_counted_state_is_added_back_in_working_days(at, people):
     services.fire(at("2026-09-18T11:00")(), case.id, "start_check", actor="li.officer")
     services.fire(at("2026-09-21T10:00")(), case.id, "send_for_appraisal", actor="li.officer")
     paused = clocks(at, case.id, "2026-09-22T10:00")["filing"]
-    assert paused["status"] == "paused"
+    assert paused.status == "paused"
     services.fire(at("2026-09-24T15:00")(), case.id, "appraisal_done", actor="li.officer")
     filing = clocks(at, case.id, "2026-09-24T16:00")["filing"]
     # 21, 22, 23 Sep (three working days) are excluded: 15 working days end on 20 Oct
-    assert filing["status"] == "running"
-    assert filing["due"] == "2026-10-21T00:00:00+08:00"
-    assert filing["paused_seconds"] == (3 * 24 + 5) * 3600
-    kinds = [seg["kind"] for seg in filing["timeline"]]
+    assert filing.status == "running"
+    assert filing.due == "2026-10-21T00:00:00+08:00"
+    assert filing.paused_seconds == (3 * 24 + 5) * 3600
+    kinds = [seg.kind for seg in filing.timeline]
     assert kinds == ["running", "paused", "running"]
     # the 24-hour handover clock has no not-counted state: untouched
-    assert clocks(at, case.id, "2026-09-24T16:00")["handover"]["due"] == "2026-09-19T11:00:00+08:00"
+    assert clocks(at, case.id, "2026-09-24T16:00")["handover"].due == "2026-09-19T11:00:00+08:00"
 
 
 def test_pause_then_resume_at_once_changes_nothing(at, people):
     case = open_timed(at)
-    before = clocks(at, case.id, "2026-09-22T09:00")["filing"]["due"]
+    before = clocks(at, case.id, "2026-09-22T09:00")["filing"].due
     pause_clock(at("2026-09-22T09:00")(), case.id, "filing", actor="li.officer", reason="testing",
                 note="送检")
     resume_clock(at("2026-09-22T09:00")(), case.id, "filing", actor="li.officer")
-    assert clocks(at, case.id, "2026-09-22T09:00")["filing"]["due"] == before
+    assert clocks(at, case.id, "2026-09-22T09:00")["filing"].due == before
 
 
 def test_manual_pause_refusals_change_nothing(at, people, app):
@@ -106,12 +106,12 @@ def test_extensions_follow_the_rule(at, people, app):
     view = extend_clock(at("2026-10-09T10:00")(), case.id, "filing", actor="chen.sup",
                         reason="需权利人辨认，经负责人批准延长")
     # 15 more working days after 15 Oct end on 5 Nov
-    assert view["due"] == "2026-11-06T00:00:00+08:00"
+    assert view.due == "2026-11-06T00:00:00+08:00"
     with pytest.raises(ValidationFailed, match="needs its length"):
         extend_clock(at("2026-10-20T10:00")(), case.id, "filing", actor="chen.sup", reason="集体讨论")
     view = extend_clock(at("2026-10-20T10:00")(), case.id, "filing", actor="chen.sup",
                         reason="集体讨论决定继续延期", by="10 working_days")
-    assert view["due"] == "2026-11-20T00:00:00+08:00"
+    assert view.due == "2026-11-20T00:00:00+08:00"
     with pytest.raises(ValidationFailed, match="no extension is left"):
         extend_clock(at("2026-10-21T10:00")(), case.id, "filing", actor="chen.sup", reason="再延")
     services.fire(at("2026-10-21T10:00")(), case.id, "start_check", actor="li.officer")
@@ -120,7 +120,7 @@ def test_extensions_follow_the_rule(at, people, app):
                      reason="材料未齐", by="24 hours")
     view = extend_clock(at("2026-10-21T12:00")(), case.id, "handover", actor="chen.sup",
                         reason="材料未齐")
-    assert view["due"] == "2026-10-22T22:00:00+08:00"
+    assert view.due == "2026-10-22T22:00:00+08:00"
     with app.session_factory() as s:
         extended = s.scalars(select(Event).where(Event.case_id == case.id,
                                                  Event.kind == "clock_extended")
@@ -136,7 +136,7 @@ def test_stop_on_decision_and_closing_stops_every_clock(at, people, app):
     services.fire(at("2026-09-18T11:00")(), case.id, "start_check", actor="li.officer")
     services.fire(at("2026-09-25T11:00")(), case.id, "decide", actor="chen.sup")
     final = clocks(at, case.id, "2026-09-26T10:00")
-    assert {c["status"] for c in final.values()} == {"stopped"}
+    assert {c.status for c in final.values()} == {"stopped"}
     with app.session_factory() as s:
         stopped = s.scalars(select(Event).where(Event.case_id == case.id,
                                                 Event.kind == "clock_stopped")).all()
@@ -147,8 +147,8 @@ def test_stop_on_decision_and_closing_stops_every_clock(at, people, app):
 def test_due_dates_in_2027_are_provisional(at, people):
     case = open_timed(at, "2026-12-18T10:00")
     filing = clocks(at, case.id, "2026-12-18T12:00")["filing"]
-    assert filing["provisional"] is True
-    assert "2027" not in filing["calendar_version"].split("official:")[1].split("+")[0]
+    assert filing.provisional is True
+    assert "2027" not in filing.calendar_version.split("official:")[1].split("+")[0]
 
 
 def test_each_cause_of_a_pause_ends_on_its_own(at, people, app):
@@ -162,11 +162,11 @@ def test_each_cause_of_a_pause_ends_on_its_own(at, people, app):
                     reason="testing")
     services.fire(at("2026-09-22T10:00")(), case.id, "send_for_appraisal", actor="li.officer")
     services.fire(at("2026-09-23T10:00")(), case.id, "appraisal_done", actor="li.officer")
-    assert clocks(at, case.id, "2026-09-24T10:00")["filing"]["status"] == "paused"  # testing
+    assert clocks(at, case.id, "2026-09-24T10:00")["filing"].status == "paused"  # testing
     resume_clock(at("2026-09-24T15:00")(), case.id, "filing", actor="li.officer")
     filing = clocks(at, case.id, "2026-09-24T16:00")["filing"]
     # 21–23 Sep excluded once, though two causes overlapped: as in the single-pause test
-    assert filing["status"] == "running" and filing["due"] == "2026-10-21T00:00:00+08:00"
+    assert filing.status == "running" and filing.due == "2026-10-21T00:00:00+08:00"
 
 
 def test_a_period_starts_on_the_legal_date_the_step_records(at, people, app):
@@ -208,5 +208,5 @@ def test_clocks_on_other_calendar_data_are_reconciled(at, people, app):
         s.add(CalendarOverride(day=date(2026, 10, 12), kind="rest", reason="台风停工",
                                created_by="zhao.admin", created_at=utc("2026-09-19T10:00")))
     assert recompute_stale(at("2026-09-19T11:00")()) == 1
-    assert clocks(at, case.id, "2026-09-19T12:00")["filing"]["due"] == "2026-10-17T00:00:00+08:00"
+    assert clocks(at, case.id, "2026-09-19T12:00")["filing"].due == "2026-10-17T00:00:00+08:00"
     assert recompute_stale(at("2026-09-19T12:00")()) == 0  # reconciled once

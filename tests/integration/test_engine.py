@@ -147,7 +147,7 @@ def test_available_triggers_follow_state_and_role(uow, people):
     sup = {t.trigger: t for t in services.available_triggers(uow(), case.id, "chen.sup")}
     assert set(sup) == {"file_case", "refuse_filing"}
     assert sup["refuse_filing"].reason_required
-    assert sup["file_case"].fields[0]["name"] == "filing_no"
+    assert sup["file_case"].fields[0].name == "filing_no"
     assert services.available_triggers(uow(), case.id, "li.officer") == []
     assert services.available_triggers(uow(), case.id, "zhou.customs") == []
 
@@ -156,7 +156,7 @@ def test_available_triggers_report_blocking_guards(uow, people):
     case = open_inspection(uow, parties=[HOLDER])
     services.fire(uow(), case.id, "start_check", actor="li.officer")
     options = {t.trigger: t for t in services.available_triggers(uow(), case.id, "chen.sup")}
-    assert options["file_case"].blocked_by == ["the case names no alleged infringer"]
+    assert options["file_case"].blocked_by == ("the case names no alleged infringer",)
 
 
 def test_unknown_case_and_bad_ids(uow, people):
@@ -212,8 +212,8 @@ def test_evidence_is_content_addressed(uow, people, app, settings):
                                       content=content, media_type="text/plain")
     import hashlib
 
-    assert stored["sha256"] == hashlib.sha256(content).hexdigest()
-    path = settings.evidence_dir / stored["sha256"][:2] / stored["sha256"][2:4] / stored["sha256"]
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    path = settings.evidence_dir / stored.sha256[:2] / stored.sha256[2:4] / stored.sha256
     assert path.read_bytes() == content
     with pytest.raises(ValidationFailed, match="already evidence"):
         services.attach_evidence(uow(), case.id, actor="li.officer", filename="copy.txt",

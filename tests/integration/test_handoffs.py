@@ -59,21 +59,21 @@ def counts(app):
 def test_criminal_transfer_end_to_end(uow, people, app, database_url):
     case = approved_case(uow)
     sent = send(uow, case.id)
-    assert sent["status"] == "sent" and sent["to"] == "nb-psb"
-    assert sent["materials"][0]["filename"] == "扣押清单.pdf"
+    assert sent.status == "sent" and sent.to_agency == "nb-psb"
+    assert sent.materials[0]["filename"] == "扣押清单.pdf"
     with app.session_factory() as s:
         assert s.get(Case, case.id).status == "sent_to_police"  # fired in the same transaction
-    clock = {c["clock"]: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
-    assert clock["period"] == "3 days" and clock["status"] == "running"
+    clock = {c.clock: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
+    assert clock.period == "3 days" and clock.status == "running"
 
     assert handoffs.dispatch(uow()) == 1
     assert handoffs.dispatch(uow()) == 0
-    assert [n["kind"] for n in inbox(uow(), "he.police")] == ["handoff"]
+    assert [n.kind for n in inbox(uow(), "he.police")] == ["handoff"]
 
-    accepted = handoffs.accept(uow(), sent["id"], actor="gao.police", reason="材料齐全，予以接收")
-    again = handoffs.accept(uow(), sent["id"], actor="gao.police")
-    assert accepted["status"] == "accepted" and again["linked_case_id"] == accepted["linked_case_id"]
-    police_case_id = accepted["linked_case_id"]
+    accepted = handoffs.accept(uow(), sent.id, actor="gao.police", reason="材料齐全，予以接收")
+    again = handoffs.accept(uow(), sent.id, actor="gao.police")
+    assert accepted.status == "accepted" and again.linked_case_id == accepted.linked_case_id
+    police_case_id = accepted.linked_case_id
     with app.session_factory() as s:
         police_case = s.get(Case, police_case_id)
         assert police_case.agency.code == "nb-psb" and police_case.case_type == "police_intake"
@@ -82,13 +82,13 @@ def test_criminal_transfer_end_to_end(uow, people, app, database_url):
         assert [e.filename for e in police_case.evidence] == ["扣押清单.pdf"]
         link = s.scalar(select(CaseLink).where(CaseLink.to_case_id == police_case_id))
         assert (link.from_case_id, link.kind) == (case.id, "parent_child")
-    clocks = {c["clock"]: c for c in case_clocks(uow(), case.id, "li.officer")}
-    assert clocks["handoff.criminal_transfer"]["status"] == "stopped"
-    assert {c["clock"] for c in case_clocks(uow(), police_case_id, "gao.police")} == {"review"}
+    clocks = {c.clock: c for c in case_clocks(uow(), case.id, "li.officer")}
+    assert clocks["handoff.criminal_transfer"].status == "stopped"
+    assert {c.clock for c in case_clocks(uow(), police_case_id, "gao.police")} == {"review"}
 
     services.fire(uow(), police_case_id, "file_case", actor="gao.police")
     with app.session_factory() as s:
-        assert s.get(Handoff, sent["id"]).outcome == "filed"
+        assert s.get(Handoff, sent.id).outcome == "filed"
         source_events = s.scalars(select(Event.kind).where(Event.case_id == case.id)
                                   .order_by(Event.seq)).all()
         linked_events = s.scalars(select(Event.kind).where(Event.case_id == police_case_id)
@@ -145,25 +145,25 @@ def test_reject_and_return_need_reasons_and_are_final(uow, people, app):
     case = approved_case(uow)
     sent = send(uow, case.id)
     with pytest.raises(ValidationFailed, match="reason"):
-        handoffs.reject(uow(), sent["id"], actor="gao.police", reason="")
+        handoffs.reject(uow(), sent.id, actor="gao.police", reason="")
     with pytest.raises(Exception, match="another agency"):
-        handoffs.reject(uow(), sent["id"], actor="zhou.customs", reason="不属于本机关")
-    rejected = handoffs.reject(uow(), sent["id"], actor="gao.police", reason="未达到刑事立案追诉标准")
-    assert rejected["status"] == "rejected" and rejected["status_reason"] == "未达到刑事立案追诉标准"
+        handoffs.reject(uow(), sent.id, actor="zhou.customs", reason="不属于本机关")
+    rejected = handoffs.reject(uow(), sent.id, actor="gao.police", reason="未达到刑事立案追诉标准")
+    assert rejected.status == "rejected" and rejected.status_reason == "未达到刑事立案追诉标准"
     before = counts(app)
     with pytest.raises(ConflictError, match="was rejected"):
-        handoffs.accept(uow(), sent["id"], actor="gao.police")
+        handoffs.accept(uow(), sent.id, actor="gao.police")
     with pytest.raises(ConflictError):
-        handoffs.return_materials(uow(), sent["id"], actor="gao.police", reason="退回")
+        handoffs.return_materials(uow(), sent.id, actor="gao.police", reason="退回")
     assert counts(app) == before
-    clock = {c["clock"]: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
-    assert clock["status"] == "stopped"
+    clock = {c.clock: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
+    assert clock.status == "stopped"
 
 
 def test_returned_handoff_lists_the_materials_sent_back(uow, people, app):
     case = approved_case(uow)
     sent = send(uow, case.id)
-    handoffs.return_materials(uow(), sent["id"], actor="gao.police", reason="鉴定意见缺失，退回补充")
+    handoffs.return_materials(uow(), sent.id, actor="gao.police", reason="鉴定意见缺失，退回补充")
     with app.session_factory() as s:
         event = s.scalar(select(Event).where(Event.kind == "handoff_returned"))
     assert event.reason == "鉴定意见缺失，退回补充"
@@ -173,12 +173,12 @@ def test_returned_handoff_lists_the_materials_sent_back(uow, people, app):
 def test_reconsideration_refers_to_the_linked_police_case(uow, people, app):
     case = approved_case(uow)
     sent = send(uow, case.id)
-    accepted = handoffs.accept(uow(), sent["id"], actor="gao.police")
-    services.fire(uow(), accepted["linked_case_id"], "refuse_filing", actor="gao.police",
+    accepted = handoffs.accept(uow(), sent.id, actor="gao.police")
+    services.fire(uow(), accepted.linked_case_id, "refuse_filing", actor="gao.police",
                   reason="证据不足")
     request = send(uow, case.id, key="nb-amr/reconsider/1", kind="reconsideration_request",
                    reason="认为不予立案决定有误，提请复议")
-    assert request["target_case_id"] == accepted["linked_case_id"]
+    assert request.target_case_id == accepted.linked_case_id
     other = services.open_case(uow(), actor="li.officer", case_type="transfer_src", title="另案")
     services.fire(uow(), other.id, "approve_transfer", actor="chen.sup")
     services.fire(uow(), other.id, "send_to_police", actor="li.officer")
@@ -196,9 +196,9 @@ def test_overdue_acceptance_is_escalated(uow, people, app):
     report = sweep(lambda: app.uow("test", now=lambda: due + timedelta(days=10)),
                    now=due + timedelta(days=10))
     assert report.alerts_raised == 2  # overdue to the sender's assignee, escalation to supervisor
-    kinds = {n["kind"] for n in inbox(uow(), "chen.sup")}
+    kinds = {n.kind for n in inbox(uow(), "chen.sup")}
     assert "escalation" in kinds
-    assert sent["status"] == "sent"
+    assert sent.status == "sent"
 
 
 def test_a_crash_after_sending_loses_nothing(uow, people, app, settings):
@@ -211,7 +211,7 @@ def test_a_crash_after_sending_loses_nothing(uow, people, app, settings):
     try:
         assert handoffs.dispatch(restarted.uow("scheduler")) == 1
         with restarted.session_factory() as s:
-            assert s.get(Handoff, sent["id"]).status == "received"
+            assert s.get(Handoff, sent.id).status == "received"
     finally:
         restarted.engine.dispose()
 
@@ -223,7 +223,7 @@ def test_two_officers_accepting_at_once_open_one_case(uow, people, app, is_postg
 
     def accept(who):
         try:
-            results.append(handoffs.accept(uow(), sent["id"], actor=who))
+            results.append(handoffs.accept(uow(), sent.id, actor=who))
         except Exception as exc:  # noqa: BLE001
             results.append(exc)
 
@@ -232,7 +232,7 @@ def test_two_officers_accepting_at_once_open_one_case(uow, people, app, is_postg
         t.start()
     for t in threads:
         t.join(30)
-    linked = {r["linked_case_id"] for r in results if isinstance(r, dict)}
+    linked = {r.linked_case_id for r in results if isinstance(r, handoffs.HandoffView)}
     assert len(linked) == 1, results
     with app.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Case)
@@ -254,8 +254,8 @@ def test_visibility_follows_handoffs(uow, people, app):
     assert "events" not in shared and "data" not in shared
     with pytest.raises(NotFound):
         case_for(uow(), case.id, "zhou.customs")
-    accepted = handoffs.accept(uow(), sent["id"], actor="gao.police")
-    outcome = case_for(uow(), accepted["linked_case_id"], "li.officer")
+    accepted = handoffs.accept(uow(), sent.id, actor="gao.police")
+    outcome = case_for(uow(), accepted.linked_case_id, "li.officer")
     assert outcome["visibility"] == "outcome" and set(outcome) == {
         "visibility", "id", "number", "type", "status", "closed", "agency"}
     full = case_for(uow(), case.id, "li.officer")
@@ -296,9 +296,9 @@ def test_supervisor_view_of_handoffs(uow, people, app):
     handoffs.hand_off(timed(), third.id, "criminal_transfer", actor="li.officer",
                       to_agency="nb-psb", reason="移送", idempotency_key="k-c")
     at["now"] = t0 + timedelta(hours=6)
-    handoffs.accept(timed(), a["id"], actor="gao.police")
+    handoffs.accept(timed(), a.id, actor="gao.police")
     at["now"] = t0 + timedelta(hours=30)
-    handoffs.reject(timed(), b["id"], actor="gao.police", reason="不构成犯罪")
+    handoffs.reject(timed(), b.id, actor="gao.police", reason="不构成犯罪")
     with app.session_factory() as s:
         pending = open_handoffs(s, t0 + timedelta(days=4), agency_code="nb-psb")
         assert [(p["case"], p["overdue"]) for p in pending] == [(third.number, True)]

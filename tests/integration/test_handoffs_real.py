@@ -70,8 +70,8 @@ def test_confirmation_crosses_to_the_court_and_the_outcome_comes_back(uow, peopl
     sent = confirm_request(uow, case.id, "med/confirm/2")
     with app.session_factory() as s:
         assert s.get(Case, case.id).status == "confirmation_requested"
-    accepted = handoffs.accept(uow(), sent["id"], actor="qian.court")
-    court_case = accepted["linked_case_id"]
+    accepted = handoffs.accept(uow(), sent.id, actor="qian.court")
+    court_case = accepted.linked_case_id
     with app.session_factory() as s:
         opened = s.get(Case, court_case)
         assert opened.case_type == "court_confirmation" and opened.agency.code == "nb-ipcourt"
@@ -91,7 +91,7 @@ def test_the_court_confirms_and_the_mediation_hears_of_it(uow, people, app):
                       terms=["cease_infringing"], signed_on=date(2026, 11, 16),
                       instalments=SCHEDULE)
     sent = confirm_request(uow, case.id, "med/confirm/3")
-    court_case = handoffs.accept(uow(), sent["id"], actor="qian.court")["linked_case_id"]
+    court_case = handoffs.accept(uow(), sent.id, actor="qian.court").linked_case_id
     services.fire(uow(), court_case, "accept_application", actor="qian.court", payload={
         "court_case_no": "（2026）浙02民特58号", "accepted_on": "2026-11-21",
         "mediation_organisation": "宁波市知识产权纠纷人民调解委员会", "agreement_no": "甬知调〔2026〕58号",
@@ -105,7 +105,7 @@ def test_the_court_confirms_and_the_mediation_hears_of_it(uow, people, app):
     services.fire(uow(), court_case, "serve_ruling", actor="qian.court",
                   payload={"served_on": "2026-11-30", "service_method": "electronic"})
     with app.session_factory() as s:
-        assert s.get(Handoff, sent["id"]).outcome == "closed_confirmed"
+        assert s.get(Handoff, sent.id).outcome == "closed_confirmed"
     mediation = case_for(uow(), case.id, "wu.mediator")
     outcomes = [e for e in mediation["events"] if e["kind"] == "handoff_outcome"]
     assert outcomes and outcomes[-1]["payload"]["outcome"] == "closed_confirmed"

@@ -115,14 +115,15 @@ def test_sessions_are_recorded_and_notes_never_reach_the_audit_trail(at, people,
                             held_on=date(2026, 9, 14), attendees=["吴芳（调解员）", "陈静", "林海"],
                             outcome="就赔偿85000元及分三期支付达成一致",
                             notes="林海同意下架全部链接，库存笔袋由双方共同见证销毁。")
-    assert first["notes_sha256"] == hashlib.sha256(NOTES.encode()).hexdigest()
-    assert "notes" not in first and second["held_on"] == "2026-09-14"
+    assert first.notes_sha256 == hashlib.sha256(NOTES.encode()).hexdigest()
+    assert "notes" not in first.to_dict() and not hasattr(first, "notes")
+    assert second.held_on == "2026-09-14"
     recorded = events(app, case.id, "mediation_session")
     assert [(e.actor, e.payload["held_on"], e.payload["outcome"]) for e in recorded] == [
         ("wu.mediator", "2026-09-08", "双方同意继续协商赔偿金额"),
         ("wu.mediator", "2026-09-14", "就赔偿85000元及分三期支付达成一致")]
     assert recorded[0].reason == "首次调解"
-    assert recorded[0].payload["notes_sha256"] == first["notes_sha256"]
+    assert recorded[0].payload["notes_sha256"] == first.notes_sha256
     for event in events(app, case.id):
         text = json.dumps(event.payload, ensure_ascii=False) + (event.reason or "")
         assert "notes" not in event.payload
@@ -164,11 +165,11 @@ def test_session_refusals_name_the_problem_and_change_nothing(at, people, app):
 
 def test_settlement_is_recorded_with_one_clock_per_instalment(at, people, app):
     case, agreement = settled_case(at)
-    assert agreement["amount"] == "85000.00" and agreement["amount_fen"] == 8_500_000
-    assert agreement["terms"] == ["cease_infringing", "destroy_stock", "withdraw_listings"]
-    assert agreement["decides_ownership"] is False and agreement["decides_validity"] is False
-    due = {i["seq"]: (i["clock"], i["last_day"], i["due"]) for i in agreement["instalments"]}
-    aid = agreement["id"]
+    assert agreement.amount == "85000.00" and agreement.amount_fen == 8_500_000
+    assert agreement.terms == ("cease_infringing", "destroy_stock", "withdraw_listings")
+    assert agreement.decides_ownership is False and agreement.decides_validity is False
+    due = {i.seq: (i.clock, i.last_day, i.due) for i in agreement.instalments}
+    aid = agreement.id
     assert due == {
         # Sat 10 Oct 2026 is an official make-up workday: no roll
         1: (f"instalment.{aid}.1", "2026-10-10", "2026-10-11T00:00:00+08:00"),
@@ -253,7 +254,8 @@ def test_settlement_needs_an_accepted_case_and_a_mediator(at, people, app):
 def test_terms_only_agreement_and_other_amount_forms(at, people, app):
     case, agreement = settled_case(at, amount=0, terms=["withdraw_listings", "public_apology"],
                                    instalments=[])
-    assert agreement["amount"] == "0.00" and agreement["instalments"] == []
+    assert agreement.amount == "0.00" and agreement.instalments == ()
+    assert agreement.to_dict()["instalments"] == []
     with app.session_factory() as s:
         assert instalment_statuses(s, case.id) == []
         assert s.scalar(select(func.count()).select_from(Clock)
@@ -262,19 +264,19 @@ def test_terms_only_agreement_and_other_amount_forms(at, people, app):
                               parties=[f" {RESPONDENT}", APPLICANT], amount=Decimal("12000.5"),
                               currency="usd", signed_on="2026-09-16",
                               instalments=[{"due_on": "2026-10-16", "amount": 12000.5}])
-    assert (again["amount_fen"], again["currency"], again["parties"]) == (
-        1_200_050, "USD", [RESPONDENT, APPLICANT])
-    assert again["supersedes"] == [agreement["id"]]
+    assert (again.amount_fen, again.currency, again.parties) == (
+        1_200_050, "USD", (RESPONDENT, APPLICANT))
+    assert again.supersedes == (agreement.id,)
 
 
 # --- performance ------------------------------------------------------------------------------
 
 def test_missed_instalment_raises_an_overdue_alert_and_a_paid_one_none(at, people, app):
     case, agreement = settled_case(at)
-    aid = agreement["id"]
+    aid = agreement.id
     paid = record_payment(at("2026-10-09T15:00")(), case.id, actor="wu.mediator",
                           agreement_id=aid, seq=1, paid_on=date(2026, 10, 9))
-    assert paid["on_time"] is True and paid["all_paid"] is False
+    assert paid.on_time is True and paid.all_paid is False
     when = "2026-11-03T10:00"  # the second instalment fell due at the end of Mon 2 Nov
     report = sweep(at(when), now=utc(when))
     assert report.expired == 1
@@ -285,13 +287,13 @@ def test_missed_instalment_raises_an_overdue_alert_and_a_paid_one_none(at, peopl
     assert (by_name[f"instalment.{aid}.2"].id, "overdue") in raised
     assert not {kind for clock_id, kind in raised if clock_id == by_name[f"instalment.{aid}.1"].id}
     assert not {kind for clock_id, kind in raised if clock_id == by_name[f"instalment.{aid}.3"].id}
-    assert [(i["seq"], i["status"], i["paid_on"]) for i in statuses] == [
+    assert [(i.seq, i.status, i.paid_on) for i in statuses] == [
         (1, "paid", "2026-10-09"), (2, "late", None), (3, "due", None)]
-    assert statuses[1]["last_day"] == "2026-11-02" and statuses[1]["amount"] == "30000.00"
+    assert statuses[1].last_day == "2026-11-02" and statuses[1].amount == "30000.00"
     late = record_payment(at("2026-11-05T11:00")(), case.id, actor="wu.mediator",
                           agreement_id=aid, seq=2, paid_on=date(2026, 11, 5),
                           reason="被申请人逾期三日付款")
-    assert late["on_time"] is False
+    assert late.on_time is False
     stops = {e.payload["clock"]: e.payload["on_time"]
              for e in events(app, case.id, "clock_stopped")}
     assert stops == {f"instalment.{aid}.1": True, f"instalment.{aid}.2": False}
@@ -301,17 +303,17 @@ def test_missed_instalment_raises_an_overdue_alert_and_a_paid_one_none(at, peopl
     assert info.value.field == "seq"
     with app.session_factory() as s:
         statuses = instalment_statuses(s, case.id, utc("2026-11-06T11:00"))
-    assert [i["status"] for i in statuses] == ["paid", "late", "due"]
+    assert [i.status for i in statuses] == ["paid", "late", "due"]
     assert_chain_intact(app)
 
 
 def test_payment_on_the_rolled_last_day_is_on_time(at, people, app):
     case, agreement = settled_case(at)
     done = record_payment(at("2026-11-04T09:00")(), case.id, actor="wu.mediator",
-                          agreement_id=agreement["id"], seq=2, paid_on=date(2026, 11, 2))
-    assert done["on_time"] is True  # due 31 Oct (Saturday): Monday 2 Nov is still in time
+                          agreement_id=agreement.id, seq=2, paid_on=date(2026, 11, 2))
+    assert done.on_time is True  # due 31 Oct (Saturday): Monday 2 Nov is still in time
     with app.session_factory() as s:
-        assert instalment_statuses(s, case.id, utc("2026-11-04T09:00"))[1]["status"] == "paid"
+        assert instalment_statuses(s, case.id, utc("2026-11-04T09:00"))[1].status == "paid"
 
 
 def test_payment_refusals(at, people, app):
@@ -324,10 +326,10 @@ def test_payment_refusals(at, people, app):
                            "agreement_id")]:
         with pytest.raises(ValidationFailed) as info:
             record_payment(uow(), case.id, actor="wu.mediator",
-                           **{"agreement_id": agreement["id"], **kwargs})
+                           **{"agreement_id": agreement.id, **kwargs})
         assert info.value.field == field
     with app.session_factory() as s:
-        assert [i["status"] for i in instalment_statuses(s, case.id, utc("2026-10-09T15:00"))] \
+        assert [i.status for i in instalment_statuses(s, case.id, utc("2026-10-09T15:00"))] \
             == ["due", "due", "due"]
 
 
@@ -337,11 +339,11 @@ def test_check_confirmable_refuses_an_agreement_deciding_ownership(at, people, a
     case, first = settled_case(
         at, terms=["cease_infringing", "decides_ip_ownership"],
         instalments=[{"due_on": date(2026, 9, 15), "amount": "85000.00"}])
-    assert first["decides_ownership"] is True
-    assert first["instalments"][0]["due"] == "2026-09-16T00:00:00+08:00"  # due on signing day
+    assert first.decides_ownership is True
+    assert first.instalments[0].due == "2026-09-16T00:00:00+08:00"  # due on signing day
     with app.session_factory() as s:
         agreement = confirmable_agreement(s, case.id)
-        assert agreement.id == first["id"]
+        assert agreement.id == first.id
         with pytest.raises(ValidationFailed) as info:
             check_confirmable(agreement)
     assert info.value.field == "terms"
@@ -350,16 +352,16 @@ def test_check_confirmable_refuses_an_agreement_deciding_ownership(at, people, a
         "(民诉法解释 art. 355); ")
     second = record_settlement(at("2026-09-17T10:00")(), case.id, actor="wu.mediator",
                                **copy.deepcopy(SETTLEMENT), reason="删除权属条款后重新签订")
-    assert second["supersedes"] == [first["id"]]
+    assert second.supersedes == (first.id,)
     with app.session_factory() as s:
         current = confirmable_agreement(s, case.id)
-        assert current.id == second["id"]
+        assert current.id == second.id
         check_confirmable(current)  # accepted: no exception
-        old = s.get(SettlementAgreement, first["id"])
+        old = s.get(SettlementAgreement, first.id)
         assert old.status == "superseded"
         with pytest.raises(ValidationFailed, match="superseded"):
             check_confirmable(old)
-        old_clock = s.scalar(select(Clock).where(Clock.name == f"instalment.{first['id']}.1"))
+        old_clock = s.scalar(select(Clock).where(Clock.name == f"instalment.{first.id}.1"))
         assert old_clock.status == "stopped"
     other = open_mediation(at, "2026-09-17T11:00")
     with app.session_factory() as s, pytest.raises(ValidationFailed, match="no settlement"):
@@ -402,8 +404,8 @@ def test_declared_conflict_refuses_the_mediator(at, people, app, uow):
     declared = declare_conflict(at("2026-09-01T11:00")(), mediator="wu.mediator",
                                 party_name=f" {APPLICANT} ",
                                 reason="2023–2025年曾任该公司常年法律顾问", actor="wu.mediator")
-    assert declared["party_name"] == APPLICANT
-    assert declared["assigned_cases"] == [case.number]  # needs reassigning
+    assert declared.party_name == APPLICANT
+    assert declared.assigned_cases == (case.number,)  # needs reassigning
     with pytest.raises(ValidationFailed, match="already declared") as info:
         declare_conflict(uow(), mediator="wu.mediator", party_name=APPLICANT, reason="重复",
                          actor="wu.mediator")
@@ -426,7 +428,7 @@ def test_declared_conflict_refuses_the_mediator(at, people, app, uow):
     create_user(uow(), "dong.lei", "董磊", "nb-mediation", ["mediator"], supervisor="jiang.min")
     by_boss = declare_conflict(uow(), mediator="dong.lei", party_name=RESPONDENT,
                                reason="其配偶为该厂股东", actor="jiang.min")
-    assert by_boss["declared_by"] == "jiang.min" and by_boss["assigned_cases"] == []
+    assert by_boss.declared_by == "jiang.min" and by_boss.assigned_cases == ()
     with app.session_factory() as s:
         dong = s.scalar(select(User).where(User.username == "dong.lei"))
         with pytest.raises(ValidationFailed, match="declared: 其配偶为该厂股东"):

@@ -27,7 +27,7 @@ def alerts(app):
 
 
 def who(at, user, when="2026-12-01T00:00"):
-    return [(n["kind"], n["case"]) for n in inbox(at(when)(), user)]
+    return [(n.kind, n.case) for n in inbox(at(when)(), user)]
 
 
 def test_warning_overdue_and_escalations_each_raised_once(at, people, app):
@@ -74,7 +74,7 @@ def test_paused_clock_is_silent_and_resumed_clock_keeps_its_remaining_time(at, p
     services.fire(at("2026-11-02T10:00")(), case.id, "appraisal_done", actor="li.officer")
     filing = clocks(at, case.id, "2026-11-02T10:00")["filing"]
     # at the pause (12 Oct) 4 working days were left (12–15 Oct); they run from 2 Nov: 2–5 Nov
-    assert filing["due"] == "2026-11-06T00:00:00+08:00"
+    assert filing.due == "2026-11-06T00:00:00+08:00"
     assert run_sweep(at, "2026-11-03T01:00").alerts_raised == 1  # 3 working days left again
     assert len(alerts(app)) == handover_alerts + 1
 
@@ -83,13 +83,13 @@ def test_inbox_read_and_acknowledge(at, people, app):
     open_timed(at)
     run_sweep(at, "2026-10-25T09:00")
     items = inbox(at("2026-10-25T10:00")(), "li.officer")
-    assert [i["kind"] for i in items] and not any(i["read"] for i in items)
-    mark_read(at("2026-10-25T10:00")(), "li.officer", items[0]["id"])
-    acknowledge(at("2026-10-25T10:00")(), "li.officer", items[-1]["id"])
+    assert [i.kind for i in items] and not any(i.read for i in items)
+    mark_read(at("2026-10-25T10:00")(), "li.officer", items[0].id)
+    acknowledge(at("2026-10-25T10:00")(), "li.officer", items[-1].id)
     unread = inbox(at("2026-10-25T10:00")(), "li.officer", unread_only=True)
     assert len(unread) == len(items) - 2
     with pytest.raises(PermissionDenied):
-        mark_read(at("2026-10-25T10:00")(), "chen.sup", items[0]["id"])
+        mark_read(at("2026-10-25T10:00")(), "chen.sup", items[0].id)
 
 
 CAL_2027 = """\
@@ -110,19 +110,19 @@ def test_calendar_running_out_alerts_admins_daily_until_loaded(at, people, app):
     assert check_calendar(at("2026-11-21T15:00")()) == 2027  # same day: no second alert
     assert check_calendar(at("2026-11-22T09:00")()) == 2027
     items = inbox(at("2026-11-22T10:00")(), "zhao.admin")
-    assert [i["kind"] for i in items] == ["calendar_missing", "calendar_missing"]
-    assert "1 due date(s) are provisional" in items[0]["message"]
+    assert [i.kind for i in items] == ["calendar_missing", "calendar_missing"]
+    assert "1 due date(s) are provisional" in items[0].message
     before = clocks(at, case.id, "2026-12-20T10:00")["filing"]
-    assert before["provisional"] is True
+    assert before.provisional is True
     with pytest.raises(PermissionDenied):
         load_schedule(at("2026-11-22T11:00")(), CAL_2027, actor="li.officer")
     result = load_schedule(at("2026-11-22T11:00")(), CAL_2027, actor="zhao.admin",
                            source="国办发明电〔2026〕X号（测试）")
-    assert result == {"year": 2027, "clocks_recomputed": 1}
+    assert result.to_dict() == {"year": 2027, "clocks_recomputed": 1}
     after = clocks(at, case.id, "2026-12-20T10:00")["filing"]
-    assert after["provisional"] is False
-    assert before["due"] == "2027-01-12T00:00:00+08:00"
-    assert after["due"] == "2027-01-13T00:00:00+08:00"  # Mon 4 Jan 2027 is a rest day now
+    assert after.provisional is False
+    assert before.due == "2027-01-12T00:00:00+08:00"
+    assert after.due == "2027-01-13T00:00:00+08:00"  # Mon 4 Jan 2027 is a rest day now
     assert check_calendar(at("2026-11-23T09:00")()) is None
     with app.session_factory() as s:
         recomputed = s.scalar(select(Event).where(Event.kind == "clock_recomputed"))

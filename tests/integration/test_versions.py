@@ -162,9 +162,9 @@ def test_migration_recomputes_running_clocks_when_told(at, people, app, timed_v2
                   clocks="recompute")
     after = clocks(at, case.id, "2026-09-20T10:00")
     # v2 gives 10 working days from Fri 18 Sep: 20, 21–24, 28–30 Sep, 8–9 Oct → end of 9 Oct
-    assert after["filing"]["period"] == "10 working_days"
-    assert after["filing"]["due"] == "2026-10-10T00:00:00+08:00"
-    assert after["handover"]["status"] == "stopped"  # v2 has no handover clock
+    assert after["filing"].period == "10 working_days"
+    assert after["filing"].due == "2026-10-10T00:00:00+08:00"
+    assert after["handover"].status == "stopped"  # v2 has no handover clock
     with app.session_factory() as s:
         kinds = s.scalars(select(Event.kind).where(Event.case_id == case.id)
                           .order_by(Event.seq)).all()
@@ -178,4 +178,4 @@ def test_a_case_migrated_into_a_final_state_stops_its_clocks(at, people, app, ti
     case = _open_running(at, people)
     migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {"checking": "decided"},
                   actor="zhao.admin", reason="并案处理", clocks="keep")
-    assert {c["status"] for c in clocks(at, case.id, "2026-09-20T11:00").values()} == {"stopped"}
+    assert {c.status for c in clocks(at, case.id, "2026-09-20T11:00").values()} == {"stopped"}

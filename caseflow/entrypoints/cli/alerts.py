@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import click
 
-from caseflow.entrypoints.cli.common import (  # noqa: F401
+from caseflow.entrypoints.cli.common import (
     Context,
-    _fail,
-    echo_json,
     handles_errors,
     main,
     parse_at,
-    parse_json,
     pass_ctx,
 )
 
@@ -29,8 +26,8 @@ def inbox_command(ctx: Context, actor: str, unread: bool, ack_id: int | None) ->
     if ack_id is not None:
         acknowledge(ctx.app.uow("cli"), actor, ack_id)
     for n in inbox(ctx.app.uow("cli"), actor, unread_only=unread):
-        mark = " " if n["read"] else "*"
-        click.echo(f"{mark} {n['id']:>5} {n['kind']:<18} {n['case'] or '-':<20} {n['message']}")
+        mark = " " if n.read else "*"
+        click.echo(f"{mark} {n.id:>5} {n.kind:<18} {n.case or '-':<20} {n.message}")
 
 
 

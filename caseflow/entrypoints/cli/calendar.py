@@ -7,14 +7,11 @@ from pathlib import Path
 
 import click
 
-from caseflow.entrypoints.cli.common import (  # noqa: F401
+from caseflow.entrypoints.cli.common import (
     Context,
     _fail,
-    echo_json,
     handles_errors,
     main,
-    parse_at,
-    parse_json,
     pass_ctx,
 )
 
@@ -37,7 +34,7 @@ def calendar_load(ctx: Context, path: Path, actor: str) -> None:
         _fail(f"{path}: no such file")
     result = load_schedule(ctx.app.uow("cli"), path.read_text(encoding="utf-8"), actor=actor,
                            source=str(path))
-    click.echo(f"loaded {result['year']}; {result['clocks_recomputed']} clock(s) recomputed")
+    click.echo(f"loaded {result.year}; {result.clocks_recomputed} clock(s) recomputed")
 
 
 @calendar.command("override")
@@ -52,7 +49,7 @@ def calendar_override(ctx: Context, day, kind: str, reason: str, actor: str) -> 
     from caseflow.services.calendar import set_override
 
     result = set_override(ctx.app.uow("cli"), day.date(), kind, actor=actor, reason=reason)
-    click.echo(f"{result['day']} is a {kind} day; {result['clocks_recomputed']} clock(s) recomputed")
+    click.echo(f"{result.day} is a {kind} day; {result.clocks_recomputed} clock(s) recomputed")
 
 
 @calendar.command("status")

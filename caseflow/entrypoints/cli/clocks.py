@@ -7,14 +7,11 @@ import json
 import click
 
 from caseflow.domain.errors import CaseflowError
-from caseflow.entrypoints.cli.common import (  # noqa: F401
+from caseflow.entrypoints.cli.common import (
     Context,
     _fail,
-    echo_json,
     handles_errors,
     main,
-    parse_at,
-    parse_json,
     pass_ctx,
 )
 
@@ -33,8 +30,8 @@ def clocks_show(ctx: Context, case_id: int, actor: str) -> None:
     """The case's clocks USER may see, each with its due date and explanation."""
     from caseflow.views.clocks import case_clocks
 
-    click.echo(json.dumps(case_clocks(ctx.app.uow("cli"), case_id, actor), ensure_ascii=False,
-                          indent=2))
+    click.echo(json.dumps([v.to_dict() for v in case_clocks(ctx.app.uow("cli"), case_id, actor)],
+                          ensure_ascii=False, indent=2))
 
 
 @clocks.command("pause")
@@ -50,7 +47,7 @@ def clocks_pause(ctx: Context, case_id: int, clock: str, actor: str, reason: str
     from caseflow.services.clocks import pause_clock
 
     view = pause_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, note=note)
-    click.echo(f"{clock}: paused (due so far {view['due']})")
+    click.echo(f"{clock}: paused (due so far {view.due})")
 
 
 @clocks.command("resume")
@@ -64,7 +61,7 @@ def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str 
     from caseflow.services.clocks import resume_clock
 
     view = resume_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, note=note)
-    click.echo(f"{clock}: running, due {view['due']}")
+    click.echo(f"{clock}: running, due {view.due}")
 
 
 @clocks.command("extend")
@@ -80,8 +77,8 @@ def clocks_extend(ctx: Context, case_id: int, clock: str, actor: str, reason: st
     from caseflow.services.clocks import extend_clock
 
     view = extend_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, by=by)
-    click.echo(f"{clock}: extended, due {view['due']}"
-               + (" (provisional)" if view["provisional"] else ""))
+    click.echo(f"{clock}: extended, due {view.due}"
+               + (" (provisional)" if view.provisional else ""))
 
 
 @main.command("deadline")

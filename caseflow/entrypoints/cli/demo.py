@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import click
 
-from caseflow.entrypoints.cli.common import (  # noqa: F401
+from caseflow.entrypoints.cli.common import (
     Context,
-    _fail,
-    echo_json,
     handles_errors,
     main,
-    parse_at,
-    parse_json,
     pass_ctx,
 )
 

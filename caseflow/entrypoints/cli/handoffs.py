@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import click
 
-from caseflow.entrypoints.cli.common import (  # noqa: F401
+from caseflow.entrypoints.cli.common import (
     Context,
-    _fail,
-    echo_json,
     handles_errors,
     main,
-    parse_at,
     parse_json,
     pass_ctx,
 )
@@ -40,7 +37,7 @@ def handoff_send(ctx: Context, case_id: int, kind: str, to_agency: str, actor: s
     result = hand_off(ctx.app.uow("cli"), case_id, kind, actor=actor, to_agency=to_agency,
                       reason=reason, idempotency_key=idempotency_key, to_user=to_user,
                       payload=payload)
-    click.echo(f"handoff {result['id']} ({kind}) to {result['to']}: {result['status']}")
+    click.echo(f"handoff {result.id} ({kind}) to {result.to_agency}: {result.status}")
 
 
 def _handoff_decision(ctx: Context, action: str, handoff_id: int, actor: str,
@@ -54,8 +51,8 @@ def _handoff_decision(ctx: Context, action: str, handoff_id: int, actor: str,
         result = handoffs.reject(uow, handoff_id, actor=actor, reason=reason or "")
     else:
         result = handoffs.return_materials(uow, handoff_id, actor=actor, reason=reason or "")
-    linked = f"; linked case {result['linked_case']}" if result.get("linked_case") else ""
-    click.echo(f"handoff {handoff_id}: {result['status']}{linked}")
+    linked = f"; linked case {result.linked_case}" if result.linked_case else ""
+    click.echo(f"handoff {handoff_id}: {result.status}{linked}")
 
 
 @handoff.command("accept")
@@ -92,4 +89,4 @@ def handoff_list(ctx: Context, actor: str, outgoing: bool) -> None:
     from caseflow.views.handoffs import list_for_agency
 
     for h in list_for_agency(ctx.app.uow("cli"), actor, incoming=not outgoing):
-        click.echo(f"{h['id']:>5} {h['kind']:<26} {h['from']} -> {h['to']}  {h['status']}")
+        click.echo(f"{h.id:>5} {h.kind:<26} {h.from_agency} -> {h.to_agency}  {h.status}")

@@ -3,6 +3,7 @@ link) is refused assignment to, and work on, that party's cases."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,24 @@ from caseflow.domain.settlements import normalise_name
 from caseflow.services.access import get_user
 from caseflow.services.audit import append_event
 from caseflow.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictDeclaration:
+    """A declared conflict as ``declare_conflict`` returns it; ``assigned_cases`` are the
+    numbers of the mediator's open cases naming the party (they need reassigning)."""
+
+    id: int
+    mediator: str
+    party_name: str
+    reason: str
+    declared_by: str
+    assigned_cases: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "mediator": self.mediator, "party_name": self.party_name,
+                "reason": self.reason, "declared_by": self.declared_by,
+                "assigned_cases": list(self.assigned_cases)}
 
 
 def check_mediator_conflict(session: Session, mediator: User, case: Case) -> None:
@@ -42,7 +61,7 @@ def check_mediator_conflict(session: Session, mediator: User, case: Case) -> Non
 
 
 def declare_conflict(uow: UnitOfWork, *, mediator: str, party_name: str, reason: str,
-                     actor: str) -> dict[str, Any]:
+                     actor: str) -> ConflictDeclaration:
     """Record that ``mediator`` is linked to ``party_name`` (by the mediator, or by a
     supervisor of the mediator's body). Audited as a system event and on every open case
     assigned to the mediator that names the party (those need reassigning: listed in
@@ -83,7 +102,8 @@ def declare_conflict(uow: UnitOfWork, *, mediator: str, party_name: str, reason:
                                     "mediator": mediator, "party": name,
                                     "assigned_cases": [c.number for c in affected]}))
         uow.flush()
-        result = {"id": row.id, "mediator": mediator, "party_name": name, "reason": why,
-                  "declared_by": actor, "assigned_cases": [c.number for c in affected]}
+        result = ConflictDeclaration(id=row.id, mediator=mediator, party_name=name, reason=why,
+                                     declared_by=actor,
+                                     assigned_cases=tuple(c.number for c in affected))
         uow.commit()
         return result

@@ -7,6 +7,7 @@ the SHA-256 of the notes, never the notes themselves (other agencies may be show
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,10 +19,27 @@ from caseflow.services.mediation.common import case_date, clean_reason, mediatio
 from caseflow.services.unit_of_work import UnitOfWork
 
 
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A recorded mediation session as ``record_session`` returns it (never the notes)."""
+
+    id: int
+    case: str
+    held_on: str
+    attendees: tuple[str, ...]
+    outcome: str
+    notes_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "case": self.case, "held_on": self.held_on,
+                "attendees": list(self.attendees), "outcome": self.outcome,
+                "notes_sha256": self.notes_sha256}
+
+
 def record_session(
     uow: UnitOfWork, case_id: int, *, actor: str, held_on: date, attendees: Sequence[str],
     outcome: str, notes: str = "", reason: str | None = None,
-) -> dict[str, Any]:
+) -> SessionRecord:
     """Record one mediation session (date, attendees, outcome, confidential notes).
 
     The ``mediation_session`` event names the session, its date, attendees and outcome and
@@ -57,7 +75,8 @@ def record_session(
                          "session_id": row.id, "held_on": held_on.isoformat(),
                          "attendees": clean_attendees, "outcome": row.outcome,
                          "notes_sha256": digest})
-        result = {"id": row.id, "case": case.number, "held_on": held_on.isoformat(),
-                  "attendees": clean_attendees, "outcome": row.outcome, "notes_sha256": digest}
+        result = SessionRecord(id=row.id, case=case.number, held_on=held_on.isoformat(),
+                               attendees=tuple(clean_attendees), outcome=row.outcome,
+                               notes_sha256=digest)
         uow.commit()
         return result

@@ -13,7 +13,7 @@ it was in time).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -50,6 +50,68 @@ from caseflow.services.mediation.common import (
 from caseflow.services.unit_of_work import UnitOfWork
 
 _ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledInstalment:
+    """One instalment of a recorded agreement and the clock started for it."""
+
+    seq: int
+    due_on: str
+    amount: str
+    amount_fen: int
+    clock: str
+    due: str
+    last_day: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "due_on": self.due_on, "amount": self.amount,
+                "amount_fen": self.amount_fen, "clock": self.clock, "due": self.due,
+                "last_day": self.last_day}
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRecord:
+    """A recorded settlement agreement as ``record_settlement`` returns it."""
+
+    id: int
+    case: str
+    parties: tuple[str, ...]
+    amount: str
+    amount_fen: int
+    currency: str
+    terms: tuple[str, ...]
+    decides_ownership: bool
+    decides_validity: bool
+    signed_on: str
+    supersedes: tuple[int, ...]
+    instalments: tuple[ScheduledInstalment, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "case": self.case, "parties": list(self.parties),
+                "amount": self.amount, "amount_fen": self.amount_fen,
+                "currency": self.currency, "terms": list(self.terms),
+                "decides_ownership": self.decides_ownership,
+                "decides_validity": self.decides_validity, "signed_on": self.signed_on,
+                "supersedes": list(self.supersedes),
+                "instalments": [i.to_dict() for i in self.instalments]}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """A recorded instalment payment as ``record_payment`` returns it; ``on_time`` says
+    whether it was paid by the end of the clock's last day."""
+
+    agreement_id: int
+    seq: int
+    paid_on: str
+    amount: str
+    on_time: bool
+    all_paid: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agreement_id": self.agreement_id, "seq": self.seq, "paid_on": self.paid_on,
+                "amount": self.amount, "on_time": self.on_time, "all_paid": self.all_paid}
 
 
 def latest_agreement(session: Session, case_id: int) -> SettlementAgreement | None:
@@ -96,7 +158,7 @@ def record_settlement(
     uow: UnitOfWork, case_id: int, *, actor: str, parties: Sequence[str],
     amount: str | Decimal | int, currency: str = "CNY", terms: Sequence[str] = (),
     signed_on: date, instalments: Sequence[Mapping[str, Any]] = (), reason: str | None = None,
-) -> dict[str, Any]:
+) -> SettlementRecord:
     """Record a signed settlement agreement and start one clock per instalment.
 
     ``amount`` is in yuan (at most 2 decimals) and stored in fen; ``instalments`` are
@@ -142,13 +204,14 @@ def record_settlement(
             plan.append(clock)
             specs.append(spec)
         uow.flush()
-        rows = []
+        scheduled = []
         for inst, clock in zip(agreement.instalments, plan, strict=True):
             inst.clock_id = clock.id
-            rows.append({"seq": inst.seq, "due_on": inst.due_on.isoformat(),
-                         "amount": yuan(inst.amount_fen), "amount_fen": inst.amount_fen,
-                         "clock": clock.name, "due": aware(clock.due_at).isoformat(),
-                         "last_day": clock.due_last_day.isoformat()})
+            scheduled.append(ScheduledInstalment(
+                seq=inst.seq, due_on=inst.due_on.isoformat(), amount=yuan(inst.amount_fen),
+                amount_fen=inst.amount_fen, clock=clock.name,
+                due=aware(clock.due_at).isoformat(), last_day=clock.due_last_day.isoformat()))
+        rows = [i.to_dict() for i in scheduled]
         payload = {
             "agreement_id": agreement.id, "parties": chosen_parties,
             "amount": yuan(total_fen), "amount_fen": total_fen, "currency": code,
@@ -161,9 +224,12 @@ def record_settlement(
         for spec in stopped + specs:
             append_event(session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
                          reason=spec.get("reason"), payload=spec["payload"])
-        result = {"id": agreement.id, "case": case.number,
-                  **{k: v for k, v in payload.items() if k not in ("agreement_id", "schedule")},
-                  "instalments": rows}
+        result = SettlementRecord(
+            id=agreement.id, case=case.number, parties=tuple(chosen_parties),
+            amount=yuan(total_fen), amount_fen=total_fen, currency=code,
+            terms=tuple(chosen_terms), decides_ownership=agreement.decides_ownership,
+            decides_validity=agreement.decides_validity, signed_on=signed.isoformat(),
+            supersedes=tuple(p.id for p in previous), instalments=tuple(scheduled))
         uow.commit()
         return result
 
@@ -188,7 +254,7 @@ def _supersede(session: Session, case: Case, previous: list[SettlementAgreement]
 def record_payment(
     uow: UnitOfWork, case_id: int, *, actor: str, agreement_id: int, seq: int, paid_on: date,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> PaymentRecord:
     """Mark an instalment paid on ``paid_on`` and stop its clock at that date.
 
     The ``clock_stopped`` event's ``on_time`` (and the result's) says whether it was paid by
@@ -247,8 +313,9 @@ def record_payment(
         for spec in specs:
             append_event(session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
                          reason=spec.get("reason"), payload=spec["payload"])
-        result = {"agreement_id": agreement.id, "seq": seq, "paid_on": paid.isoformat(),
-                  "amount": yuan(inst.amount_fen), "on_time": on_time, "all_paid": all_paid}
+        result = PaymentRecord(agreement_id=agreement.id, seq=seq, paid_on=paid.isoformat(),
+                               amount=yuan(inst.amount_fen), on_time=on_time,
+                               all_paid=all_paid)
         uow.commit()
         return result
 
