@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from caseflow.adapters.orm import Case, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
-from caseflow.domain.errors import NotFound
+from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.services.access import get_case, get_user
 from caseflow.services.unit_of_work import UnitOfWork
+from caseflow.views.cases import visible_as
 
 
 def workflow_versions(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -52,24 +54,31 @@ def newest_version(session: Session, key: str) -> int:
 
 
 def definition_to_show(uow: UnitOfWork, key: str, version: int | None = None,
-                       case_id: int | None = None) -> tuple[WorkflowDefinition, str | None]:
+                       case_id: int | None = None,
+                       actor: str | None = None) -> tuple[WorkflowDefinition, str | None]:
     """The version to show (default: the case's, else the newest) and the case's state, if a
-    case is named."""
+    case is named — only to an ``actor`` who may see that case."""
     with uow:
-        return _to_show(uow.session, key, version, case_id)
+        session = uow.session
+        current = None
+        if case_id is not None:
+            if actor is None:
+                raise ValidationFailed("showing a case's state needs the user it is shown to "
+                                       "(--as USER)", field="actor")
+            user = get_user(uow, actor)
+            case = get_case(uow, case_id)
+            visible_as(session, case, user)  # NotFound for anyone who may not see it
+            current = case.status
+        return _to_show(session, key, version, case_id, current)
 
 
-def _to_show(session: Session, key: str, version: int | None,
-             case_id: int | None) -> tuple[WorkflowDefinition, str | None]:
-    current = None
+def _to_show(session: Session, key: str, version: int | None, case_id: int | None,
+             current: str | None) -> tuple[WorkflowDefinition, str | None]:
     if case_id is not None:
         case = session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"unknown case id {case_id}")
         if case.workflow_key != key:
             raise NotFound(f"case {case_id} runs workflow {case.workflow_key}, not {key}")
         version = version or case.workflow_version
-        current = case.status
     if version is None:
         version = newest_version(session, key)
     return REGISTRY.definition(session, key, version), current

@@ -85,7 +85,7 @@ def test_workflow_svg_highlights_the_case_state(uow, people, database_url, tmp_p
     services.fire(uow(), case.id, "start_check", actor="li.officer")
     out = tmp_path / "inspection.svg"
     result = run(database_url, "workflows", "show", "inspection", "--format", "svg",
-                 "--case", str(case.id), "-o", str(out))
+                 "--case", str(case.id), "--as", "li.officer", "-o", str(out))
     assert result.exit_code == 0, result.output
     svg = out.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
@@ -95,8 +95,25 @@ def test_workflow_svg_highlights_the_case_state(uow, people, database_url, tmp_p
     assert plain.exit_code == 0
     # the highlighted drawing differs from the plain one only by the case's state styling
     assert svg != (tmp_path / "plain.svg").read_text(encoding="utf-8")
-    text = run(database_url, "workflows", "show", "inspection", "--case", str(case.id))
+    text = run(database_url, "workflows", "show", "inspection", "--case", str(case.id),
+               "--as", "li.officer")
     assert "* checking" in text.output
+
+
+def test_a_case_state_is_shown_only_to_who_may_see_the_case(uow, people, database_url):
+    case = open_inspection(uow)
+    nobody = run(database_url, "workflows", "show", "inspection", "--case", str(case.id))
+    assert nobody.exit_code == 1 and "--as USER" in nobody.output
+    police = run(database_url, "workflows", "show", "inspection", "--case", str(case.id),
+                 "--as", "gao.police")
+    assert police.exit_code == 1 and f"unknown case id {case.id}" in police.output
+    assert "checking" not in police.output and "received" not in police.output
+    for args in (("case", "show"), ("clocks", "show")):
+        outsider = run(database_url, *args, str(case.id), "--as", "gao.police")
+        assert outsider.exit_code == 1 and outsider.output == f"error: unknown case id {case.id}\n"
+        huge = run(database_url, *args, "99999999999999999999", "--as", "li.officer")
+        assert huge.exit_code == 1 and huge.output.count("\n") == 1
+        assert huge.output.startswith("error: a number given is out of range")
 
 
 def test_workflows_list(database_url, app):

@@ -25,7 +25,7 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Expected failures become one line and a non-zero exit, never a traceback."""
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sqlalchemy.exc import OperationalError, ProgrammingError
+        from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
         try:
             return fn(*args, **kwargs)
@@ -36,6 +36,8 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             if "no such table" in text or "does not exist" in text:
                 _fail("the database is not initialised: run `caseflow db upgrade`")
             _fail(f"database error: {text}")
+        except (OverflowError, DataError):
+            _fail("a number given is out of range (ids are at most 9223372036854775807)")
         except UnicodeDecodeError as exc:
             _fail(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
         except OSError as exc:

@@ -69,16 +69,17 @@ def workflows_list(ctx: Context) -> None:
 @click.option("--version", "version", type=int, default=None, help="Default: the newest.")
 @click.option("--format", "fmt", type=click.Choice(["text", "svg", "yaml"]), default="text")
 @click.option("--case", "case_id", type=int, default=None, help="Highlight this case's state.")
+@click.option("--as", "actor", default=None, help="The user the case's state is shown to.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None)
 @pass_ctx
 @handles_errors
 def workflows_show(ctx: Context, key: str, version: int | None, fmt: str, case_id: int | None,
-                   output: Path | None) -> None:
+                   actor: str | None, output: Path | None) -> None:
     """Show a workflow: states and transitions, its YAML, or an SVG diagram."""
     from caseflow.views.workflows import definition_to_show
 
     ctx.app.load_workflows()
-    definition, current = definition_to_show(ctx.app.uow("cli"), key, version, case_id)
+    definition, current = definition_to_show(ctx.app.uow("cli"), key, version, case_id, actor)
     if fmt == "yaml":
         out: str | bytes = definition.source_text
     elif fmt == "svg":
