@@ -1,7 +1,8 @@
 """Wire the engine together once per process: settings → engine → message bus → units of work.
 
-The one place that knows which capability reacts to which domain event: the handlers below
-run inside the unit of work that published the event (``caseflow.domain.events``).
+The one place that knows which capability reacts to which domain event and which does what
+another asks: the handlers below run inside the unit of work that sent the message
+(``caseflow.domain.events``, ``caseflow.domain.commands``).
 """
 
 from __future__ import annotations
@@ -16,19 +17,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from caseflow.adapters.database import make_engine, make_session_factory
 from caseflow.adapters.registry import sync_definitions
 from caseflow.config import Settings
+from caseflow.domain.commands import OpenLinkedCase
 from caseflow.domain.definitions import load_directory
-from caseflow.domain.events import CalendarChanged, CaseClosed, LinkedCaseRequested
+from caseflow.domain.events import CalendarChanged, CaseClosed
 from caseflow.services import cases, clocks, handoffs
 from caseflow.services.messagebus import MessageBus
 from caseflow.services.unit_of_work import UnitOfWork
 
 
 def build_bus() -> MessageBus:
-    return MessageBus({
-        CaseClosed: [handoffs.record_linked_outcome],  # a linked case's outcome flows back
-        CalendarChanged: [clocks.recompute_on_calendar_change],  # open clocks counted anew
-        LinkedCaseRequested: [cases.open_linked_case],  # an accepted handoff opens its case
-    })
+    return MessageBus(
+        events={
+            CaseClosed: [handoffs.record_linked_outcome],  # a linked case's outcome flows back
+            CalendarChanged: [clocks.recompute_on_calendar_change],  # open clocks counted anew
+        },
+        commands={
+            OpenLinkedCase: cases.open_linked_case,  # an accepted handoff opens its case
+        },
+    )
 
 
 @dataclass

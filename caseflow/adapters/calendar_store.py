@@ -11,7 +11,8 @@ import threading
 from sqlalchemy import Connection, select
 
 from caseflow.adapters.orm import CalendarOverride, CalendarYear
-from caseflow.domain.calendar import WorkCalendar, parse_schedule
+from caseflow.domain.calendar import WorkCalendar
+from caseflow.domain.schedules import parse_schedule
 
 _lock = threading.Lock()
 _cache: dict[tuple, WorkCalendar] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,6 +17,17 @@ from typing import Any, Protocol
 from caseflow.domain.moments import utcnow
 
 GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An event a service has decided to append to a case's chain (a clock started, an
+    outcome reported back): what happened, its payload and why; who and when are added as
+    it is appended."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    reason: str | None = None
 
 
 def _canonical(value: Any) -> Any:

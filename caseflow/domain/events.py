@@ -4,15 +4,14 @@ A service publishes an event on its unit of work; the message bus (wired once in
 ``caseflow.bootstrap``) runs every handler registered for it before the unit of work
 commits, so a reaction is all-or-nothing with the change that caused it. Handlers may
 return a result to the publisher (the audit entries a reaction adds to the publishing case,
-the case a reaction opened, how many clocks it moved).
+how many clocks it moved). What one capability asks another to do (open a linked case) is a
+command (``domain.commands``), with exactly one handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -41,21 +40,3 @@ class CalendarChanged(DomainEvent):
 
     actor: str
     reason: str
-
-
-@dataclass(frozen=True)
-class LinkedCaseRequested(DomainEvent):
-    """An accepted handoff opens a case in the receiving agency's workflow; the handler
-    returns the new case's read model."""
-
-    handoff_id: int
-    workflow: str
-    actor: str
-    title: str
-    received_on: date
-    clock_start: datetime
-    parties: Sequence[Mapping[str, Any]] = ()
-    ip_rights: Sequence[Mapping[str, Any]] = ()
-    data: Mapping[str, Any] = field(default_factory=dict)
-    assignee: str | None = None
-    reason: str | None = None

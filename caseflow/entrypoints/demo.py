@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from caseflow import services
-from caseflow.adapters.orm import Case, User, WorkflowDefinitionRow
-from caseflow.adapters.registry import REGISTRY
 from caseflow.bootstrap import App
 from caseflow.domain.definitions import FieldSpec, TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import CaseflowError
 from caseflow.domain.guards import required_customs_security
 from caseflow.services.directory import create_user, ensure_agency
+from caseflow.views.directory import StaffMember, staff_members
+from caseflow.views.workflows import case_in_workflow, definition_in_force, workflow_versions
 
 AGENCIES = [
     ("nb-amr", "market_supervision", "宁波市市场监督管理局（知识产权局）",
@@ -126,8 +124,7 @@ AGENCY_FOR_KIND = {
 def ensure_people(app: App) -> None:
     for code, kind, zh, en in AGENCIES:
         ensure_agency(app.uow("demo"), code, kind, zh, en)
-    with app.session_factory() as s:
-        existing = set(s.scalars(select(User.username)))
+    existing = {member.username for member in staff_members(app.uow("demo"))}
     for username, name, agency, roles, boss in PEOPLE:
         if username not in existing:
             create_user(app.uow("demo"), username, name, agency, roles, supervisor=boss,
@@ -137,7 +134,7 @@ def ensure_people(app: App) -> None:
 class _Walker:
     """Advances one case a random number of steps, as its agency's people would."""
 
-    def __init__(self, app: App, rng: random.Random, staff: dict[str, list[User]]) -> None:
+    def __init__(self, app: App, rng: random.Random, staff: dict[str, list[StaffMember]]) -> None:
         self.app, self.rng, self.staff = app, rng, staff
 
     def actor_for(self, agency: str, roles: tuple[str, ...]) -> str | None:
@@ -255,16 +252,8 @@ class _Walker:
         accepted = handoffs.accept(self.app.uow("demo"), sent.id, actor=receiver,
                                    reason="材料齐全，予以接收")
         if accepted.linked_case_id:
-            with self.app.session_factory() as s:
-                linked_case = s.get(Case, accepted.linked_case_id)
-                view = services.CaseView(
-                    id=linked_case.id, number=linked_case.number, case_type=linked_case.case_type,
-                    workflow_key=linked_case.workflow_key,
-                    workflow_version=linked_case.workflow_version, status=linked_case.status,
-                    version=linked_case.version, agency=sent.to_agency, title=linked_case.title,
-                    closed=False)
-                linked_definition = REGISTRY.definition(s, view.workflow_key,
-                                                        view.workflow_version)
+            view, linked_definition = case_in_workflow(self.app.uow("demo"),
+                                                       accepted.linked_case_id)
             saved = self.seen
             self.advance(view, linked_definition, industry, steps=self.rng.randint(1, 8))
             self.seen = saved
@@ -305,23 +294,20 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
     """Open ``per_type`` cases of every workflow in force and walk them to varied stages."""
     rng = random.Random(seed)
     ensure_people(app)
-    with app.session_factory() as s:
-        staff: dict[str, list[User]] = {}
-        for user in s.scalars(select(User)):
-            staff.setdefault(user.agency.code, []).append(user)
-        keys = sorted(set(s.scalars(select(WorkflowDefinitionRow.key))) - RECEIVING_ONLY)
-    walker = _Walker(app, rng, staff)
+    by_agency: dict[str, list[StaffMember]] = {}
+    for member in staff_members(app.uow("demo")):
+        by_agency.setdefault(member.agency, []).append(member)
+    keys = sorted({v.key for v in workflow_versions(app.uow("demo"))} - RECEIVING_ONLY)
+    walker = _Walker(app, rng, by_agency)
     tally: Counter[str] = Counter()
     opened = 0
     for key in keys:
         for i in range(per_type):
             received = date.today() - timedelta(days=rng.randint(5, 330))
-            with app.session_factory() as s:
-                try:
-                    version = REGISTRY.version_in_force(s, key, received)
-                except CaseflowError:
-                    continue
-                definition = REGISTRY.definition(s, key, version)
+            try:
+                definition = definition_in_force(app.uow("demo"), key, received)
+            except CaseflowError:
+                continue
             industry = INDUSTRIES[(i + len(key)) % len(INDUSTRIES)]
             agency = rng.choice([a for k in definition.agency_kinds for a in AGENCY_FOR_KIND[k]])
             opener = walker.actor_for(agency, ("officer", "mediator"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from caseflow.adapters.orm import Alert, Case, Notification
 from caseflow.domain.errors import NotFound, PermissionDenied
 from caseflow.domain.moments import aware
-from caseflow.services.cases import get_user
+from caseflow.services.access import get_user
 from caseflow.services.unit_of_work import UnitOfWork
 
 

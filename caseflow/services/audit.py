@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Case, Event
-from caseflow.domain.audit import AuditProblem, next_link, verify_case
+from caseflow.domain.audit import AuditEntry, AuditProblem, next_link, verify_case
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -28,6 +28,13 @@ def append_event(session: Session, case: Case, kind: str, **fields: Any) -> Even
     case.audit_seq = values["seq"]
     case.audit_head = values["hash"]
     return event
+
+
+def append_entry(session: Session, case: Case, entry: AuditEntry, *, actor: str, channel: str,
+                 at: Any) -> Event:
+    """Append an entry a service prepared (see ``AuditEntry``) to the case's chain."""
+    return append_event(session, case, entry.kind, actor=actor, channel=channel, at=at,
+                        reason=entry.reason, payload=dict(entry.payload))
 
 
 def verify_all(session: Session, case_ids: list[int] | None = None,

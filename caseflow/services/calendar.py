@@ -10,9 +10,9 @@ from datetime import date
 from typing import Any
 
 from caseflow.adapters.orm import CalendarOverride, CalendarYear, SystemEvent
-from caseflow.domain.calendar import parse_schedule, schedule_to_text
 from caseflow.domain.errors import PermissionDenied, ValidationFailed
 from caseflow.domain.events import CalendarChanged
+from caseflow.domain.schedules import parse_schedule, schedule_to_text
 from caseflow.services.access import get_user
 from caseflow.services.unit_of_work import UnitOfWork
 

@@ -27,10 +27,10 @@ from caseflow.adapters.orm import (
     UserRole,
 )
 from caseflow.adapters.registry import REGISTRY
-from caseflow.domain.audit import next_link
+from caseflow.domain.audit import AuditEntry, next_link
 from caseflow.domain.calendar import TZ
 from caseflow.domain.clocks import plan_for
-from caseflow.domain.commands import FireTrigger, OpenCase
+from caseflow.domain.commands import FireTrigger, OpenCase, OpenLinkedCase
 from caseflow.domain.definitions import TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import (
     ConflictError,
@@ -40,7 +40,7 @@ from caseflow.domain.errors import (
     ReasonRequired,
     ValidationFailed,
 )
-from caseflow.domain.events import CaseClosed, LinkedCaseRequested
+from caseflow.domain.events import CaseClosed
 from caseflow.domain.guards import GUARDS
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.vocabulary import (
@@ -52,7 +52,7 @@ from caseflow.domain.vocabulary import (
     check_choice,
 )
 from caseflow.services.access import get_case, get_user, refuse_outsider, require_same_agency
-from caseflow.services.audit import append_event
+from caseflow.services.audit import append_entry, append_event
 from caseflow.services.clocks import apply_transition
 from caseflow.services.guard_facts import guard_context
 from caseflow.services.mediation.conflicts import check_mediator_conflict
@@ -265,8 +265,7 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
             datetime.combine(received_on, time(9), TZ)))
         for spec in apply_transition(uow.session, case, definition, opening, closes=False,
                                      now=started, calendar=current_calendar(uow.connection)):
-            append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
-                         at=now, reason=spec.get("reason"), payload=spec["payload"])
+            append_entry(uow.session, case, spec, actor=actor, channel=uow.channel, at=now)
     uow.flush()
     return _view(case, definition)
 
@@ -457,7 +456,7 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     compiled.machine.events[trigger].trigger(case, ctx=ctx)
     closes = case.status in definition.final_states
     now = uow.now()
-    clock_events: list[dict[str, Any]] = []
+    clock_events: list[AuditEntry] = []
     actions = plan_for(definition, trigger, source, case.status)
     if actions or (closes and definition.clocks):
         clock_events = apply_transition(uow.session, case, definition, actions,
@@ -473,8 +472,8 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     )]
     for spec in clock_events:
         links.append(next_link(
-            case.id, links[-1]["seq"], links[-1]["hash"], spec["kind"], actor=actor,
-            channel=uow.channel, reason=spec.get("reason"), payload=spec["payload"], at=now))
+            case.id, links[-1]["seq"], links[-1]["hash"], spec.kind, actor=actor,
+            channel=uow.channel, reason=spec.reason, payload=dict(spec.payload), at=now))
     params = {
         "b_id": case.id, "b_version": case.version, "status": case.status,
         "version": case.version + 1,
@@ -561,11 +560,11 @@ def assign(
         return _view(case, definition)
 
 
-def open_linked_case(uow: UnitOfWork, event: LinkedCaseRequested) -> CaseView:
-    """Handler: an accepted handoff opens its linked case in the receiving agency (same
-    transaction as the acceptance)."""
+def open_linked_case(uow: UnitOfWork, command: OpenLinkedCase) -> CaseView:
+    """Command handler: an accepted handoff opens its linked case in the receiving agency
+    (same transaction as the acceptance)."""
     return open_case_in(uow, OpenCase(
-        actor=event.actor, case_type=event.workflow, title=event.title,
-        received_on=event.received_on, clock_start=event.clock_start, parties=event.parties,
-        ip_rights=event.ip_rights, data=dict(event.data), assignee=event.assignee,
-        reason=event.reason))
+        actor=command.actor, case_type=command.workflow, title=command.title,
+        received_on=command.received_on, clock_start=command.clock_start,
+        parties=command.parties, ip_rights=command.ip_rights, data=dict(command.data),
+        assignee=command.assignee, reason=command.reason))

@@ -7,7 +7,7 @@ the functions here that take a unit of work are their own transactions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.orm import Case, Clock, ClockExtension, ClockSegment
 from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.audit import AuditEntry
 from caseflow.domain.calendar import TZ, WorkCalendar
 from caseflow.domain.clocks import (
     INSTALMENT_RULE,
@@ -33,7 +34,7 @@ from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.periods import DueDate, Period
 from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES
 from caseflow.services.access import get_case, get_user, refuse_outsider
-from caseflow.services.audit import append_event
+from caseflow.services.audit import append_entry, append_event
 from caseflow.services.unit_of_work import UnitOfWork
 
 OPEN = OPEN_CLOCK_STATUSES
@@ -78,7 +79,7 @@ def due_payload(clock: Clock, due: DueDate) -> dict[str, Any]:
 
 def start_clock(session: Session, case_id: int, rule: ClockRule, *, rule_version: int,
                 now: datetime, calendar: WorkCalendar, period: Period | None = None,
-                handoff_id: int | None = None) -> tuple[Clock, dict[str, Any]]:
+                handoff_id: int | None = None) -> tuple[Clock, AuditEntry]:
     """Start a clock outside the workflow's own start rules (handoffs, instalments)."""
     clock = Clock(case_id=case_id, name=rule.name, rule_version=rule_version,
                   period=str(period or rule.period), status="running", started_at=now,
@@ -86,13 +87,13 @@ def start_clock(session: Session, case_id: int, rule: ClockRule, *, rule_version
     clock.segments, clock.extensions = [], []
     session.add(clock)
     due = refresh(clock, rule, calendar, now)
-    return clock, {"kind": "clock_started", "payload": {
-        **due_payload(clock, due), "source": rule.source, "title": rule.title_zh}}
+    return clock, AuditEntry("clock_started", {
+        **due_payload(clock, due), "source": rule.source, "title": rule.title_zh})
 
 
 def stop_clock(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
-               why: str) -> dict[str, Any]:
-    """Stop a clock (a handoff decided, an instalment paid); returns the audit event spec."""
+               why: str) -> AuditEntry:
+    """Stop a clock (a handoff decided, an instalment paid); returns its audit entry."""
     return _stop(clock, rule, calendar, now, why)
 
 
@@ -132,9 +133,9 @@ def apply_transition(
     session: Session, case: Any, definition: WorkflowDefinition, actions: tuple[ClockAction, ...],
     *, closes: bool, now: datetime, calendar: WorkCalendar,
     payload: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """Apply a transition's clock actions; returns audit event specs to chain after it."""
-    events: list[dict[str, Any]] = []
+) -> list[AuditEntry]:
+    """Apply a transition's clock actions; returns the audit entries to chain after it."""
+    events: list[AuditEntry] = []
     open_clocks = list(session.scalars(
         select(Clock).where(Clock.case_id == case.id, Clock.status.in_(OPEN)).order_by(Clock.id)))
 
@@ -155,10 +156,10 @@ def apply_transition(
             clock.segments, clock.extensions = [], []
             due = refresh(clock, rule, calendar, now)
             open_clocks.append(clock)
-            events.append({"kind": "clock_started", "payload": {
+            events.append(AuditEntry("clock_started", {
                 **due_payload(clock, due), "source": rule.source, "title": rule.title_zh,
                 "started_at": aware(started).isoformat(),
-                **({"started_from": rule.start_from} if started != now else {})}})
+                **({"started_from": rule.start_from} if started != now else {})}))
         elif act.action == "pause" and clock is not None:
             events.append(_pause(clock, rule, calendar, now, f"state:{case.status}", "system"))
         elif act.action == "resume" and clock is not None and clock.status == "paused":
@@ -173,7 +174,7 @@ def apply_transition(
 
 
 def _stop(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
-          why: str) -> dict[str, Any]:
+          why: str) -> AuditEntry:
     if clock.status == "paused":
         for seg in clock.segments:
             if seg.ended_at is None:
@@ -182,8 +183,9 @@ def _stop(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
     clock.stopped_at = now
     due = refresh(clock, rule, calendar, now)
     on_time = clock.stopped_at <= clock.due_at
-    return {"kind": "clock_stopped", "reason": why, "payload": {
-        **due_payload(clock, due), "stopped_at": aware(now).isoformat(), "on_time": on_time}}
+    return AuditEntry("clock_stopped", {
+        **due_payload(clock, due), "stopped_at": aware(now).isoformat(), "on_time": on_time},
+        reason=why)
 
 
 def _cause(reason: str) -> str:
@@ -192,18 +194,19 @@ def _cause(reason: str) -> str:
 
 
 def _pause(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime, reason: str,
-           actor: str) -> dict[str, Any]:
+           actor: str) -> AuditEntry:
     """Open a pause segment for one cause; the clock stays paused while any cause is open
     (overlapping causes count once)."""
     clock.segments.append(ClockSegment(kind="paused", started_at=now, reason=reason, actor=actor))
     clock.status = "paused"
     due = refresh(clock, rule, calendar, now)
-    return {"kind": "clock_paused", "reason": reason,
-            "payload": {**due_payload(clock, due), "paused_at": aware(now).isoformat()}}
+    return AuditEntry("clock_paused",
+                      {**due_payload(clock, due), "paused_at": aware(now).isoformat()},
+                      reason=reason)
 
 
 def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
-            which: Any) -> dict[str, Any] | None:
+            which: Any) -> AuditEntry | None:
     """Close the open pause segments ``which`` selects; the clock runs again only when no
     other cause still holds it."""
     closing = [seg for seg in clock.segments if seg.ended_at is None and which(seg)]
@@ -214,9 +217,9 @@ def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime
     still = [seg.reason for seg in clock.segments if seg.ended_at is None]
     clock.status = "paused" if still else "running"
     due = refresh(clock, rule, calendar, now)
-    return {"kind": "clock_resumed", "payload": {
+    return AuditEntry("clock_resumed", {
         **due_payload(clock, due), "paused_from": aware(min(s.started_at for s in closing))
-        .isoformat(), "paused_until": aware(now).isoformat(), "still_paused_for": still}}
+        .isoformat(), "paused_until": aware(now).isoformat(), "still_paused_for": still})
 
 
 # --- people acting on clocks ------------------------------------------------------------------
@@ -236,9 +239,8 @@ def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[C
     return case, clock, user
 
 
-def _record(uow: UnitOfWork, case: Case, spec: dict[str, Any], actor: str) -> None:
-    append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel,
-                 reason=spec.get("reason"), payload=spec["payload"], at=uow.now())
+def _record(uow: UnitOfWork, case: Case, spec: AuditEntry, actor: str) -> None:
+    append_entry(uow.session, case, spec, actor=actor, channel=uow.channel, at=uow.now())
 
 
 def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
@@ -279,8 +281,7 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
             state = next(seg.reason[6:] for seg in clock.segments if seg.ended_at is None)
             raise ValidationFailed(f"clock {name!r} is paused while the case is in {state!r}; "
                                    "it resumes when the case moves on", field="clock")
-        spec["reason"] = note
-        _record(uow, case, spec, actor)
+        _record(uow, case, replace(spec, reason=note), actor)
         uow.commit()
         return clock_view(clock, rule, now)
 
@@ -335,9 +336,9 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
                                                approved_by=actor, approved_at=now,
                                                reason=reason.strip()))
         due = refresh(clock, rule, current_calendar(uow.connection), now)
-        _record(uow, case, {"kind": "clock_extended", "reason": reason.strip(), "payload": {
+        _record(uow, case, AuditEntry("clock_extended", reason=reason.strip(), payload={
             **due_payload(clock, due), "by": str(amount), "previous_due": aware(before).isoformat(),
-            "note": ext.note}}, actor)
+            "note": ext.note}), actor)
         uow.commit()
         return clock_view(clock, rule, now)
 
@@ -497,10 +498,10 @@ def rerule_clocks(uow: UnitOfWork, case: Case, target: WorkflowDefinition, *, ac
             before = aware(clock.due_at).isoformat()
             clock.rule_version, clock.period, clock.target = target.version, str(rule.period), rule.target
             due = refresh(clock, rule, calendar, now)
-            spec = {"kind": "clock_recomputed", "payload": {**due_payload(clock, due),
-                                                            "previous_due": before}}
-        append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
-                     reason=reason, payload=spec["payload"])
+            spec = AuditEntry("clock_recomputed", {**due_payload(clock, due),
+                                                   "previous_due": before})
+        append_entry(uow.session, case, replace(spec, reason=reason), actor=actor,
+                     channel=uow.channel, at=now)
 
 
 _seen_calendar: dict[str, str] = {}
@@ -536,5 +537,5 @@ def close_clocks(uow: UnitOfWork, case: Case, *, actor: str, reason: str) -> Non
     for clock in list(uow.session.scalars(select(Clock).where(Clock.case_id == case.id,
                                                               Clock.status.in_(OPEN)))):
         spec = _stop(clock, rule_for(uow.session, case, clock), calendar, now, reason)
-        append_event(uow.session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
-                     reason=reason, payload=spec["payload"])
+        append_entry(uow.session, case, replace(spec, reason=reason), actor=actor,
+                     channel=uow.channel, at=now)

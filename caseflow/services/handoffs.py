@@ -31,7 +31,8 @@ from caseflow.adapters.orm import (
     UserRole,
 )
 from caseflow.adapters.registry import REGISTRY
-from caseflow.domain.commands import FireTrigger
+from caseflow.domain.audit import AuditEntry
+from caseflow.domain.commands import FireTrigger, OpenLinkedCase
 from caseflow.domain.definitions import HandoffRule
 from caseflow.domain.errors import (
     ConflictError,
@@ -40,12 +41,12 @@ from caseflow.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from caseflow.domain.events import CaseClosed, LinkedCaseRequested
+from caseflow.domain.events import CaseClosed
 from caseflow.domain.moments import aware
 from caseflow.domain.settlements import check_confirmable
 from caseflow.domain.vocabulary import ACTING_ROLES, OPEN_HANDOFF_STATUSES
 from caseflow.services.access import get_agency, get_case, get_user, refuse_outsider
-from caseflow.services.audit import append_event
+from caseflow.services.audit import append_entry, append_event
 from caseflow.services.cases import fire_in
 from caseflow.services.clocks import rule_for, start_clock, stop_clock
 from caseflow.services.mediation.settlements import confirmable_agreement
@@ -209,8 +210,7 @@ def hand_off(
                          "handoff": handoff.id, "kind": kind, "to": receiver.code,
                          "to_user": to_user, "materials": len(materials),
                          "idempotency_key": idempotency_key, "source": rule.source})
-        append_event(session, case, started["kind"], actor=actor, channel=uow.channel, at=now,
-                     payload=started["payload"])
+        append_entry(session, case, started, actor=actor, channel=uow.channel, at=now)
         uow.flush()
         result = view(handoff, session)
         uow.commit()
@@ -266,8 +266,7 @@ def _stop_acceptance_clock(uow: UnitOfWork, handoff: Handoff, source: Case, now:
         return
     spec = stop_clock(clock, rule_for(uow.session, source, clock),
                       current_calendar(uow.connection), now, why)
-    append_event(uow.session, source, spec["kind"], actor=actor, channel=uow.channel, at=now,
-                 reason=spec.get("reason"), payload=spec["payload"])
+    append_entry(uow.session, source, spec, actor=actor, channel=uow.channel, at=now)
 
 
 def receive(uow: UnitOfWork, handoff_id: int, *, actor: str) -> HandoffView:
@@ -345,7 +344,7 @@ def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None
         if rule.opens:
             # the receiver's own periods run from receipt of the materials, not from the
             # moment someone pressed "accept"
-            [linked] = uow.publish(LinkedCaseRequested(
+            linked = uow.execute(OpenLinkedCase(
                 handoff_id=handoff.id, workflow=rule.opens, actor=actor, title=source.title,
                 received_on=aware(handoff.received_at).date(), clock_start=handoff.received_at,
                 parties=[{"role": p.role, "name": p.name, "kind": p.kind, "origin": p.origin,
@@ -429,7 +428,7 @@ def return_materials(uow: UnitOfWork, handoff_id: int, *, actor: str,
     return _decline(uow, handoff_id, "returned", actor=actor, reason=reason)
 
 
-def record_linked_outcome(uow: UnitOfWork, event: CaseClosed) -> list[dict[str, Any]]:
+def record_linked_outcome(uow: UnitOfWork, event: CaseClosed) -> list[AuditEntry]:
     """Handler: when a case opened by a handoff ends, record the outcome on the handoff and
     the source case; returns the entry for the ending case's own chain (none if not linked)."""
     case_id, final_state, actor, now = event.case_id, event.final_state, event.actor, event.at
@@ -444,4 +443,4 @@ def record_linked_outcome(uow: UnitOfWork, event: CaseClosed) -> list[dict[str, 
     append_event(uow.session, source, "handoff_outcome", actor=actor, channel=uow.channel,
                  at=now, payload=payload)
     uow.flush()
-    return [{"kind": "handoff_outcome", "payload": {**payload, "source_case": source.number}}]
+    return [AuditEntry("handoff_outcome", {**payload, "source_case": source.number})]

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.adapters.evidence_store import EvidenceStore
+from caseflow.domain.commands import Command
 from caseflow.domain.errors import ConflictError
 from caseflow.domain.events import DomainEvent
 from caseflow.domain.moments import utcnow
@@ -95,6 +97,10 @@ class UnitOfWork:
     def publish(self, event: DomainEvent) -> list:
         """Let the handlers wired for ``event`` react now, in this transaction."""
         return self.bus.handle(self, event)
+
+    def execute(self, command: Command) -> Any:
+        """Have the one handler wired for ``command`` do it now, in this transaction."""
+        return self.bus.execute(self, command)
 
     def flush(self) -> None:
         """Flush, turning a lost race (stale version, duplicate key) into a ConflictError."""

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from caseflow.adapters.orm import Case
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import PermissionDenied, WorkflowMigrationError
+from caseflow.services.access import get_user
 from caseflow.services.audit import append_event
-from caseflow.services.cases import get_user
 from caseflow.services.clocks import close_clocks, rerule_clocks
 from caseflow.services.unit_of_work import UnitOfWork
 

@@ -1,37 +1,99 @@
 """What supervisors watch about handoffs: what is open and how its clock stands, what was
-refused and why, and how long each kind takes to be accepted."""
+refused and why, and how long each kind takes to be accepted.
+
+The reports run in their own unit of work as a supervisor or an admin, scoped as the clock
+reports are (``views.clocks.report_agency``): a supervisor sees their own agency's handoffs
+only, an admin any agency's or, without ``agency_code``, all of them. They return frozen read
+models whose ``to_dict()`` gives the JSON-ready form."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from caseflow.adapters.orm import Agency, Case, Clock, Handoff
-from caseflow.domain.errors import NotFound
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import OPEN_HANDOFF_STATUSES
 from caseflow.services.access import get_user
 from caseflow.services.handoffs import HandoffView, view
 from caseflow.services.unit_of_work import UnitOfWork
+from caseflow.views.clocks import naive, report_agency, reporting_user
 
 
-def _agency_id(session: Session, code: str | None) -> int | None:
-    if code is None:
-        return None
-    agency_id = session.scalar(select(Agency.id).where(Agency.code == code))
-    if agency_id is None:
-        raise NotFound(f"unknown agency {code!r}")
-    return agency_id
+@dataclass(frozen=True)
+class OpenHandoff:
+    """A handoff not yet decided, with its acceptance clock (if any) at ``now``;
+    ``to_dict`` names the agencies ``from`` and ``to``."""
+
+    handoff: int
+    kind: str
+    status: str
+    case: str
+    from_agency: str
+    to_agency: str
+    sent_at: str
+    due: str | None
+    remaining_seconds: int | None
+    overdue: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"handoff": self.handoff, "kind": self.kind, "status": self.status,
+                "case": self.case, "from": self.from_agency, "to": self.to_agency,
+                "sent_at": self.sent_at, "due": self.due,
+                "remaining_seconds": self.remaining_seconds, "overdue": self.overdue}
 
 
-def open_handoffs(session: Session, now: datetime, *, agency_code: str | None = None,
-                  incoming: bool = True) -> list[dict[str, Any]]:
-    """Handoffs not yet decided, addressed to (or sent by) an agency, with their clocks."""
-    agency_id = _agency_id(session, agency_code)
+@dataclass(frozen=True)
+class RefusedHandoff:
+    """A rejected or returned handoff and the reason given; ``to_dict`` names the receiving
+    agency ``to``."""
+
+    handoff: int
+    kind: str
+    status: str
+    case: str
+    to_agency: str
+    reason: str | None
+    decided_by: str | None
+    decided_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"handoff": self.handoff, "kind": self.kind, "status": self.status,
+                "case": self.case, "to": self.to_agency, "reason": self.reason,
+                "decided_by": self.decided_by, "decided_at": self.decided_at}
+
+
+@dataclass(frozen=True)
+class KindAcceptance:
+    """How long handoffs of one kind took from sending to acceptance."""
+
+    accepted: int
+    average_hours: float
+    fastest_hours: float
+    slowest_hours: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AcceptanceTimes:
+    """Acceptance times per handoff kind, kinds in name order."""
+
+    by_kind: Mapping[str, KindAcceptance]
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {kind: times.to_dict() for kind, times in self.by_kind.items()}
+
+
+def _open_handoffs(session: Session, now: datetime, agency_id: int | None,
+                   incoming: bool) -> tuple[OpenHandoff, ...]:
     sender, receiver = aliased(Agency), aliased(Agency)
     query = (select(Handoff, Case.number, sender.code, receiver.code, Clock)
              .join(Case, Case.id == Handoff.case_id)
@@ -43,23 +105,30 @@ def open_handoffs(session: Session, now: datetime, *, agency_code: str | None = 
     if agency_id is not None:
         column = Handoff.to_agency_id if incoming else Handoff.from_agency_id
         query = query.where(column == agency_id)
-    rows = []
-    for handoff, number, from_code, to_code, clock in session.execute(query):
-        rows.append({
-            "handoff": handoff.id, "kind": handoff.kind, "status": handoff.status,
-            "case": number, "from": from_code, "to": to_code,
-            "sent_at": aware(handoff.sent_at).isoformat(),
-            "due": aware(clock.due_at).isoformat() if clock else None,
-            "remaining_seconds": int((clock.due_at - now).total_seconds()) if clock else None,
-            "overdue": bool(clock and clock.due_at < now),
-        })
-    return rows
+    return tuple(
+        OpenHandoff(
+            handoff=handoff.id, kind=handoff.kind, status=handoff.status,
+            case=number, from_agency=from_code, to_agency=to_code,
+            sent_at=aware(handoff.sent_at).isoformat(),
+            due=aware(clock.due_at).isoformat() if clock else None,
+            remaining_seconds=int((clock.due_at - now).total_seconds()) if clock else None,
+            overdue=bool(clock and clock.due_at < now),
+        )
+        for handoff, number, from_code, to_code, clock in session.execute(query))
 
 
-def refused_handoffs(session: Session, *, agency_code: str | None = None,
-                     since: datetime | None = None) -> list[dict[str, Any]]:
-    """Rejected and returned handoffs with the reasons given, newest first."""
-    agency_id = _agency_id(session, agency_code)
+def open_handoffs(uow: UnitOfWork, actor: str, now: datetime | None = None, *,
+                  agency_code: str | None = None,
+                  incoming: bool = True) -> tuple[OpenHandoff, ...]:
+    """Handoffs not yet decided, addressed to (or sent by) an agency, with their clocks."""
+    with uow:
+        user = reporting_user(uow, actor)
+        agency_id, _ = report_agency(uow.session, user, agency_code)
+        return _open_handoffs(uow.session, naive(now or uow.now()), agency_id, incoming)
+
+
+def _refused_handoffs(session: Session, agency_id: int | None,
+                      since: datetime | None) -> tuple[RefusedHandoff, ...]:
     receiver = aliased(Agency)
     query = (select(Handoff, Case.number, receiver.code)
              .join(Case, Case.id == Handoff.case_id)
@@ -71,15 +140,25 @@ def refused_handoffs(session: Session, *, agency_code: str | None = None,
                             | (Handoff.from_agency_id == agency_id))
     if since is not None:
         query = query.where(Handoff.decided_at >= since)
-    return [{"handoff": h.id, "kind": h.kind, "status": h.status, "case": number,
-             "to": to_code, "reason": h.status_reason, "decided_by": h.decided_by,
-             "decided_at": aware(h.decided_at).isoformat()}
-            for h, number, to_code in session.execute(query)]
+    return tuple(RefusedHandoff(handoff=h.id, kind=h.kind, status=h.status, case=number,
+                                to_agency=to_code, reason=h.status_reason,
+                                decided_by=h.decided_by,
+                                decided_at=aware(h.decided_at).isoformat())
+                 for h, number, to_code in session.execute(query))
 
 
-def acceptance_times(session: Session, *, agency_code: str | None = None) -> dict[str, Any]:
-    """Average, fastest and slowest time from sending to acceptance, per handoff kind."""
-    agency_id = _agency_id(session, agency_code)
+def refused_handoffs(uow: UnitOfWork, actor: str, *, agency_code: str | None = None,
+                     since: datetime | None = None) -> tuple[RefusedHandoff, ...]:
+    """Rejected and returned handoffs sent or received by an agency, with the reasons given,
+    newest first."""
+    with uow:
+        user = reporting_user(uow, actor)
+        agency_id, _ = report_agency(uow.session, user, agency_code)
+        return _refused_handoffs(uow.session, agency_id,
+                                 naive(since) if since is not None else None)
+
+
+def _acceptance_times(session: Session, agency_id: int | None) -> AcceptanceTimes:
     query = select(Handoff.kind, Handoff.sent_at, Handoff.decided_at).where(
         Handoff.status == "accepted")
     if agency_id is not None:
@@ -87,10 +166,22 @@ def acceptance_times(session: Session, *, agency_code: str | None = None) -> dic
     by_kind: dict[str, list[float]] = {}
     for kind, sent, decided in session.execute(query):
         by_kind.setdefault(kind, []).append((decided - sent).total_seconds())
-    return {kind: {"accepted": len(secs), "average_hours": round(sum(secs) / len(secs) / 3600, 2),
-                   "fastest_hours": round(min(secs) / 3600, 2),
-                   "slowest_hours": round(max(secs) / 3600, 2)}
-            for kind, secs in sorted(by_kind.items())}
+    return AcceptanceTimes(MappingProxyType({
+        kind: KindAcceptance(accepted=len(secs),
+                             average_hours=round(sum(secs) / len(secs) / 3600, 2),
+                             fastest_hours=round(min(secs) / 3600, 2),
+                             slowest_hours=round(max(secs) / 3600, 2))
+        for kind, secs in sorted(by_kind.items())}))
+
+
+def acceptance_times(uow: UnitOfWork, actor: str, *,
+                     agency_code: str | None = None) -> AcceptanceTimes:
+    """Average, fastest and slowest time from sending to acceptance, per handoff kind, of the
+    handoffs an agency accepted."""
+    with uow:
+        user = reporting_user(uow, actor)
+        agency_id, _ = report_agency(uow.session, user, agency_code)
+        return _acceptance_times(uow.session, agency_id)
 
 
 def list_for_agency(uow: UnitOfWork, actor: str, *, status: Sequence[str] = OPEN_HANDOFF_STATUSES,

@@ -60,6 +60,37 @@ class InstalmentStatus:
                 "paid_on": self.paid_on, "status": self.status, "clock": self.clock}
 
 
+@dataclass(frozen=True, slots=True)
+class MediationRecord:
+    """A mediation case as one viewer may see it (see :func:`mediation_view`).
+
+    ``visibility`` is ``full`` (the mediation body: sessions, agreement and schedule) or
+    ``outcome`` (anyone else: only the state, whether it settled and the judicial
+    confirmation status — ``sessions``, ``agreement`` and ``schedule`` are then ``None`` here
+    and absent from :meth:`to_dict`). ``agreement`` is ``None`` in a full record of a mediation
+    not yet settled."""
+
+    id: int
+    visibility: str
+    case: str
+    status: str
+    settled: bool
+    confirmation: str
+    sessions: tuple[dict[str, Any], ...] | None = None
+    agreement: dict[str, Any] | None = None
+    schedule: tuple[InstalmentStatus, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        view: dict[str, Any] = {"id": self.id, "visibility": self.visibility, "case": self.case,
+                                "status": self.status, "settled": self.settled,
+                                "confirmation": self.confirmation}
+        if self.visibility == "full":
+            view["sessions"] = [dict(s) for s in self.sessions or ()]
+            view["agreement"] = None if self.agreement is None else dict(self.agreement)
+            view["schedule"] = [s.to_dict() for s in self.schedule or ()]
+        return view
+
+
 def instalment_statuses(session: Session, case_id: int,
                         now: datetime | None = None) -> list[InstalmentStatus]:
     """The latest agreement's instalments, each ``paid`` (on time), ``due`` (unpaid, not yet
@@ -103,7 +134,7 @@ def _confirmation_status(session: Session, case: Case) -> str:
 
 
 def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
-                   now: datetime | None = None) -> dict[str, Any]:
+                   now: datetime | None = None) -> MediationRecord:
     """What a viewer from an agency of ``viewer_agency_kind`` may see of a mediation case.
 
     The rule (人民调解法 confidentiality; the issue's "enforcement agencies see only the
@@ -126,22 +157,22 @@ def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
     if case.workflow_key != MEDIATION_WORKFLOW:
         raise ValidationFailed(f"case {case.number} is not a mediation case", field="case_id")
     agreement = latest_agreement(session, case.id)
-    outcome = {
-        "case": case.number, "status": case.status, "settled": agreement is not None,
-        "confirmation": _confirmation_status(session, case),
-    }
+    confirmation = _confirmation_status(session, case)
     if viewer_agency_kind != MEDIATION_AGENCY_KIND:
-        return {"visibility": "outcome", **outcome}
+        return MediationRecord(id=case.id, visibility="outcome", case=case.number,
+                               status=case.status, settled=agreement is not None,
+                               confirmation=confirmation)
     sessions = session.scalars(select(MediationSession)
                                .where(MediationSession.case_id == case.id)
                                .order_by(MediationSession.held_on, MediationSession.id))
-    return {
-        "visibility": "full", **outcome,
-        "sessions": [{"id": s.id, "held_on": s.held_on.isoformat(),
-                      "attendees": list(s.attendees), "outcome": s.outcome, "notes": s.notes,
-                      "recorded_by": s.recorded_by,
-                      "recorded_at": aware(s.recorded_at).isoformat()} for s in sessions],
-        "agreement": None if agreement is None else {
+    return MediationRecord(
+        id=case.id, visibility="full", case=case.number, status=case.status,
+        settled=agreement is not None, confirmation=confirmation,
+        sessions=tuple({"id": s.id, "held_on": s.held_on.isoformat(),
+                        "attendees": list(s.attendees), "outcome": s.outcome, "notes": s.notes,
+                        "recorded_by": s.recorded_by,
+                        "recorded_at": aware(s.recorded_at).isoformat()} for s in sessions),
+        agreement=None if agreement is None else {
             "id": agreement.id, "parties": list(agreement.parties),
             "amount": yuan(agreement.amount_fen), "amount_fen": agreement.amount_fen,
             "currency": agreement.currency, "terms": list(agreement.terms),
@@ -149,5 +180,5 @@ def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
             "decides_validity": agreement.decides_validity,
             "signed_on": agreement.signed_on.isoformat(), "status": agreement.status,
             "recorded_by": agreement.recorded_by},
-        "schedule": [s.to_dict() for s in instalment_statuses(session, case.id, now)],
-    }
+        schedule=tuple(instalment_statuses(session, case.id, now)),
+    )

@@ -1,7 +1,10 @@
-"""Read side of workflow definitions: the versions loaded, and one version to show."""
+"""Read side of workflow definitions: the versions loaded, the one in force, one to show, and
+a case with the definition it runs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,17 +15,36 @@ from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
 from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.services.access import get_case, get_user
+from caseflow.services.cases import CaseView
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.cases import visible_as
 
 
-def workflow_versions(uow: UnitOfWork) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class WorkflowVersion:
+    """One loaded version of a workflow: ``effective_from`` is an ISO date, or ``None`` when
+    it has always applied; ``open_cases`` counts the cases still running on it."""
+
+    key: str
+    version: int
+    effective_from: str | None
+    title_zh: str
+    title_en: str
+    open_cases: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "version": self.version, "effective_from": self.effective_from,
+                "title_zh": self.title_zh, "title_en": self.title_en,
+                "open_cases": self.open_cases}
+
+
+def workflow_versions(uow: UnitOfWork) -> list[WorkflowVersion]:
     """Every loaded version, the date it applies from, and how many cases run open on it."""
     with uow:
         return _versions(uow.session)
 
 
-def _versions(session: Session) -> list[dict[str, Any]]:
+def _versions(session: Session) -> list[WorkflowVersion]:
     open_counts = {
         f"{key}:{version}": count
         for key, version, count in session.execute(
@@ -36,12 +58,35 @@ def _versions(session: Session) -> list[dict[str, Any]]:
                                                WorkflowDefinitionRow.version)
     )
     return [
-        {"key": r.key, "version": r.version,
-         "effective_from": r.effective_from.isoformat() if r.effective_from else None,
-         "title_zh": r.title_zh, "title_en": r.title_en,
-         "open_cases": open_counts.get(f"{r.key}:{r.version}", 0)}
+        WorkflowVersion(
+            key=r.key, version=r.version,
+            effective_from=r.effective_from.isoformat() if r.effective_from else None,
+            title_zh=r.title_zh, title_en=r.title_en,
+            open_cases=open_counts.get(f"{r.key}:{r.version}", 0))
         for r in rows
     ]
+
+
+def definition_in_force(uow: UnitOfWork, key: str, on: date) -> WorkflowDefinition:
+    """The definition a case of type ``key`` received on ``on`` would run (NotFound if none)."""
+    with uow:
+        session = uow.session
+        return REGISTRY.definition(session, key, REGISTRY.version_in_force(session, key, on))
+
+
+def case_in_workflow(uow: UnitOfWork, case_id: int) -> tuple[CaseView, WorkflowDefinition]:
+    """A case as callers see it, with the definition of the version it runs: what a client
+    needs to work on a case it did not open (e.g. one a handoff created)."""
+    with uow:
+        session = uow.session
+        case = get_case(uow, case_id)
+        definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
+        view = CaseView(
+            id=case.id, number=case.number, case_type=case.case_type,
+            workflow_key=case.workflow_key, workflow_version=case.workflow_version,
+            status=case.status, version=case.version, agency=case.agency.code,
+            title=case.title, closed=case.status in definition.final_states)
+        return view, definition
 
 
 def newest_version(session: Session, key: str) -> int:

@@ -253,3 +253,25 @@ def test_machine_is_shared_per_definition_version(uow, people, app):
         m2 = REGISTRY.compiled(s, "inspection", 1).machine
     assert m1 is m2
     assert m1.models == []  # cases are never attached to the shared machine
+
+
+def test_offered_triggers_are_blocked_exactly_when_firing_is_refused(at, people):
+    """available_triggers counts on the unit of work's time and the stored calendar, as fire
+    does: the sender's 3 days to ask for reconsideration (310号 art. 9) run from the refusal
+    notice served on Fri 2026-10-09 until the end of Mon 10-12."""
+    case = services.open_case(at("2026-10-10T09:00")(), actor="gao.police",
+                              case_type="remedy_wait", title="宁波某汽配公司涉嫌假冒注册商标案",
+                              data={"refusal_notice_served_on": "2026-10-09"})
+
+    def offered(when):
+        return {t.trigger: t for t in services.available_triggers(at(when)(), case.id,
+                                                                  "gao.police")}
+
+    waiting = offered("2026-10-12T16:00")["close_not_filed"]
+    assert len(waiting.blocked_by) == 1 and "until 2026-10-12" in waiting.blocked_by[0]
+    with pytest.raises(GuardRefused, match="until 2026-10-12"):
+        services.fire(at("2026-10-12T16:00")(), case.id, "close_not_filed", actor="gao.police")
+    assert offered("2026-10-13T09:00")["close_not_filed"].blocked_by == ()
+    closed = services.fire(at("2026-10-13T09:00")(), case.id, "close_not_filed",
+                           actor="gao.police")
+    assert closed.status == "closed_not_filed" and closed.closed

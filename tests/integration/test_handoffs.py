@@ -248,18 +248,18 @@ def test_visibility_follows_handoffs(uow, people, app):
         case_for(uow(), case.id, "gao.police")  # not yet handed to the police
     sent = send(uow, case.id)
     shared = case_for(uow(), case.id, "gao.police")
-    assert shared["visibility"] == "shared"
-    assert [p["name"] for p in shared["parties"]] == [HOLDER["name"], INFRINGER["name"]]
-    assert shared["materials"][0]["filename"] == "扣押清单.pdf"
-    assert "events" not in shared and "data" not in shared
+    assert shared.visibility == "shared"
+    assert [p["name"] for p in shared.parties] == [HOLDER["name"], INFRINGER["name"]]
+    assert shared.materials[0]["filename"] == "扣押清单.pdf"
+    assert "events" not in shared.to_dict() and "data" not in shared.to_dict()
     with pytest.raises(NotFound):
         case_for(uow(), case.id, "zhou.customs")
     accepted = handoffs.accept(uow(), sent.id, actor="gao.police")
     outcome = case_for(uow(), accepted.linked_case_id, "li.officer")
-    assert outcome["visibility"] == "outcome" and set(outcome) == {
+    assert outcome.visibility == "outcome" and set(outcome.to_dict()) == {
         "visibility", "id", "number", "type", "status", "closed", "agency"}
     full = case_for(uow(), case.id, "li.officer")
-    assert full["visibility"] == "full" and full["events"]
+    assert full.visibility == "full" and full.events
     # the police act only through their own workflow's triggers
     with pytest.raises(PermissionDenied, match="acts only on its own agency's cases"):
         services.fire(uow(), case.id, "close", actor="he.police")
@@ -275,7 +275,8 @@ def test_jurisdiction_transfer_shares_only_what_its_rule_says(uow, people, app):
                       to_agency="nb-amr-yinzhou", reason="违法行为发生地在鄞州区",
                       idempotency_key="nb-amr/jurisdiction/1")
     shared = case_for(uow(), case.id, "sun.yz")
-    assert "parties" in shared and "materials" not in shared and "ip_rights" not in shared
+    shown = shared.to_dict()
+    assert "parties" in shown and "materials" not in shown and "ip_rights" not in shown
 
 
 def test_supervisor_view_of_handoffs(uow, people, app):
@@ -299,18 +300,57 @@ def test_supervisor_view_of_handoffs(uow, people, app):
     handoffs.accept(timed(), a.id, actor="gao.police")
     at["now"] = t0 + timedelta(hours=30)
     handoffs.reject(timed(), b.id, actor="gao.police", reason="不构成犯罪")
-    with app.session_factory() as s:
-        pending = open_handoffs(s, t0 + timedelta(days=4), agency_code="nb-psb")
-        assert [(p["case"], p["overdue"]) for p in pending] == [(third.number, True)]
-        assert open_handoffs(s, t0, agency_code="nb-amr") == []  # nothing addressed to nb-amr
-        assert len(open_handoffs(s, t0, agency_code="nb-amr", incoming=False)) == 1
-        refused = refused_handoffs(s, agency_code="nb-amr")
-        assert [(r["case"], r["reason"]) for r in refused] == [(second.number, "不构成犯罪")]
-        times = acceptance_times(s)
-        assert times == {"criminal_transfer": {"accepted": 1, "average_hours": 6.0,
-                                               "fastest_hours": 6.0, "slowest_hours": 6.0}}
-        with pytest.raises(NotFound):
-            open_handoffs(s, t0, agency_code="nb-nowhere")
+    pending = open_handoffs(uow(), "he.police", t0 + timedelta(days=4), agency_code="nb-psb")
+    assert [(p.case, p.overdue) for p in pending] == [(third.number, True)]
+    assert pending[0].to_dict() == {
+        "handoff": pending[0].handoff, "kind": "criminal_transfer", "status": pending[0].status,
+        "case": third.number, "from": "nb-amr", "to": "nb-psb",
+        "sent_at": "2026-09-21T10:00:00+08:00", "due": pending[0].due,
+        "remaining_seconds": pending[0].remaining_seconds, "overdue": True}
+    assert pending[0].remaining_seconds < 0 and pending[0].status in ("sent", "received")
+    # nothing addressed to nb-amr
+    assert open_handoffs(uow(), "chen.sup", t0, agency_code="nb-amr") == ()
+    assert len(open_handoffs(uow(), "chen.sup", t0, agency_code="nb-amr", incoming=False)) == 1
+    refused = refused_handoffs(uow(), "chen.sup", agency_code="nb-amr")
+    assert [(r.case, r.reason) for r in refused] == [(second.number, "不构成犯罪")]
+    assert refused[0].to_dict() == {
+        "handoff": b.id, "kind": "criminal_transfer", "status": "rejected",
+        "case": second.number, "to": "nb-psb", "reason": "不构成犯罪",
+        "decided_by": refused[0].decided_by, "decided_at": "2026-09-22T16:00:00+08:00"}
+    times = acceptance_times(uow(), "zhao.admin")
+    assert times.to_dict() == {"criminal_transfer": {"accepted": 1, "average_hours": 6.0,
+                                                     "fastest_hours": 6.0, "slowest_hours": 6.0}}
+    assert times.by_kind["criminal_transfer"].average_hours == 6.0
+    with pytest.raises(NotFound):
+        open_handoffs(uow(), "chen.sup", t0, agency_code="nb-nowhere")
+
+    # only a supervisor or an admin runs these reports
+    for report in (lambda who: open_handoffs(uow(), who, t0),
+                   lambda who: refused_handoffs(uow(), who),
+                   lambda who: acceptance_times(uow(), who)):
+        for officer in ("li.officer", "gao.police"):
+            with pytest.raises(PermissionDenied, match="supervisor or admin"):
+                report(officer)
+    # a supervisor sees their own agency only: another agency is as unknown as none
+    for report in (lambda code: open_handoffs(uow(), "chen.sup", t0, agency_code=code),
+                   lambda code: refused_handoffs(uow(), "chen.sup", agency_code=code),
+                   lambda code: acceptance_times(uow(), "chen.sup", agency_code=code)):
+        for code in ("nb-customs", "nb-psb"):
+            with pytest.raises(NotFound, match=f"unknown agency '{code}'"):
+                report(code)
+    # without an agency: the supervisor's own (incoming to nb-amr: none; nb-psb: the third)
+    assert open_handoffs(uow(), "chen.sup", t0) == ()
+    assert [p.case for p in open_handoffs(uow(), "he.police", t0)] == [third.number]
+    assert acceptance_times(uow(), "chen.sup").by_kind == {}  # nb-amr accepted nothing
+    assert acceptance_times(uow(), "he.police").to_dict() == times.to_dict()
+    assert [r.case for r in refused_handoffs(uow(), "he.police")] == [second.number]
+    assert refused_handoffs(uow(), "zheng.court") == ()
+    # an admin sees every agency, or any one of them
+    assert [p.case for p in open_handoffs(uow(), "zhao.admin", t0)] == [third.number]
+    assert [p.case for p in open_handoffs(uow(), "zhao.admin", t0, agency_code="nb-psb")] == [
+        third.number]
+    assert [r.case for r in refused_handoffs(uow(), "zhao.admin")] == [second.number]
+    assert acceptance_times(uow(), "zhao.admin", agency_code="nb-customs").to_dict() == {}
 
 
 def test_handoff_commands(uow, people, app, database_url):

@@ -77,8 +77,8 @@ def test_confirmation_crosses_to_the_court_and_the_outcome_comes_back(uow, peopl
         assert opened.case_type == "court_confirmation" and opened.agency.code == "nb-ipcourt"
     # the court sees the mediation's outcome only, never its sessions or terms
     seen = case_for(uow(), case.id, "qian.court")
-    assert seen["visibility"] == "outcome" and seen["settled"] is True
-    assert "sessions" not in seen and "agreement" not in seen
+    assert seen.visibility == "outcome" and seen.settled is True
+    assert "sessions" not in seen.to_dict() and "agreement" not in seen.to_dict()
     # market supervision has no business with this mediation at all
     with pytest.raises(Exception, match="unknown case id"):
         case_for(uow(), case.id, "li.officer")
@@ -107,5 +107,5 @@ def test_the_court_confirms_and_the_mediation_hears_of_it(uow, people, app):
     with app.session_factory() as s:
         assert s.get(Handoff, sent.id).outcome == "closed_confirmed"
     mediation = case_for(uow(), case.id, "wu.mediator")
-    outcomes = [e for e in mediation["events"] if e["kind"] == "handoff_outcome"]
+    outcomes = [e for e in mediation.events if e["kind"] == "handoff_outcome"]
     assert outcomes and outcomes[-1]["payload"]["outcome"] == "closed_confirmed"

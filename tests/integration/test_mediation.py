@@ -452,7 +452,7 @@ def test_mediation_body_sees_everything_others_only_the_outcome(at, people, app)
     with app.session_factory() as s:
         row = s.get(Case, case.id)
         before = mediation_view(s, row, "market_supervision")
-    assert before["confirmation"] == "not_requested"
+    assert before.confirmation == "not_requested"
     services.fire(at("2026-09-17T10:00")(), case.id, "request_judicial_confirmation",
                   actor="wu.mediator",
                   payload={"court": "宁波市中级人民法院", "applied_on": "2026-09-17"})
@@ -463,18 +463,18 @@ def test_mediation_body_sees_everything_others_only_the_outcome(at, people, app)
         court = mediation_view(s, row, "court")
         with pytest.raises(ValidationFailed):
             mediation_view(s, row, "mediaton")
-    assert full["visibility"] == "full"
-    assert full["sessions"][0]["notes"] == NOTES
-    assert full["agreement"]["amount"] == "85000.00"
-    assert [i["status"] for i in full["schedule"]] == ["due", "due", "due"]
-    expected = {"visibility": "outcome", "case": case.number, "status": "confirmation_requested",
-                "settled": True, "confirmation": "requested"}
-    assert amr == expected and court == expected
-    shown = json.dumps(amr, ensure_ascii=False)
+    assert full.visibility == "full"
+    assert full.sessions[0]["notes"] == NOTES
+    assert full.agreement["amount"] == "85000.00"
+    assert [i.status for i in full.schedule] == ["due", "due", "due"]
+    expected = {"id": case.id, "visibility": "outcome", "case": case.number,
+                "status": "confirmation_requested", "settled": True, "confirmation": "requested"}
+    assert amr.to_dict() == expected and court.to_dict() == expected
+    shown = json.dumps(amr.to_dict(), ensure_ascii=False)
     assert NOTES not in shown and "85000" not in shown and "林海" not in shown
     unsettled = open_mediation(at, "2026-09-17T11:00")
     with app.session_factory() as s:
         view = mediation_view(s, s.get(Case, unsettled.id), "customs")
-    assert view == {"visibility": "outcome", "case": unsettled.number,
-                    "status": "application_received", "settled": False,
-                    "confirmation": "not_requested"}
+    assert view.to_dict() == {"id": unsettled.id, "visibility": "outcome",
+                              "case": unsettled.number, "status": "application_received",
+                              "settled": False, "confirmation": "not_requested"}

@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.domain.calendar import (
-    TZ,
+from caseflow.domain.calendar import TZ, WorkCalendar, builtin_schedules
+from caseflow.domain.schedules import (
     CalendarFileError,
-    WorkCalendar,
     YearSchedule,
-    builtin_schedules,
     parse_schedule,
     schedule_to_text,
 )

@@ -1,12 +1,15 @@
 """The message bus runs the handlers wired for an event, in order, and hands back their
-results; bootstrap wires each reaction between capabilities exactly once."""
+results; a command has exactly one handler; bootstrap wires each reaction exactly once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+
+import pytest
 
 from caseflow.bootstrap import build_bus
-from caseflow.domain.events import CalendarChanged, CaseClosed, LinkedCaseRequested
+from caseflow.domain.commands import Command, OpenLinkedCase
+from caseflow.domain.events import CalendarChanged, CaseClosed
 from caseflow.services import cases, clocks, handoffs
 from caseflow.services.messagebus import MessageBus
 
@@ -39,4 +42,15 @@ def test_bootstrap_wires_each_reaction_once():
     wired = build_bus().handlers
     assert wired[CaseClosed] == (handoffs.record_linked_outcome,)
     assert wired[CalendarChanged] == (clocks.recompute_on_calendar_change,)
-    assert wired[LinkedCaseRequested] == (cases.open_linked_case,)
+    assert build_bus().commands == {OpenLinkedCase: cases.open_linked_case}
+
+
+def test_a_command_has_one_handler_and_nobody_handling_it_is_an_error():
+    class Ping(Command):
+        pass
+
+    bus = MessageBus({}, {Ping: lambda uow, command: "pong"})
+    assert bus.execute(FakeUnitOfWork(), Ping()) == "pong"
+    with pytest.raises(LookupError, match="no handler is wired for OpenLinkedCase"):
+        bus.execute(FakeUnitOfWork(), OpenLinkedCase(1, "police_case", "gao.police", "案",
+                                                     date(2026, 10, 9), datetime(2026, 10, 9)))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.domain.calendar import TZ, WorkCalendar, parse_schedule
+from caseflow.domain.calendar import TZ, WorkCalendar
 from caseflow.domain.periods import (
     DueDate,
     Period,
@@ -19,6 +19,7 @@ from caseflow.domain.periods import (
     compute_due,
     parse_local_datetime,
 )
+from caseflow.domain.schedules import parse_schedule
 
 CAL = WorkCalendar.default()
 

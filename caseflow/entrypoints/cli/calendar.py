@@ -59,4 +59,4 @@ def calendar_status(ctx: Context) -> None:
     """Official years, loaded years, provisional due dates, and whether next year is missing."""
     from caseflow.views.calendar import calendar_status as status
 
-    click.echo(json.dumps(status(ctx.app.uow("cli")), ensure_ascii=False))
+    click.echo(json.dumps(status(ctx.app.uow("cli")).to_dict(), ensure_ascii=False))

@@ -28,7 +28,7 @@ def case_show(ctx: Context, case_id: int, actor: str) -> None:
     """The case as USER may see it: everything for its own agency, less for others."""
     from caseflow.views.cases import case_for
 
-    echo_json(case_for(ctx.app.uow("cli"), case_id, actor))
+    echo_json(case_for(ctx.app.uow("cli"), case_id, actor).to_dict())
 
 
 @case.command("triggers")
@@ -72,4 +72,4 @@ def case_view(ctx: Context, case_id: int, actor: str) -> None:
     """The case as USER may see it (own agency, handed to it, or only its outcome)."""
     from caseflow.views.cases import case_for
 
-    echo_json(case_for(ctx.app.uow("cli"), case_id, actor))
+    echo_json(case_for(ctx.app.uow("cli"), case_id, actor).to_dict())

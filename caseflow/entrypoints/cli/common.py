@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import wraps
 from typing import Any
@@ -65,7 +66,39 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group()
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown like every other failure: ``error: <message>`` on one line."""
+
+    def show(self, file: Any = None) -> None:
+        message = " ".join(line.strip() for line in self.format_message().splitlines())
+        click.echo(f"error: {message.strip()}", file=file, err=file is None)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except (_OneLineUsageError, click.exceptions.NoArgsIsHelpError):
+        raise  # already one line / a bare group asked for its help: click shows the help
+    except click.UsageError as exc:
+        raise _OneLineUsageError(exc.format_message(), exc.ctx) from exc
+
+
+class _Root(click.Group):
+    """The root group. Every usage error of every command is raised while the root parses its
+    own arguments or invokes a subcommand, so catching it here gives one line for all of them
+    (click's default is four: usage, a hint and the error); exit code stays 2."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Root)
 @click.option("--database-url", envvar="CASEFLOW_DATABASE_URL", default=None,
               help="SQLAlchemy URL (default: sqlite:///var/caseflow.db).")
 @click.version_option(__version__, prog_name="caseflow")

@@ -59,9 +59,9 @@ def workflows_list(ctx: Context) -> None:
 
     ctx.app.load_workflows()
     for row in workflow_versions(ctx.app.uow("cli")):
-        since = row["effective_from"] or "always"
-        click.echo(f"{row['key']:<22} v{row['version']}  from {since:<10}  "
-                   f"open {row['open_cases']:>5}  {row['title_zh']} / {row['title_en']}")
+        since = row.effective_from or "always"
+        click.echo(f"{row.key:<22} v{row.version}  from {since:<10}  "
+                   f"open {row.open_cases:>5}  {row.title_zh} / {row.title_en}")
 
 
 @workflows.command("show")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.orm import Case, Clock, Instalment, SettlementAgreement
+from caseflow.domain.audit import AuditEntry
 from caseflow.domain.clocks import INSTALMENT_RULE
 from caseflow.domain.errors import ValidationFailed
 from caseflow.domain.moments import aware
@@ -38,7 +39,7 @@ from caseflow.domain.settlements import (
     yuan,
 )
 from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES as OPEN
-from caseflow.services.audit import append_event
+from caseflow.services.audit import append_entry, append_event
 from caseflow.services.clocks import start_clock, stop_clock
 from caseflow.services.mediation.common import (
     case_date,
@@ -194,7 +195,7 @@ def record_settlement(
         session.add(agreement)
         uow.flush()
 
-        specs: list[dict[str, Any]] = []
+        specs: list[AuditEntry] = []
         stopped = _supersede(session, case, previous, agreement, calendar, now)
         plan = []
         for seq, (due_on, fen) in enumerate(schedule, start=1):
@@ -222,8 +223,7 @@ def record_settlement(
         append_event(session, case, "settlement_recorded", actor=actor, channel=uow.channel,
                      at=now, reason=clean_reason(reason), payload=payload)
         for spec in stopped + specs:
-            append_event(session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
-                         reason=spec.get("reason"), payload=spec["payload"])
+            append_entry(session, case, spec, actor=actor, channel=uow.channel, at=now)
         result = SettlementRecord(
             id=agreement.id, case=case.number, parties=tuple(chosen_parties),
             amount=yuan(total_fen), amount_fen=total_fen, currency=code,
@@ -236,8 +236,8 @@ def record_settlement(
 
 def _supersede(session: Session, case: Case, previous: list[SettlementAgreement],
                agreement: SettlementAgreement, calendar: Any,
-               now: datetime) -> list[dict[str, Any]]:
-    specs: list[dict[str, Any]] = []
+               now: datetime) -> list[AuditEntry]:
+    specs: list[AuditEntry] = []
     for old in previous:
         old.status = "superseded"
         clock_ids = [i.clock_id for i in old.instalments if i.clock_id is not None]
@@ -298,7 +298,7 @@ def record_payment(
             moment = min(now, start_of(paid + _ONE_DAY))
             spec = stop_clock(clock, INSTALMENT_RULE, current_calendar(uow.connection), moment,
                               f"instalment {seq} paid on {paid}")
-            on_time = spec["payload"]["on_time"]
+            on_time = spec.payload["on_time"]
             specs.append(spec)
         if on_time is None:
             last_day = clock.due_last_day if clock is not None else inst.due_on
@@ -311,8 +311,7 @@ def record_payment(
                          "currency": agreement.currency, "on_time": on_time,
                          "all_paid": all_paid})
         for spec in specs:
-            append_event(session, case, spec["kind"], actor=actor, channel=uow.channel, at=now,
-                         reason=spec.get("reason"), payload=spec["payload"])
+            append_entry(session, case, spec, actor=actor, channel=uow.channel, at=now)
         result = PaymentRecord(agreement_id=agreement.id, seq=seq, paid_on=paid.isoformat(),
                                amount=yuan(inst.amount_fen), on_time=on_time,
                                all_paid=all_paid)
