@@ -2,7 +2,7 @@
 refused and why, and how long each kind takes to be accepted.
 
 The reports run in their own unit of work as a supervisor or an admin, scoped as the clock
-reports are (``views.clocks.report_agency``): a supervisor sees their own agency's handoffs
+reports are (``views.reporting.report_agency``): a supervisor sees their own agency's handoffs
 only, an admin any agency's or, without ``agency_code``, all of them. They return frozen read
 models whose ``to_dict()`` gives the JSON-ready form."""
 
@@ -23,7 +23,7 @@ from caseflow.domain.vocabulary import OPEN_HANDOFF_STATUSES
 from caseflow.services.access import get_user
 from caseflow.services.handoffs import HandoffView, view
 from caseflow.services.unit_of_work import UnitOfWork
-from caseflow.views.clocks import naive, report_agency, reporting_user
+from caseflow.views.reporting import naive, report_agency, reporting_user
 
 
 @dataclass(frozen=True)
