@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.domain.errors import DatabaseUnavailable
@@ -25,7 +25,8 @@ def make_engine(url: str, *, check: bool = True, **kwargs) -> Engine:
     """Create an engine; with ``check`` connect once so a bad URL fails here, in one line."""
     try:
         parsed = make_url(normalise_url(url))
-    except ArgumentError as exc:
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseUnavailable(f"invalid database URL {url!r}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

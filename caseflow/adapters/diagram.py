@@ -73,9 +73,13 @@ def draw_svg(definition: WorkflowDefinition, current_state: str | None = None) -
     if engine is None:
         raise DiagramUnavailable("drawing a diagram needs a Graphviz layout engine: "
                                  "pip install graphviz-pure (or install Graphviz's dot)")
-    done = subprocess.run([engine, "-Tsvg"], input=dot_source(definition, current_state)
-                          .encode("utf-8"), capture_output=True, timeout=60,
-                          env={**os.environ, "LC_ALL": "C.UTF-8"})
+    try:
+        done = subprocess.run([engine, "-Tsvg"], input=dot_source(definition, current_state)
+                              .encode("utf-8"), capture_output=True, timeout=60,
+                              env={**os.environ, "LC_ALL": "C.UTF-8"})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DiagramUnavailable(f"{Path(engine).name} could not draw the diagram: "
+                                 f"{exc}") from None
     if done.returncode != 0 or not done.stdout.lstrip().startswith(b"<?xml"):
         problem = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DiagramUnavailable(f"{Path(engine).name} could not draw the diagram: "

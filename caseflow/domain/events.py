@@ -23,8 +23,8 @@ class DomainEvent:
 class CaseClosed(DomainEvent):
     """A case reached a final state (its outcome may belong to a handoff that opened it).
 
-    Handlers return audit entries (``{"kind", "payload"}``) for the closed case's own chain,
-    or None.
+    Handlers return the ``AuditEntry`` list to append to the closed case's own chain (empty
+    when the case concerns them not).
     """
 
     case_id: int
@@ -35,8 +35,8 @@ class CaseClosed(DomainEvent):
 
 @dataclass(frozen=True)
 class CalendarChanged(DomainEvent):
-    """The working-day calendar changed (a year loaded, an override); handlers return how
-    many open clocks moved."""
+    """The working-day calendar changed (a year loaded, an override); each handler returns
+    how many open clocks it moved (an int; None counts as none)."""
 
     actor: str
     reason: str

@@ -41,6 +41,10 @@ OPEN_CLOCK_STATUSES = ("running", "paused")
 HANDOFF_STATUSES = ("sent", "received", "accepted", "rejected", "returned")
 OPEN_HANDOFF_STATUSES = ("sent", "received")
 
+# mediation records are confidential to the mediation body working them
+MEDIATION_WORKFLOW = "mediation"
+MEDIATION_AGENCY_KIND = "mediation"
+
 # who may open and work cases, and act on handoffs
 OPENING_ROLES = frozenset({"officer", "mediator", "supervisor"})
 ACTING_ROLES = OPENING_ROLES

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Agency, Case, Handoff, User
 from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.vocabulary import MEDIATION_AGENCY_KIND, MEDIATION_WORKFLOW
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -53,10 +55,29 @@ def refuse_outsider(session: Any, username: str, agency_id: int, case_id: int,
                     number: str) -> NoReturn:
     """Refuse someone of another agency without revealing more than they may see: an agency
     the case was handed to learns it may not act on it; anyone else, that it does not exist
-    (the read side's visibility gives the same answer)."""
+    (``visible_as`` gives the same answer)."""
     handed = session.scalar(select(Handoff.id).where(
         Handoff.case_id == case_id, Handoff.to_agency_id == agency_id).limit(1))
     if handed is not None:
         raise PermissionDenied(f"{username} may see case {number} but acts only on its own "
                                "agency's cases")
     raise NotFound(f"unknown case id {case_id}")
+
+
+def visible_as(session: Session, case: Case, user: Any) -> tuple[str, set[int]]:
+    """Which view of the case ``user`` gets — ``full``, ``shared`` (and through which
+    handoffs), ``mediation`` (a confidential record: outcome only) or ``outcome`` — or
+    NotFound, so a case's existence does not leak."""
+    if user.agency_id == case.agency_id:
+        return "full", set()
+    confidential = (case.workflow_key == MEDIATION_WORKFLOW
+                    and user.agency.kind != MEDIATION_AGENCY_KIND)
+    handed = set(session.scalars(select(Handoff.id).where(
+        Handoff.case_id == case.id, Handoff.to_agency_id == user.agency_id)))
+    if handed and not confidential:
+        return "shared", handed
+    opened_for_us = session.scalar(select(Handoff.id).where(
+        Handoff.linked_case_id == case.id, Handoff.from_agency_id == user.agency_id))
+    if handed or opened_for_us is not None:
+        return ("mediation" if confidential else "outcome"), handed
+    raise NotFound(f"unknown case id {case.id}")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Case, Event
 from caseflow.domain.audit import AuditEntry, AuditProblem, next_link, verify_case
+from caseflow.services.access import get_case
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -68,9 +69,16 @@ class VerifyReport:
 
 
 def verify_chains(uow: UnitOfWork, case_ids: list[int] | None = None) -> VerifyReport:
-    """Check the chains (all, or the given cases'); the first problem found, and the totals."""
+    """Check the chains (all, or the given cases'); the first problem found, and how many
+    cases and events were checked. An unknown case id is refused, not reported intact."""
     with uow:
         session = uow.session
+        cases = select(func.count()).select_from(Case)
+        events = select(func.count()).select_from(Event)
+        if case_ids:
+            for case_id in sorted(set(case_ids)):
+                get_case(uow, case_id)
+            cases = cases.where(Case.id.in_(case_ids))
+            events = events.where(Event.case_id.in_(case_ids))
         first = next(verify_all(session, case_ids), None)
-        return VerifyReport(first, session.scalar(select(func.count()).select_from(Case)),
-                            session.scalar(select(func.count()).select_from(Event)))
+        return VerifyReport(first, session.scalar(cases), session.scalar(events))

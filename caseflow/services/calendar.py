@@ -66,7 +66,7 @@ def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "uplo
         else:
             row.text, row.digest, row.loaded_by, row.loaded_at = stored, digest(stored), actor, now
         uow.session.flush()
-        changed = sum(uow.publish(CalendarChanged(
+        changed = sum(n or 0 for n in uow.publish(CalendarChanged(
             actor, f"official {schedule.year} schedule loaded")))
         uow.session.add(SystemEvent(kind="calendar_loaded", actor=actor, at=now,
                                     reason=source, payload={
@@ -94,7 +94,8 @@ def set_override(uow: UnitOfWork, day: date, kind: str, *, actor: str, reason: s
         else:
             row.kind, row.reason, row.created_by, row.created_at = kind, reason.strip(), actor, now
         uow.session.flush()
-        changed = sum(uow.publish(CalendarChanged(actor, f"calendar override {day}: {kind}")))
+        changed = sum(n or 0 for n in uow.publish(
+            CalendarChanged(actor, f"calendar override {day}: {kind}")))
         uow.session.add(SystemEvent(kind="calendar_override", actor=actor, at=now,
                                     reason=reason.strip(), payload={
                                         "day": day.isoformat(), "kind": kind,

@@ -51,7 +51,13 @@ from caseflow.domain.vocabulary import (
     PARTY_ROLES,
     check_choice,
 )
-from caseflow.services.access import get_case, get_user, refuse_outsider, require_same_agency
+from caseflow.services.access import (
+    get_case,
+    get_user,
+    refuse_outsider,
+    require_same_agency,
+    visible_as,
+)
 from caseflow.services.audit import append_entry, append_event
 from caseflow.services.clocks import apply_transition
 from caseflow.services.guard_facts import guard_context
@@ -505,7 +511,8 @@ def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[Trigge
         user = get_user(uow, actor)
         definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
         if user.agency_id != case.agency_id:
-            return []
+            visible_as(uow.session, case, user)  # NotFound unless the case was shared with them
+            return []  # may see, not act
         options = []
         allowed = [t for t in definition.triggers_from(case.status) if user.roles & set(t.roles)]
         ctx = guard_context(uow, case.id, user.id, [g for t in allowed for g in t.guards], {})

@@ -23,10 +23,9 @@ from caseflow.domain.guards import (
     RightFacts,
     facts_needed,
 )
+from caseflow.domain.vocabulary import MEDIATION_WORKFLOW
 from caseflow.services.mediation.settlements import latest_agreement
 from caseflow.services.unit_of_work import UnitOfWork
-
-MEDIATION_WORKFLOW = "mediation"
 
 
 def case_facts(uow: UnitOfWork, case: Case) -> CaseFacts:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.orm import CalendarYear, Clock
-from caseflow.domain.calendar import next_year_missing
+from caseflow.domain.calendar import WorkCalendar, next_year_missing
 from caseflow.domain.moments import aware
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -47,3 +47,9 @@ def calendar_status(uow: UnitOfWork) -> CalendarStatus:
             calendar_version=cal.version, provisional_due_dates=provisional,
             next_year_missing=next_year_missing(cal, aware(uow.now()).date()),
         )
+
+
+def counting_calendar(uow: UnitOfWork) -> WorkCalendar:
+    """The calendar every clock counts on now: official data, loaded years and overrides."""
+    with uow:
+        return current_calendar(uow.connection)

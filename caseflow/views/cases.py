@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from caseflow.adapters.orm import Case, CaseLink, Event, Handoff
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import NotFound
-from caseflow.services.access import get_user
+from caseflow.services.access import get_user, visible_as
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.mediation import MediationRecord, mediation_view
 
@@ -160,24 +160,6 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
 def _outcome(case: Case, final: bool) -> CaseOutcome:
     return CaseOutcome(id=case.id, number=case.number, type=case.case_type, status=case.status,
                        closed=final, agency=case.agency.code)
-
-
-def visible_as(session: Session, case: Case, user: Any) -> tuple[str, set[int]]:
-    """Which view of the case ``user`` gets — ``full``, ``shared`` (and through which
-    handoffs), ``mediation`` (a confidential record: outcome only) or ``outcome`` — or
-    NotFound, so a case's existence does not leak."""
-    if user.agency_id == case.agency_id:
-        return "full", set()
-    confidential = case.workflow_key == "mediation" and user.agency.kind != "mediation"
-    handed = set(session.scalars(select(Handoff.id).where(
-        Handoff.case_id == case.id, Handoff.to_agency_id == user.agency_id)))
-    if handed and not confidential:
-        return "shared", handed
-    opened_for_us = session.scalar(select(Handoff.id).where(
-        Handoff.linked_case_id == case.id, Handoff.from_agency_id == user.agency_id))
-    if handed or opened_for_us is not None:
-        return ("mediation" if confidential else "outcome"), handed
-    raise NotFound(f"unknown case id {case.id}")
 
 
 def case_for(uow: UnitOfWork, case_id: int, actor: str) -> VisibleCase:

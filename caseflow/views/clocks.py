@@ -27,10 +27,9 @@ from caseflow.adapters.orm import Agency, Case, Clock, User
 from caseflow.domain.calendar import TZ
 from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.moments import aware, naive_utc
-from caseflow.services.access import get_case, get_user
+from caseflow.services.access import get_case, get_user, visible_as
 from caseflow.services.clocks import ClockView, clock_view, rule_for
 from caseflow.services.unit_of_work import UnitOfWork
-from caseflow.views.cases import visible_as
 from caseflow.views.reporting import naive, report_agency, report_case, reporting_user
 
 MAX_DAYS = 366

@@ -13,8 +13,8 @@ from caseflow.adapters.orm import Case, Clock, Event, MediationSession
 from caseflow.domain.errors import ValidationFailed
 from caseflow.domain.moments import aware, utcnow
 from caseflow.domain.settlements import yuan
-from caseflow.domain.vocabulary import AGENCY_KINDS
-from caseflow.services.mediation.common import MEDIATION_AGENCY_KIND, MEDIATION_WORKFLOW, start_of
+from caseflow.domain.vocabulary import AGENCY_KINDS, MEDIATION_AGENCY_KIND, MEDIATION_WORKFLOW
+from caseflow.services.mediation.common import start_of
 from caseflow.services.mediation.settlements import latest_agreement
 
 _ONE_DAY = timedelta(days=1)

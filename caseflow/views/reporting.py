@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from caseflow.adapters.orm import Agency, Case, User
 from caseflow.domain.errors import NotFound, PermissionDenied
 from caseflow.domain.moments import naive_utc
-from caseflow.services.access import get_case, get_user
+from caseflow.services.access import get_case, get_user, visible_as
 from caseflow.services.unit_of_work import UnitOfWork
-from caseflow.views.cases import visible_as
 
 REPORT_ROLES = ("supervisor", "admin")
 

@@ -14,10 +14,9 @@ from caseflow.adapters.orm import Case, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
 from caseflow.domain.errors import NotFound, ValidationFailed
-from caseflow.services.access import get_case, get_user
+from caseflow.services.access import get_case, get_user, visible_as
 from caseflow.services.cases import CaseView
 from caseflow.services.unit_of_work import UnitOfWork
-from caseflow.views.cases import visible_as
 
 
 @dataclass(frozen=True, slots=True)

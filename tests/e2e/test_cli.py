@@ -7,12 +7,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from caseflow import services
 from caseflow.adapters import schema
 from caseflow.adapters.orm import Case, Event
+from caseflow.domain.errors import NotFound
 from caseflow.entrypoints.cli import main
 from tests.integration.test_engine import open_inspection
 
@@ -48,6 +50,35 @@ def test_unreachable_database_is_one_line_and_nonzero():
 def test_malformed_database_url(tmp_path):
     result = run("notaurl", "audit", "verify")
     assert result.exit_code == 1 and "invalid database URL" in result.output
+    unknown = run("bogus://somewhere/x", "workflows", "list")
+    assert unknown.exit_code == 1 and unknown.output.count("\n") == 1
+    assert unknown.output.startswith("error: invalid database URL 'bogus://somewhere/x'")
+
+
+def test_unknown_revision_is_one_line(database_url):
+    result = run(database_url, "db", "upgrade", "--revision", "nosuch")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith("error: ") and "nosuch" in result.output
+
+
+def test_audit_verify_of_some_cases_counts_those_and_refuses_unknown_ones(uow, people,
+                                                                           database_url):
+    a, b = open_inspection(uow), open_inspection(uow)
+    services.fire(uow(), b.id, "start_check", actor="li.officer")
+    one = run(database_url, "audit", "verify", "--case", str(a.id))
+    assert one.exit_code == 0 and one.output == "audit chain intact: 1 events in 1 cases\n"
+    both = run(database_url, "audit", "verify")
+    assert both.exit_code == 0 and both.output == "audit chain intact: 3 events in 2 cases\n"
+    unknown = run(database_url, "audit", "verify", "--case", str(a.id), "--case", "999999")
+    assert unknown.exit_code == 1 and unknown.output == "error: unknown case id 999999\n"
+
+
+def test_triggers_of_a_case_another_agency_may_not_see_are_unknown(uow, people, database_url):
+    case = open_inspection(uow)
+    outsider = run(database_url, "case", "triggers", str(case.id), "--as", "gao.police")
+    assert outsider.exit_code == 1 and outsider.output == f"error: unknown case id {case.id}\n"
+    with pytest.raises(NotFound):
+        services.available_triggers(uow(), case.id, "gao.police")
 
 
 def test_case_fire_bad_input(uow, people, app, database_url):
@@ -113,7 +144,7 @@ def test_a_case_state_is_shown_only_to_who_may_see_the_case(uow, people, databas
         assert outsider.exit_code == 1 and outsider.output == f"error: unknown case id {case.id}\n"
         huge = run(database_url, *args, "99999999999999999999", "--as", "li.officer")
         assert huge.exit_code == 1 and huge.output.count("\n") == 1
-        assert huge.output.startswith("error: a number given is out of range")
+        assert huge.output.startswith("error: a number given is out of range (at most")
 
 
 def test_workflows_list(database_url, app):

@@ -149,7 +149,9 @@ def test_available_triggers_follow_state_and_role(uow, people):
     assert sup["refuse_filing"].reason_required
     assert sup["file_case"].fields[0].name == "filing_no"
     assert services.available_triggers(uow(), case.id, "li.officer") == []
-    assert services.available_triggers(uow(), case.id, "zhou.customs") == []
+    # another agency may fire nothing, and learns nothing of a case never shared with it
+    with pytest.raises(NotFound, match=f"unknown case id {case.id}"):
+        services.available_triggers(uow(), case.id, "zhou.customs")
 
 
 def test_available_triggers_report_blocking_guards(uow, people):

@@ -265,6 +265,9 @@ def test_visibility_follows_handoffs(uow, people, app):
         services.fire(uow(), case.id, "close", actor="he.police")
     with pytest.raises(NotFound, match="unknown case id"):  # customs learns nothing of it
         services.fire(uow(), case.id, "close", actor="zhou.customs")
+    assert services.available_triggers(uow(), case.id, "gao.police") == []  # sees, not acts
+    with pytest.raises(NotFound, match="unknown case id"):
+        services.available_triggers(uow(), case.id, "zhou.customs")
 
 
 def test_jurisdiction_transfer_shares_only_what_its_rule_says(uow, people, app):

@@ -102,11 +102,10 @@ def _stored_calendar(ctx: Context):  # type: ignore[no-untyped-def]
     """The database's calendar (loaded years, overrides); the built-in one without a database."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from caseflow.adapters.calendar_store import current_calendar
     from caseflow.domain.calendar import WorkCalendar
+    from caseflow.views.calendar import counting_calendar
 
     try:
-        with ctx.app.engine.connect() as conn:
-            return current_calendar(conn)
+        return counting_calendar(ctx.app.uow("cli"))
     except (CaseflowError, OperationalError, ProgrammingError):
         return WorkCalendar.default()

@@ -26,6 +26,7 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Expected failures become one line and a non-zero exit, never a traceback."""
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from alembic.util.exc import CommandError
         from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
         try:
@@ -38,7 +39,9 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 _fail("the database is not initialised: run `caseflow db upgrade`")
             _fail(f"database error: {text}")
         except (OverflowError, DataError):
-            _fail("a number given is out of range (ids are at most 9223372036854775807)")
+            _fail("a number given is out of range (at most 9223372036854775807)")
+        except CommandError as exc:  # Alembic: an unknown revision, a broken history
+            _fail(str(exc).strip().splitlines()[0])
         except UnicodeDecodeError as exc:
             _fail(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
         except OSError as exc:

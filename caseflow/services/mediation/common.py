@@ -13,12 +13,10 @@ from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import PermissionDenied, ValidationFailed
 from caseflow.domain.moments import TZ, aware, naive_utc
 from caseflow.domain.settlements import parse_date
+from caseflow.domain.vocabulary import MEDIATION_WORKFLOW
 from caseflow.services.access import get_case, get_user, refuse_outsider
 from caseflow.services.mediation.conflicts import check_mediator_conflict
 from caseflow.services.unit_of_work import UnitOfWork
-
-MEDIATION_WORKFLOW = "mediation"
-MEDIATION_AGENCY_KIND = "mediation"
 
 
 def today(uow: UnitOfWork) -> date:
