@@ -10,7 +10,7 @@ acceptance clock; the linked case's outcome flows back to the source case as eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,33 @@ from caseflow.services.unit_of_work import UnitOfWork
 OPEN_STATUSES = OPEN_HANDOFF_STATUSES
 
 
+@dataclass(frozen=True, slots=True)
+class Material:
+    """One item a handoff carries: a piece of the case's evidence (``evidence_id``,
+    ``sha256``, ``filename``, ``media_type``, ``size``) or a document named by its title
+    (``document``, the other fields ``None``). ``to_dict()`` gives back the stored shape."""
+
+    evidence_id: int | None = None
+    sha256: str | None = None
+    filename: str | None = None
+    media_type: str | None = None
+    size: int | None = None
+    document: str | None = None
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> Material:
+        if "document" in item:
+            return cls(document=item["document"])
+        return cls(evidence_id=item["evidence_id"], sha256=item["sha256"],
+                   filename=item["filename"], media_type=item["media_type"], size=item["size"])
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.document is not None:
+            return {"document": self.document}
+        return {"evidence_id": self.evidence_id, "sha256": self.sha256,
+                "filename": self.filename, "media_type": self.media_type, "size": self.size}
+
+
 @dataclass(frozen=True)
 class HandoffView:
     """What a caller gets back about one handoff; ``to_dict()`` is its JSON shape, with the
@@ -69,7 +96,7 @@ class HandoffView:
     sent_by: str
     reason: str
     status_reason: str | None
-    materials: tuple[dict[str, Any], ...]
+    materials: tuple[Material, ...]
     linked_case_id: int | None
     linked_case: str | None
     target_case_id: int | None
@@ -84,7 +111,7 @@ class HandoffView:
             "id": self.id, "kind": self.kind, "status": self.status,
             "case_id": self.case_id, "from": self.from_agency, "to": self.to_agency,
             "sent_by": self.sent_by, "reason": self.reason, "status_reason": self.status_reason,
-            "materials": [dict(m) for m in self.materials],
+            "materials": [m.to_dict() for m in self.materials],
             "linked_case_id": self.linked_case_id, "linked_case": self.linked_case,
             "target_case_id": self.target_case_id, "outcome": self.outcome,
             "sent_at": self.sent_at, "received_at": self.received_at,
@@ -101,7 +128,7 @@ def view(handoff: Handoff, session: Any) -> HandoffView:
         case_id=handoff.case_id, from_agency=agencies[handoff.from_agency_id],
         to_agency=agencies[handoff.to_agency_id], sent_by=handoff.sent_by,
         reason=handoff.reason, status_reason=handoff.status_reason,
-        materials=tuple(dict(m) for m in handoff.materials or ()),
+        materials=tuple(Material.from_json(m) for m in handoff.materials or ()),
         linked_case_id=handoff.linked_case_id,
         linked_case=linked.number if linked else None,
         target_case_id=handoff.target_case_id, outcome=handoff.outcome,

@@ -61,6 +61,48 @@ class InstalmentStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionItem:
+    """One mediation session: when, who attended, its outcome and notes."""
+
+    id: int
+    held_on: str
+    attendees: tuple[Any, ...]
+    outcome: str
+    notes: str
+    recorded_by: str
+    recorded_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "held_on": self.held_on, "attendees": list(self.attendees),
+                "outcome": self.outcome, "notes": self.notes, "recorded_by": self.recorded_by,
+                "recorded_at": self.recorded_at}
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementItem:
+    """The latest settlement agreement: parties, amount, terms and the signing date."""
+
+    id: int
+    parties: tuple[Any, ...]
+    amount: str
+    amount_fen: int
+    currency: str
+    terms: tuple[Any, ...]
+    decides_ownership: bool
+    decides_validity: bool
+    signed_on: str
+    status: str
+    recorded_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "parties": list(self.parties), "amount": self.amount,
+                "amount_fen": self.amount_fen, "currency": self.currency,
+                "terms": list(self.terms), "decides_ownership": self.decides_ownership,
+                "decides_validity": self.decides_validity, "signed_on": self.signed_on,
+                "status": self.status, "recorded_by": self.recorded_by}
+
+
+@dataclass(frozen=True, slots=True)
 class MediationRecord:
     """A mediation case as one viewer may see it (see :func:`mediation_view`).
 
@@ -76,8 +118,8 @@ class MediationRecord:
     status: str
     settled: bool
     confirmation: str
-    sessions: tuple[dict[str, Any], ...] | None = None
-    agreement: dict[str, Any] | None = None
+    sessions: tuple[SessionItem, ...] | None = None
+    agreement: AgreementItem | None = None
     schedule: tuple[InstalmentStatus, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,8 +127,8 @@ class MediationRecord:
                                 "status": self.status, "settled": self.settled,
                                 "confirmation": self.confirmation}
         if self.visibility == "full":
-            view["sessions"] = [dict(s) for s in self.sessions or ()]
-            view["agreement"] = None if self.agreement is None else dict(self.agreement)
+            view["sessions"] = [s.to_dict() for s in self.sessions or ()]
+            view["agreement"] = None if self.agreement is None else self.agreement.to_dict()
             view["schedule"] = [s.to_dict() for s in self.schedule or ()]
         return view
 
@@ -168,17 +210,18 @@ def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
     return MediationRecord(
         id=case.id, visibility="full", case=case.number, status=case.status,
         settled=agreement is not None, confirmation=confirmation,
-        sessions=tuple({"id": s.id, "held_on": s.held_on.isoformat(),
-                        "attendees": list(s.attendees), "outcome": s.outcome, "notes": s.notes,
-                        "recorded_by": s.recorded_by,
-                        "recorded_at": aware(s.recorded_at).isoformat()} for s in sessions),
-        agreement=None if agreement is None else {
-            "id": agreement.id, "parties": list(agreement.parties),
-            "amount": yuan(agreement.amount_fen), "amount_fen": agreement.amount_fen,
-            "currency": agreement.currency, "terms": list(agreement.terms),
-            "decides_ownership": agreement.decides_ownership,
-            "decides_validity": agreement.decides_validity,
-            "signed_on": agreement.signed_on.isoformat(), "status": agreement.status,
-            "recorded_by": agreement.recorded_by},
+        sessions=tuple(SessionItem(id=s.id, held_on=s.held_on.isoformat(),
+                                   attendees=tuple(s.attendees), outcome=s.outcome,
+                                   notes=s.notes, recorded_by=s.recorded_by,
+                                   recorded_at=aware(s.recorded_at).isoformat())
+                       for s in sessions),
+        agreement=None if agreement is None else AgreementItem(
+            id=agreement.id, parties=tuple(agreement.parties),
+            amount=yuan(agreement.amount_fen), amount_fen=agreement.amount_fen,
+            currency=agreement.currency, terms=tuple(agreement.terms),
+            decides_ownership=agreement.decides_ownership,
+            decides_validity=agreement.decides_validity,
+            signed_on=agreement.signed_on.isoformat(), status=agreement.status,
+            recorded_by=agreement.recorded_by),
         schedule=tuple(instalment_statuses(session, case.id, now)),
     )

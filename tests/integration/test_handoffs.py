@@ -60,7 +60,7 @@ def test_criminal_transfer_end_to_end(uow, people, app, database_url):
     case = approved_case(uow)
     sent = send(uow, case.id)
     assert sent.status == "sent" and sent.to_agency == "nb-psb"
-    assert sent.materials[0]["filename"] == "扣押清单.pdf"
+    assert sent.materials[0].filename == "扣押清单.pdf"
     with app.session_factory() as s:
         assert s.get(Case, case.id).status == "sent_to_police"  # fired in the same transaction
     clock = {c.clock: c for c in case_clocks(uow(), case.id, "li.officer")}["handoff.criminal_transfer"]
@@ -249,8 +249,8 @@ def test_visibility_follows_handoffs(uow, people, app):
     sent = send(uow, case.id)
     shared = case_for(uow(), case.id, "gao.police")
     assert shared.visibility == "shared"
-    assert [p["name"] for p in shared.parties] == [HOLDER["name"], INFRINGER["name"]]
-    assert shared.materials[0]["filename"] == "扣押清单.pdf"
+    assert [p.name for p in shared.parties] == [HOLDER["name"], INFRINGER["name"]]
+    assert shared.materials[0].filename == "扣押清单.pdf"
     assert "events" not in shared.to_dict() and "data" not in shared.to_dict()
     with pytest.raises(NotFound):
         case_for(uow(), case.id, "zhou.customs")

@@ -107,5 +107,5 @@ def test_the_court_confirms_and_the_mediation_hears_of_it(uow, people, app):
     with app.session_factory() as s:
         assert s.get(Handoff, sent.id).outcome == "closed_confirmed"
     mediation = case_for(uow(), case.id, "wu.mediator")
-    outcomes = [e for e in mediation.events if e["kind"] == "handoff_outcome"]
-    assert outcomes and outcomes[-1]["payload"]["outcome"] == "closed_confirmed"
+    outcomes = [e for e in mediation.events if e.kind == "handoff_outcome"]
+    assert outcomes and outcomes[-1].payload["outcome"] == "closed_confirmed"

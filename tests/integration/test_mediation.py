@@ -464,8 +464,8 @@ def test_mediation_body_sees_everything_others_only_the_outcome(at, people, app)
         with pytest.raises(ValidationFailed):
             mediation_view(s, row, "mediaton")
     assert full.visibility == "full"
-    assert full.sessions[0]["notes"] == NOTES
-    assert full.agreement["amount"] == "85000.00"
+    assert full.sessions[0].notes == NOTES
+    assert full.agreement.amount == "85000.00"
     assert [i.status for i in full.schedule] == ["due", "due", "due"]
     expected = {"id": case.id, "visibility": "outcome", "case": case.number,
                 "status": "confirmation_requested", "settled": True, "confirmation": "requested"}
