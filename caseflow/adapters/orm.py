@@ -69,6 +69,10 @@ class Agency(Base):
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(64), default="宁波")
+    # close of office hours: a submission handed in at the counter is due by then on the
+    # period's last day (海关实施办法 art. 41(2)); HH:MM, Asia/Shanghai
+    office_closes_at: Mapped[str] = mapped_column(String(5), default="17:00",
+                                                  server_default="17:00")
 
 
 class User(Base):
@@ -322,6 +326,9 @@ class Clock(Base):
     calendar_version: Mapped[str] = mapped_column(String(200))
     next_check_at: Mapped[datetime | None] = mapped_column(DateTime)
     expired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # what the start is: "field:<name>" (a recorded legal date), "after:<clock>", "received_on",
+    # "handoff", or "keyed" (when the step was keyed in) — for the clock's explanation
+    start_basis: Mapped[str | None] = mapped_column(String(120), nullable=True)
     target: Mapped[bool] = mapped_column(default=False)
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -362,6 +369,8 @@ class ClockExtension(Base):
     approved_by: Mapped[str] = mapped_column(String(64))
     approved_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text)
+    # a collective decision (集体讨论): its date and the participants; None for one approver
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Alert(Base):

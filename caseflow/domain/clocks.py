@@ -34,30 +34,40 @@ def closed_pauses(record: ClockRecord, now: datetime) -> list[tuple[datetime, da
 
 def due_of(period: Period, record: ClockRecord, calendar: WorkCalendar,
            now: datetime) -> DueDate:
-    """The due date: the base period plus extensions, skipping paused time.
+    """The due date: the base period, then each extension in order, skipping paused time.
 
-    Extensions in the clock's own unit add to its amount (15 working days + 15 working days =
-    30 working days from the start). An extension in another unit (3 months + 1 month is the
-    same unit; 90 days + an open-ended extension set as 2 months is not) runs on from the end
-    of what came before.
+    Every extension, in the clock's unit or another, counts on from the end of what came before
+    (民法典 arts. 200–204): the period being extended ends on its *rolled* last day (art. 203),
+    so a day-based extension takes that day as its not-counted start day and an hour extension
+    runs from the due instant. The pauses apply to every leg, so a pause that falls in an
+    extension moves it. Working-day periods never roll, so 15 working days + 15 working days is
+    still 30 working days from the start; 90 days that end on a rest day + 30 days is not
+    120 days from the start. ``DueDate.legs`` explains each step (leg 0 is the base period).
     """
     pauses = closed_pauses(record, now)
-    same = sum(e.amount for e in record.extensions if e.unit == period.unit)
-    result = compute_due(record.started_at, Period(period.amount + same, period.unit), calendar,
-                         pauses)
-    for ext in (e for e in record.extensions if e.unit != period.unit):
-        start = result.due if ext.unit == "hours" else datetime.combine(
-            result.last_day, time(12), TZ)
-        follow = compute_due(start, ext, calendar, pauses)
-        result = DueDate(
-            start=result.start, period=result.period, due=follow.due, last_day=follow.last_day,
-            provisional=result.provisional or follow.provisional,
-            provisional_years=tuple(sorted(set(result.provisional_years)
-                                           | set(follow.provisional_years))),
-            calendar_version=result.calendar_version, paused=result.paused + follow.paused,
-            paused_days=result.paused_days + follow.paused_days, rolled_from=follow.rolled_from,
-        )
-    return result
+    steps = [compute_due(record.started_at, period, calendar, pauses)]
+    for ext in record.extensions:
+        steps.append(compute_due(extension_start(steps[-1], ext), ext, calendar, pauses))
+    if len(steps) == 1:
+        return steps[0]
+    first, last = steps[0], steps[-1]
+    years = sorted({y for step in steps for y in step.provisional_years})
+    return DueDate(
+        start=first.start, period=period, due=last.due, last_day=last.last_day,
+        provisional=any(step.provisional for step in steps), provisional_years=tuple(years),
+        calendar_version=first.calendar_version,
+        paused=sum((step.paused for step in steps), timedelta(0)),
+        paused_days=sum(step.paused_days for step in steps), rolled_from=last.rolled_from,
+        legs=tuple(leg for step in steps for leg in step.legs),
+    )
+
+
+def extension_start(previous: DueDate, extension: Period) -> datetime:
+    """Where an extension counts from: the previous due instant for an hour extension; for a
+    day-based one, 00:00 of the previous (rolled) last day, its not-counted start day."""
+    if extension.unit == "hours":
+        return previous.due
+    return datetime.combine(previous.last_day, time(0), TZ)
 
 
 def _midnight(day: date) -> datetime:
@@ -164,6 +174,10 @@ def plan_for(definition: WorkflowDefinition, trigger: str, source: str,
                 actions.append(ClockAction("pause", rule))
             elif source in rule.paused_in and dest not in rule.paused_in:
                 actions.append(ClockAction("resume", rule))
+        started = {a.rule.name for a in actions if a.action == "start"}
+        for rule in definition.clocks.values():  # after the periods they run from
+            if rule.start_after and started & set(rule.start_after):
+                actions.append(ClockAction("start", rule))
         plan = _plans[key] = tuple(actions)
     return plan
 

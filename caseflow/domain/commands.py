@@ -41,6 +41,7 @@ class FireTrigger(Command):
     payload: Mapping[str, Any] | None = None
     reason: str | None = None
     expected_version: int | None = None
+    override: str | None = None  # why a period the law lets a supervisor set aside is set aside
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ import yaml
 from caseflow.domain.errors import PayloadError, WorkflowDefinitionError
 from caseflow.domain.guards import GUARDS
 from caseflow.domain.periods import Period
+from caseflow.domain.requirements import KINDS as REQUIREMENT_KINDS
+from caseflow.domain.requirements import Exception_, PeriodRequirement
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
 
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "list")
@@ -30,12 +32,16 @@ TOP_KEYS = {
 STATE_KEYS = {"zh", "en", "final", "description"}
 TRANSITION_KEYS = {
     "trigger", "source", "dest", "roles", "guards", "fields", "reason_required", "title",
-    "description",
+    "description", "requires",
 }
+REQUIREMENT_KEYS = {"after", "within", "as_of", "in_person", "source", "unless", "description"}
+EXCEPTION_KEYS = {"field", "override", "title", "description"}
 CLOCK_KEYS = {
     "title", "period", "source", "start", "stop", "paused_in", "pause_reasons", "extensions",
-    "warn_before", "alert", "escalate", "target", "description", "notes",
+    "warn_before", "alert", "escalate", "target", "description", "notes", "pause_from",
+    "resume_from", "keyed_start",
 }
+_ROLE_ZH = {"supervisor": "负责人", "officer": "执法人员", "mediator": "调解员", "admin": "管理员"}
 RECIPIENTS = ("assignee", "supervisor", "supervisor_of_supervisor", "agency_supervisors")
 FIELD_KEYS = {"type", "required", "values", "min", "max", "title", "description"}
 
@@ -160,6 +166,7 @@ class TransitionDef:
     title_zh: str = ""
     title_en: str = ""
     line: int = 0
+    requires: tuple[PeriodRequirement, ...] = ()
 
     def validate_payload(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Return the payload with every declared field checked; unknown fields are refused."""
@@ -185,6 +192,8 @@ class ExtensionRule:
     approver: str
     max_times: int = 1
     note: str = ""
+    collective: bool = False  # decided by the heads collectively: date and participants recorded
+    min_participants: int = 3
 
 
 @dataclass(frozen=True)
@@ -210,6 +219,10 @@ class ClockRule:
     stop_triggers: frozenset[str] = frozenset()
     paused_in: frozenset[str] = frozenset()
     start_from: str | None = None  # a date field of the starting step: the legal start date
+    start_after: tuple[str, ...] = ()  # starts when the latest of these clocks' periods ends
+    pause_from: tuple[str, ...] = ()  # date fields recording when a state pause legally began
+    resume_from: tuple[str, ...] = ()  # … and when it legally ended
+    keyed_start: str | None = None  # why the clock starts when its step is keyed in
     pause_reasons: tuple[str, ...] = ()
     extensions: tuple[ExtensionRule, ...] = ()
     warn_before: tuple[Period, ...] = ()
@@ -434,6 +447,13 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
             source=rule.source, alert=("assignee",),
             escalate=(EscalationRule(None, "supervisor"),),
         )
+    raw_by_trigger = {}
+    for raw in raw_transitions:
+        if isinstance(raw, Mapping) and raw.get("requires") is not None:
+            raw_by_trigger[_line(raw)] = raw.get("requires")
+    transitions = [
+        replace(t, requires=_parse_requires(raw_by_trigger[t.line], t, clocks, problems))
+        if t.line in raw_by_trigger else t for t in transitions]
 
     if problems:
         raise WorkflowDefinitionError(
@@ -513,11 +533,15 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
         ends: dict[str, frozenset[str]] = {}
         for part in ("start", "stop"):
             block = spec.get(part) or {}
-            if not isinstance(block, Mapping) or not (block.get("states") or block.get("triggers")):
-                problems.append(f"line {line}: {where} {part} needs states or triggers")
+            if not isinstance(block, Mapping) or not (
+                    block.get("states") or block.get("triggers")
+                    or (part == "start" and block.get("after"))):
+                problems.append(f"line {line}: {where} {part} needs states or triggers"
+                                + (" (or after: clocks)" if part == "start" else ""))
                 block = {}
             for key in block:
-                if key not in ("states", "triggers") and not (part == "start" and key == "from"):
+                if key not in ("states", "triggers") and not (
+                        part == "start" and key in ("from", "after")):
                     problems.append(f"line {line}: {where} {part} has unknown key {key!r}")
             ends[f"{part}_states"] = _names(block.get("states"))
             ends[f"{part}_triggers"] = _names(block.get("triggers"))
@@ -533,6 +557,21 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
                 if starts and start_from not in {f.name for f in t.fields}:
                     problems.append(f"line {t.line}: transition {t.trigger!r} starts {where} "
                                     f"but does not record {start_from!r}")
+        start_after = tuple(sorted(_names((spec.get("start") or {}).get("after")
+                                          if isinstance(spec.get("start"), Mapping) else None)))
+        if start_after and (start_from or ends["start_states"] or ends["start_triggers"]):
+            problems.append(f"line {line}: {where} starts either after other clocks or on "
+                            "states/triggers, not both")
+        pause_from = tuple(str(x) for x in _names_list(spec.get("pause_from")))
+        resume_from = tuple(str(x) for x in _names_list(spec.get("resume_from")))
+        for fname in (*pause_from, *resume_from):
+            if fname not in fields_by_name:
+                problems.append(f"line {line}: {where} pauses on unknown date field {fname!r}")
+        if (pause_from or resume_from) and not spec.get("paused_in"):
+            problems.append(f"line {line}: {where} has pause_from/resume_from but no paused_in")
+        keyed = spec.get("keyed_start")
+        if keyed is not None and (not isinstance(keyed, str) or not keyed.strip()):
+            problems.append(f"line {line}: {where} keyed_start must give the reason as text")
         paused_in = _names(spec.get("paused_in"))
         for state in ends["start_states"] | ends["stop_states"] | paused_in:
             if state not in states:
@@ -550,8 +589,15 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
             approver = str(ext.get("approver", "supervisor"))
             if approver not in ROLES:
                 problems.append(f"line {line}: {where} extension approver {approver!r} is not a role")
+            for key in ext:
+                if key not in ("by", "approver", "max_times", "note", "collective",
+                               "min_participants"):
+                    problems.append(f"line {_line(ext) or line}: {where} extension has unknown "
+                                    f"key {key!r}")
             extensions.append(ExtensionRule(by, approver, int(ext.get("max_times", 1)),
-                                            str(ext.get("note", ""))))
+                                            str(ext.get("note", "")),
+                                            bool(ext.get("collective", False)),
+                                            int(ext.get("min_participants", 3))))
         warn = [_period(w, f"{where} warn_before", line, problems)
                 for w in spec.get("warn_before") or []]
         alert = tuple(str(a) for a in spec.get("alert") or ["assignee"])
@@ -576,9 +622,102 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
             pause_reasons=tuple(str(r) for r in spec.get("pause_reasons") or ()),
             extensions=tuple(extensions), warn_before=tuple(w for w in warn if w),
             alert=alert, escalate=tuple(escalations), target=bool(spec.get("target", False)),
+            start_after=start_after, pause_from=pause_from, resume_from=resume_from,
+            keyed_start=keyed.strip() if isinstance(keyed, str) and keyed.strip() else None,
             **ends,
         )
+    for rule in clocks.values():
+        for other in rule.start_after:
+            if other not in clocks:
+                problems.append(f"{'clock ' + repr(rule.name)} starts after unknown clock "
+                                f"{other!r}")
+            elif clocks[other].start_after:
+                problems.append(f"clock {rule.name!r} starts after {other!r}, which itself "
+                                "starts after another clock (one link only)")
     return clocks
+
+
+def _names_list(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    return [str(x) for x in (raw if isinstance(raw, list) else [raw])]
+
+
+def _parse_requires(raw: Any, transition: TransitionDef, clocks: Mapping[str, ClockRule],
+                    problems: list[str]) -> tuple[PeriodRequirement, ...]:
+    """A transition's ``requires:`` list: the periods that decide whether it may be taken."""
+    where = f"transition {transition.trigger!r}"
+    line = transition.line
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"line {line}: {where} requires must be a list")
+        return ()
+    fields = {f.name: f for f in transition.fields}
+    out = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            problems.append(f"line {line}: {where} requires entries must be mappings")
+            continue
+        iline = _line(item) or line
+        _unknown_keys(item, REQUIREMENT_KEYS, f"{where} requirement", problems)
+        kinds = [k for k in REQUIREMENT_KINDS if k in item]
+        if len(kinds) != 1:
+            problems.append(f"line {iline}: {where} requirement needs exactly one of "
+                            "after / within")
+            continue
+        kind = kinds[0]
+        names = tuple(_names_list(item[kind]))
+        for name in names:
+            if name not in clocks:
+                problems.append(f"line {iline}: {where} requires unknown clock {name!r}")
+        if not names:
+            problems.append(f"line {iline}: {where} requirement names no clock")
+        source = item.get("source") or " / ".join(
+            clocks[n].source for n in names if n in clocks)
+        on = item.get("as_of")
+        if on is not None and (on not in fields or fields[on].type not in ("date", "datetime")):
+            problems.append(f"line {iline}: {where} requirement is judged on {on!r}, which is "
+                            "not a date or datetime field of the step")
+        in_person = item.get("in_person")
+        if in_person is not None and (in_person not in fields
+                                      or "in_person" not in fields[in_person].values):
+            problems.append(f"line {iline}: {where} requirement in_person {in_person!r} must be "
+                            "an enum field of the step with the value in_person")
+        alternatives = []
+        for alt in item.get("unless") or []:
+            if not isinstance(alt, Mapping):
+                problems.append(f"line {iline}: {where} unless entries must be mappings")
+                continue
+            _unknown_keys(alt, EXCEPTION_KEYS, f"{where} exception", problems)
+            title = alt.get("title") or {}
+            zh, en = (str(title.get("zh", "")), str(title.get("en", ""))) if isinstance(
+                title, Mapping) else ("", "")
+            if "field" in alt:
+                fname = str(alt["field"])
+                if fname not in fields:
+                    problems.append(f"line {iline}: {where} exception names {fname!r}, which "
+                                    "is not a field of the step")
+                elif fields[fname].required:
+                    problems.append(f"line {iline}: {where} exception field {fname!r} must be "
+                                    "optional (required: false)")
+                else:
+                    zh = zh or fields[fname].title_zh
+                    en = en or fields[fname].title_en
+                alternatives.append(Exception_("field", field=fname, title_zh=zh, title_en=en))
+            elif "override" in alt:
+                role = str(alt["override"])
+                if role not in ROLES:
+                    problems.append(f"line {iline}: {where} override by unknown role {role!r}")
+                alternatives.append(Exception_("override", role=role, title_zh=zh or
+                                               f"{_ROLE_ZH.get(role, role)}说明理由后批准",
+                                               title_en=en or
+                                               f"an override by a {role} with a reason"))
+            else:
+                problems.append(f"line {iline}: {where} exception needs field or override")
+        out.append(PeriodRequirement(kind, names, str(source), on=on, in_person=in_person,
+                                     unless=tuple(alternatives)))
+    return tuple(out)
 
 
 def _parse_handoffs(raw: Any, states: Mapping[str, StateDef],
@@ -697,3 +836,19 @@ def load_directory(directory: Path) -> list[WorkflowDefinition]:
     if errors:
         raise WorkflowDefinitionError("\n".join(errors))
     return definitions
+
+
+def unexplained_keyed_starts(definition: WorkflowDefinition) -> list[str]:
+    """Clocks that start when their step is keyed in, with no recorded legal date (``from``),
+    no preceding period (``after``) and no ``keyed_start`` reason in the file. Clocks of the
+    initial state start at the case's receipt date; handoff clocks at the handoff."""
+    out = []
+    for rule in definition.clocks.values():
+        if rule.start_from or rule.start_after or rule.keyed_start:
+            continue
+        if rule.name.startswith("handoff."):
+            continue
+        if rule.start_states == {definition.initial} and not rule.start_triggers:
+            continue
+        out.append(f"{definition.key} v{definition.version}: clock {rule.name!r}")
+    return out

@@ -42,6 +42,18 @@ class GuardRefused(CaseflowError):
         self.guard = guard
 
 
+class PeriodNotMet(CaseflowError):
+    """A legal period forbids the step now (too early or too late): an expected refusal that
+    names the period, its due date, what remains and the article — not an error to log."""
+
+    http_status = 409
+
+    def __init__(self, trigger: str, reasons: list[str], clocks: list[str]) -> None:
+        super().__init__(f"cannot {trigger!r}: " + "; ".join(reasons), field="period")
+        self.reasons = reasons
+        self.clocks = clocks
+
+
 class PayloadError(CaseflowError):
     """A required field is missing, or a field has the wrong type or value."""
 

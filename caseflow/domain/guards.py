@@ -237,10 +237,16 @@ def _as_date(value: Any) -> _dt.date | None:
 
 
 def _working_days_before(ctx: GuardContext, served: _dt.date, event: _dt.date) -> int:
-    """Working days from the service day (inclusive) to the event day (exclusive), on the
-    calendar the system counts on (loaded schedules and overrides included)."""
+    """Whole working days between the service day and the event day, neither counted: the
+    working days strictly after ``served`` and strictly before ``event`` (0 if there are none),
+    on the calendar the system counts on (loaded schedules and overrides included).
+
+    "Served at least N working days before the hearing" is counted like every period here: the
+    day of service is not counted (民法典 art. 201), and the hearing day is not one of the days
+    before it.
+    """
     calendar = ctx.working_calendar()
-    count, day = 0, served
+    count, day = 0, served + _dt.timedelta(days=1)
     while day < event:
         if calendar.is_working_day(day):
             count += 1
@@ -248,27 +254,74 @@ def _working_days_before(ctx: GuardContext, served: _dt.date, event: _dt.date) -
     return count
 
 
+# A search back for the last possible service day gives up after this many days (only a
+# corrupt calendar with no working days gets that far).
+_MAX_LEAD_SEARCH_DAYS = 3700
+
+
+def _latest_service_day(ctx: GuardContext, event: _dt.date, minimum: int, unit: str) -> _dt.date:
+    """The last day a notice could be served and still leave ``minimum`` whole days (working
+    days, or calendar days for ``unit == "days"``) between service and ``event``."""
+    if unit == "days":
+        return event - _dt.timedelta(days=minimum + 1)
+    calendar = ctx.working_calendar()
+    day, counted = event, 0
+    for _ in range(_MAX_LEAD_SEARCH_DAYS):
+        day -= _dt.timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+            if counted == minimum:
+                return day - _dt.timedelta(days=1)
+    raise ValueError(f"no {minimum} working days within {_MAX_LEAD_SEARCH_DAYS} days before "
+                     f"{event.isoformat()}")
+
+
 def _lead_time_guard(
-    ctx: GuardContext, served_field: str, event_field: str, minimum: int, what: str, source: str
+    ctx: GuardContext,
+    served_field: str,
+    event_field: str,
+    minimum: int,
+    *,
+    notice: str,
+    event_name: str,
+    source: str,
+    unit: str = "working_days",
 ) -> str | None:
+    """Refuse unless at least ``minimum`` whole days (working days, or calendar days for
+    ``unit == "days"``) lie strictly between the service day and the event day."""
     served = _as_date(ctx.value(served_field))
     event = _as_date(ctx.value(event_field))
     if served is None or event is None:
         return f"{served_field} and {event_field} must both be recorded"
-    lead = _working_days_before(ctx, served, event)
-    if lead < minimum:
-        return (
-            f"the {what} notice was served {lead} working day(s) before the {what} on "
-            f"{event.isoformat()}; at least {minimum} are required ({source})"
-        )
-    return None
+    if unit == "days":
+        between, word = max(0, (event - served).days - 1), "calendar day(s)"
+    else:
+        between, word = _working_days_before(ctx, served, event), "working day(s)"
+    if between >= minimum:
+        return None
+    latest = _latest_service_day(ctx, event, minimum, unit)
+    when = (
+        f"on {served.isoformat()}, not before the {event_name} on {event.isoformat()}"
+        if served >= event
+        else f"on {served.isoformat()} for the {event_name} on {event.isoformat()}"
+    )
+    return (
+        f"the {notice} was served {when}: {between} whole {word} lie between (the day of "
+        f"service and the {event_name} day are not counted) and at least {minimum} are "
+        f"required, so for that {event_name} date it had to be served by {latest.isoformat()} "
+        f"at the latest ({source})"
+    )
 
 
 @guard("hearing_notice_lead_time")
 def hearing_notice_lead_time(ctx: GuardContext) -> str | None:
-    # 《市场监督管理行政处罚听证办法》: the hearing notice is served at least 7 WD before the hearing.
+    # 《市场监督管理行政处罚听证办法》; 行政处罚法 art. 64(2) (七日前), art. 85 (those 7 days are
+    # working days): the hearing notice is served at least 7 WD before the hearing.
     return _lead_time_guard(
-        ctx, "hearing_notice_served_on", "hearing_date", 7, "hearing", "听证办法, 7 working days"
+        ctx, "hearing_notice_served_on", "hearing_date", 7,
+        notice="hearing notice", event_name="hearing",
+        source="《市场监督管理行政处罚听证办法》; 行政处罚法 art. 64(2) with art. 85: "
+        "7 working days",
     )
 
 
@@ -276,12 +329,9 @@ def hearing_notice_lead_time(ctx: GuardContext) -> str | None:
 def oral_hearing_notice_lead_time(ctx: GuardContext) -> str | None:
     # 《专利纠纷行政裁决和调解办法》 art. 26: parties notified at least 3 WD before an oral hearing.
     return _lead_time_guard(
-        ctx,
-        "hearing_notice_served_on",
-        "hearing_date",
-        3,
-        "oral hearing",
-        "专利纠纷行政裁决和调解办法 art. 26, 3 working days",
+        ctx, "hearing_notice_served_on", "hearing_date", 3,
+        notice="oral hearing notice", event_name="oral hearing",
+        source="专利纠纷行政裁决和调解办法 art. 26: 3 working days",
     )
 
 
@@ -470,19 +520,14 @@ def parties_agreed_to_mediation(ctx: GuardContext) -> str | None:
 
 @guard("court_hearing_notice_lead_time")
 def court_hearing_notice_lead_time(ctx: GuardContext) -> str | None:
-    # 民事诉讼法 art. 139: parties are notified at least 3 days before the hearing (calendar
-    # days, counted as the other lead-time guards count: from the service day to the hearing).
-    served = _as_date(ctx.value("summons_served_on"))
-    hearing = _as_date(ctx.value("hearing_date"))
-    if served is None or hearing is None:
-        return "summons_served_on and hearing_date must both be recorded"
-    lead = (hearing - served).days
-    if lead < 3:
-        return (
-            f"the summons was served {lead} day(s) before the hearing on {hearing.isoformat()}; "
-            "at least 3 are required (民事诉讼法 art. 139)"
-        )
-    return None
+    # 民事诉讼法 art. 139: parties are notified at least 3 days before the hearing — calendar
+    # days, counted as the other lead-time guards count: whole days strictly between the
+    # service day and the hearing day.
+    return _lead_time_guard(
+        ctx, "summons_served_on", "hearing_date", 3, unit="days",
+        notice="summons", event_name="hearing",
+        source="民事诉讼法 art. 139: 3 days",
+    )
 
 
 @guard("confirmation_applied_in_time")

@@ -40,6 +40,34 @@ clipped off. Overlapping pauses count once.
   ``DueDate.paused_days`` the excluded days up to the last day in the clock's own unit (calendar
   days for ``days``/``months``, working days for ``working_days``; zero for hour clocks).
 
+One pause convention: A/B excludes A .. B-1
+-------------------------------------------
+The engine and the calculator read a pause between two dates the same way. A pause written
+``A/B`` means *paused from day A, counting resumes on day B*: it excludes the whole days
+A .. B−1, which is B−A days. :func:`pause_interval` turns it into ``[A 00:00, B 00:00)``
+Asia/Shanghai, the same half-open interval the engine records when a case enters a
+not-counted state on day A and leaves it on day B (or when a pause is recorded from its legal
+dates); :func:`calculate` (``caseflow deadline --pause A/B``) goes through that function too, so
+the two cannot drift apart. A single date ``A`` means that one day (``A/A+1``); ``A/A``
+excludes nothing; B before A is an error.
+
+Why: the stretch from A to B is B−A days, measured like every period in this code (民法典
+art. 201): the day the paused stretch begins is the first day not counted, and counting resumes
+on the day its cause ends — the result received, the suspension lifted. So no whole day is
+both counted and excluded, and a pause that starts and ends on the same day excludes nothing.
+
+Extensions
+----------
+An extended period continues from the end of the period it extends (民法典 arts. 200–204), and a
+period whose last day is a rest day ends on the next working day (art. 203), so the period being
+extended legally ends on its *rolled* last day and the extension counts on from there
+(``clocks.due_of``). Each step is a :class:`DueLeg` in ``DueDate.legs``: the base period is
+leg 0, then one leg per extension; a day-based extension takes the previous leg's last day as
+its not-counted start day, an hour extension runs from the previous due instant, and the pauses
+apply to every leg. ``compute_due`` alone returns one leg. Working-day periods never roll, so
+15 working days + 15 working days is still 30 working days from the start; 90 days ending on a
+rest day + 30 days is *not* 120 days from the start.
+
 Provisional dates
 -----------------
 ``DueDate.provisional`` is True when a day whose working/rest status the computation consulted
@@ -52,7 +80,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -60,12 +88,15 @@ from caseflow.domain.calendar import TZ, WorkCalendar
 
 __all__ = [
     "MAX_AMOUNT",
+    "PAUSE_CONVENTION",
     "UNITS",
     "DueDate",
+    "DueLeg",
     "Period",
     "calculate",
     "compute_due",
     "parse_local_datetime",
+    "pause_interval",
 ]
 
 UNITS = ("hours", "days", "working_days", "months")
@@ -87,6 +118,8 @@ _ONE_DAY = timedelta(days=1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 # Guard for the roll to a working day that is neither rest nor paused (see WorkCalendar).
 _MAX_ROLL_DAYS = 3700
+# How the calculator states the pause convention in its output (module docstring).
+PAUSE_CONVENTION = "each pause A/B excludes A..B-1 (counting resumes on B)"
 
 
 @dataclass(frozen=True)
@@ -137,6 +170,24 @@ class Period:
 
 
 @dataclass(frozen=True)
+class DueLeg:
+    """One step of a due date: the base period (leg 0) or one extension, counted on its own.
+
+    ``start`` is the moment this leg counts from: the clock's start for leg 0; for an extension,
+    the previous leg's due instant (hour extensions) or 00:00 of the previous leg's last day,
+    which is the extension's not-counted start day (day-based extensions).
+    """
+
+    period: Period
+    start: datetime
+    last_day: date
+    rolled_from: date | None  # this leg's un-rolled last day, when a rest day moved it
+    paused_days: int  # excluded days in this leg, in its own unit
+    paused: timedelta  # exact time added back in this leg (hour legs)
+    provisional: bool
+
+
+@dataclass(frozen=True)
 class DueDate:
     """The result of one due-date computation, with what is needed to explain and re-check it."""
 
@@ -150,6 +201,7 @@ class DueDate:
     paused: timedelta = timedelta(0)  # exact time added back (hour clocks)
     paused_days: int = 0  # excluded days up to last_day, in the clock's unit (day clocks)
     rolled_from: date | None = None  # the un-rolled last day, when a rest day moved it
+    legs: tuple[DueLeg, ...] = ()  # how it was reached: base period, then each extension
 
 
 # --------------------------------------------------------------------------- helpers
@@ -243,12 +295,27 @@ def compute_due(
     clipped = _clip_pauses(pauses, start)
     try:
         if period.unit == "hours":
-            return _due_hours(start, period, calendar, clipped)
-        return _due_days(start, period, calendar, clipped)
+            result = _due_hours(start, period, calendar, clipped)
+        else:
+            result = _due_days(start, period, calendar, clipped)
     except OverflowError:
         raise ValueError(
             f"{period} from {start.isoformat()} ends beyond the supported date range"
         ) from None
+    return replace(result, legs=(_as_leg(result),))
+
+
+def _as_leg(result: DueDate) -> DueLeg:
+    """A single computation's result as one leg (its ``start`` is where it counted from)."""
+    return DueLeg(
+        period=result.period,
+        start=result.start,
+        last_day=result.last_day,
+        rolled_from=result.rolled_from,
+        paused_days=result.paused_days,
+        paused=result.paused,
+        provisional=result.provisional,
+    )
 
 
 def _due_hours(
@@ -406,6 +473,27 @@ def parse_local_datetime(text: str) -> datetime:
     return value.astimezone(TZ)
 
 
+def pause_interval(first: date, resumed: date) -> tuple[datetime, datetime]:
+    """The pause "paused from day ``first``, counting resumes on day ``resumed``" as the
+    half-open interval ``[first 00:00, resumed 00:00)`` in Asia/Shanghai.
+
+    It excludes the whole days ``first .. resumed - 1`` (``resumed - first`` days) from a
+    day-based clock and that many 24-hour days from an hour clock; ``first == resumed`` excludes
+    nothing. The engine and the calculator both build pauses between legal dates through here
+    (module docstring, "One pause convention"). Raises ValueError if ``resumed`` is before
+    ``first`` or either is not a date.
+    """
+    for what, value in (("first paused day", first), ("resumption day", resumed)):
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise ValueError(f"{what} must be a date (YYYY-MM-DD), got {value!r}")
+    if resumed < first:
+        raise ValueError(
+            f"counting resumes on {resumed.isoformat()}, before the pause begins on "
+            f"{first.isoformat()} (a pause A/B excludes A..B-1; B may not be before A)"
+        )
+    return datetime.combine(first, time(0), TZ), datetime.combine(resumed, time(0), TZ)
+
+
 def _parse_pause_day(value: Any, what: str) -> date:
     if isinstance(value, datetime):
         raise ValueError(
@@ -422,24 +510,26 @@ def _parse_pause_day(value: Any, what: str) -> date:
 
 
 def _parse_pause(item: Any, i: int) -> tuple[date, date]:
-    """A pause as people write it: (first, last) inclusive, 'first/last', or one 'day'."""
+    """A pause as (first paused day, day counting resumes): 'A/B', (A, B), or one day 'A'
+    (= A/A+1). Checked by :func:`pause_interval`."""
     what = f"pause {i}"
     if isinstance(item, str):
-        first_text, sep, last_text = item.partition("/")
+        first_text, sep, resumed_text = item.partition("/")
         first = _parse_pause_day(first_text, what)
-        last = _parse_pause_day(last_text, what) if sep else first
+        resumed = _parse_pause_day(resumed_text, what) if sep else first + _ONE_DAY
     elif isinstance(item, (tuple, list)) and len(item) == 2:
         first = _parse_pause_day(item[0], what)
-        last = _parse_pause_day(item[1], what)
+        resumed = _parse_pause_day(item[1], what)
     else:
         raise ValueError(
-            f"{what}: expected 'YYYY-MM-DD/YYYY-MM-DD' or a (first, last) pair, got {item!r}"
+            f"{what}: expected 'YYYY-MM-DD/YYYY-MM-DD' (paused from / counting resumes on), "
+            f"a (first, resumed) pair or one day 'YYYY-MM-DD', got {item!r}"
         )
-    if last < first:
-        raise ValueError(
-            f"{what}: last day {last.isoformat()} is before first day {first.isoformat()}"
-        )
-    return first, last
+    try:
+        pause_interval(first, resumed)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+    return first, resumed
 
 
 def calculate(
@@ -451,9 +541,10 @@ def calculate(
     """Compute a due date from human input and return a JSON-ready dict (the CLI's output).
 
     ``start`` may be text or a datetime; without an offset it is Asia/Shanghai time. ``pauses``
-    are inclusive whole-day ranges as people write them: ('2026-06-01', '2026-06-05'),
-    '2026-06-01/2026-06-05' or a single '2026-06-01'. Each becomes the half-open interval
-    [first 00:00, last+1 00:00) in Asia/Shanghai for :func:`compute_due`.
+    follow the engine's convention (module docstring): '2026-06-01/2026-06-06' or
+    ('2026-06-01', '2026-06-06') means paused from 1 June, counting resumes on 6 June, so 1–5
+    June are excluded (5 days); a single '2026-06-01' is that one day ('2026-06-01/2026-06-02');
+    '2026-06-01/2026-06-01' excludes nothing. Each goes through :func:`pause_interval`.
     """
     if isinstance(start, str):
         start_dt = parse_local_datetime(start)
@@ -463,10 +554,7 @@ def calculate(
         raise ValueError(f"start must be a date/time, got {start!r}")
     period = period_text if isinstance(period_text, Period) else Period.parse(period_text)
     day_pauses = [_parse_pause(item, i) for i, item in enumerate(pauses)]
-    intervals = [
-        (datetime.combine(first, time(0), TZ), datetime.combine(last + _ONE_DAY, time(0), TZ))
-        for first, last in day_pauses
-    ]
+    intervals = [pause_interval(first, resumed) for first, resumed in day_pauses]
     cal = calendar if calendar is not None else WorkCalendar.default()
     result = compute_due(start_dt, period, cal, intervals)
     out: dict[str, Any] = {
@@ -479,6 +567,7 @@ def calculate(
         "provisional_years": list(result.provisional_years),
         "calendar_version": result.calendar_version,
         "pauses": [f"{a.isoformat()}/{b.isoformat()}" for a, b in day_pauses],
+        "pause_convention": PAUSE_CONVENTION,
     }
     if period.unit == "hours":
         out["paused_hours"] = result.paused.total_seconds() / 3600

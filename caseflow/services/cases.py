@@ -8,7 +8,7 @@ written, and the unit of work rolls back whatever was staged.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -59,7 +59,7 @@ from caseflow.services.access import (
     visible_as,
 )
 from caseflow.services.audit import append_entry, append_event
-from caseflow.services.clocks import apply_transition
+from caseflow.services.clocks import apply_transition, check_periods, period_verdict
 from caseflow.services.guard_facts import guard_context
 from caseflow.services.mediation.conflicts import check_mediator_conflict
 from caseflow.services.unit_of_work import UnitOfWork
@@ -97,6 +97,21 @@ class FieldOption:
 
 
 @dataclass(frozen=True)
+class PeriodOption:
+    """A period the step depends on (``after``: only once it has run out; ``within``: only
+    while it runs), whether it is met as of now, and the exceptions the law allows."""
+
+    kind: str
+    clocks: tuple[str, ...]
+    source: str
+    on: str | None
+    met: bool
+    detail: str
+    unless: tuple[str, ...] = ()
+    unless_zh: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TriggerOption:
     trigger: str
     dest: str
@@ -105,6 +120,7 @@ class TriggerOption:
     reason_required: bool
     fields: tuple[FieldOption, ...] = ()
     blocked_by: tuple[str, ...] = ()
+    periods: tuple[PeriodOption, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,7 +286,8 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
         started = clock_start or (now if received_on >= today else naive_utc(
             datetime.combine(received_on, time(9), TZ)))
         for spec in apply_transition(uow.session, case, definition, opening, closes=False,
-                                     now=started, calendar=current_calendar(uow.connection)):
+                                     now=started, calendar=current_calendar(uow.connection),
+                                     start_basis="handoff" if clock_start else "received_on"):
             append_entry(uow.session, case, spec, actor=actor, channel=uow.channel, at=now)
     uow.flush()
     return _view(case, definition)
@@ -413,14 +430,17 @@ def fire(
     payload: Mapping[str, Any] | None = None,
     reason: str | None = None,
     expected_version: int | None = None,
+    override: str | None = None,
 ) -> CaseView:
     """Fire ``trigger`` on a case as ``actor`` with the step's ``payload`` and ``reason``, in
     one transaction: all checks pass or nothing changes. ``expected_version`` refuses the
-    step if someone changed the case since the caller read it."""
+    step if someone changed the case since the caller read it; ``override`` is the reason for
+    setting aside a period the workflow lets a supervisor override."""
     with uow:
         view = fire_in(uow, FireTrigger(case_id=case_id, trigger=trigger, actor=actor,
                                         payload=payload, reason=reason,
-                                        expected_version=expected_version))
+                                        expected_version=expected_version,
+                                        override=override))
         uow.commit()
         return view
 
@@ -459,15 +479,18 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     ctx = None
     if transition.guards:
         ctx = guard_context(uow, case.id, user.id, transition.guards, clean)
+    clock_events: list[AuditEntry] = []
+    if transition.requires or command.override is not None:
+        clock_events.extend(check_periods(uow, case.id, transition, clean, actor_id=user.id,
+                                          roles=user.roles, override=command.override))
     compiled.machine.events[trigger].trigger(case, ctx=ctx)
     closes = case.status in definition.final_states
     now = uow.now()
-    clock_events: list[AuditEntry] = []
     actions = plan_for(definition, trigger, source, case.status)
     if actions or (closes and definition.clocks):
-        clock_events = apply_transition(uow.session, case, definition, actions,
-                                        closes=closes, now=now,
-                                        calendar=current_calendar(conn), payload=clean)
+        clock_events.extend(apply_transition(uow.session, case, definition, actions,
+                                             closes=closes, now=now,
+                                             calendar=current_calendar(conn), payload=clean))
     if closes:  # other capabilities react (a handoff's outcome flows back to its sender)
         for entries in uow.publish(CaseClosed(case.id, case.status, actor, now)):
             clock_events.extend(entries or ())
@@ -518,13 +541,27 @@ def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[Trigge
         ctx = guard_context(uow, case.id, user.id, [g for t in allowed for g in t.guards], {})
         for t in allowed:
             blocked = [msg for g in t.guards if (msg := GUARDS[g](ctx))]
+            periods = []
+            for req in t.requires:
+                refusals, _ = period_verdict(uow, case.id, replace(t, requires=(req,)), {},
+                                             actor_id=user.id, roles=user.roles, override=None)
+                # judged as of now: a step that records its own legal date (``on``) is judged
+                # again on that date when fired; a waiver or override may still let it through
+                certain = req.kind == "after" or req.on is None
+                if refusals and certain and not req.unless:
+                    blocked.append(refusals[0].message)
+                periods.append(PeriodOption(
+                    kind=req.kind, clocks=req.clocks, source=req.source, on=req.on,
+                    met=not refusals, detail=refusals[0].message if refusals else "",
+                    unless=tuple(e.title_en for e in req.unless),
+                    unless_zh=tuple(e.title_zh for e in req.unless)))
             options.append(
                 TriggerOption(
                     trigger=t.trigger, dest=t.dest, title_zh=t.title_zh, title_en=t.title_en,
                     reason_required=t.reason_required,
                     fields=tuple(FieldOption(f.name, f.type, f.required, tuple(f.values),
                                              f.title_zh, f.title_en) for f in t.fields),
-                    blocked_by=tuple(blocked),
+                    blocked_by=tuple(blocked), periods=tuple(periods),
                 )
             )
         return options

@@ -7,15 +7,16 @@ the functions here that take a unit of work are their own transactions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.adapters.calendar_store import current_calendar
-from caseflow.adapters.orm import Case, Clock, ClockExtension, ClockSegment
+from caseflow.adapters.orm import Agency, Case, Clock, ClockExtension, ClockSegment
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.calendar import TZ, WorkCalendar
@@ -27,11 +28,18 @@ from caseflow.domain.clocks import (
     paused_total,
     thresholds,
 )
-from caseflow.domain.definitions import ClockRule, WorkflowDefinition
-from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.definitions import (
+    ClockRule,
+    ExtensionRule,
+    TransitionDef,
+    WorkflowDefinition,
+)
+from caseflow.domain.errors import NotFound, PeriodNotMet, PermissionDenied, ValidationFailed
 from caseflow.domain.events import CalendarChanged
+from caseflow.domain.explanations import Explanation, ExtensionFact, PauseFact, explain
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.periods import DueDate, Period
+from caseflow.domain.requirements import ClockFacts, Excepted, Override, Refusal, check
 from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES
 from caseflow.services.access import get_case, get_user, refuse_outsider
 from caseflow.services.audit import append_entry, append_event
@@ -83,7 +91,8 @@ def start_clock(session: Session, case_id: int, rule: ClockRule, *, rule_version
     """Start a clock outside the workflow's own start rules (handoffs, instalments)."""
     clock = Clock(case_id=case_id, name=rule.name, rule_version=rule_version,
                   period=str(period or rule.period), status="running", started_at=now,
-                  target=rule.target, handoff_id=handoff_id)
+                  target=rule.target, handoff_id=handoff_id,
+                  start_basis="handoff" if handoff_id else "agreed")
     clock.segments, clock.extensions = [], []
     session.add(clock)
     due = refresh(clock, rule, calendar, now)
@@ -108,31 +117,83 @@ def rule_for(session: Session, case: Case | Any, clock: Clock) -> ClockRule:
     return rule
 
 
-def _start_time(rule: ClockRule, payload: dict[str, Any] | None, now: datetime) -> datetime:
-    """When the period began: the legal date the step records (``start.from``), else now."""
-    if not rule.start_from or not payload or not payload.get(rule.start_from):
-        return now
-    value = payload[rule.start_from]
+def _recorded(name: str, value: Any, now: datetime, what: str) -> datetime:
+    """A date or datetime a step records, as naive UTC; a date is 00:00 of that day (the day
+    itself is then the first one not counted). The future is refused."""
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
-        raise ValidationFailed(f"{rule.start_from}: {value!r} is not a date",
-                               field=rule.start_from) from None
+        raise ValidationFailed(f"{name}: {value!r} is not a date", field=name) from None
     if moment.tzinfo is None and len(str(value)) <= 10:  # a date: the day itself is not counted
         moment = datetime.combine(moment.date(), datetime.min.time()).replace(tzinfo=TZ)
     elif moment.tzinfo is None:
         moment = moment.replace(tzinfo=TZ)
-    started = naive_utc(moment)
-    if started > now:
-        raise ValidationFailed(f"{rule.start_from}: {value} is in the future; the period "
-                               f"{rule.name!r} cannot start then", field=rule.start_from)
-    return started
+    at = naive_utc(moment)
+    if at > now:
+        raise ValidationFailed(f"{name}: {value} is in the future; {what} cannot be then",
+                               field=name)
+    return at
+
+
+def _start_time(rule: ClockRule, payload: dict[str, Any] | None, now: datetime) -> datetime:
+    """When the period began: the legal date the step records (``start.from``), else now."""
+    if not rule.start_from or not payload or not payload.get(rule.start_from):
+        return now
+    return _recorded(rule.start_from, payload[rule.start_from], now,
+                     f"the period {rule.name!r} start")
+
+
+def _legal_moment(fields: tuple[str, ...], payload: dict[str, Any] | None, now: datetime,
+                  what: str) -> tuple[datetime, str | None]:
+    """The first of ``fields`` the step records, as the moment a pause begins or ends; else
+    now (the step is keyed in as it happens)."""
+    for name in fields:
+        if payload and payload.get(name):
+            return _recorded(name, payload[name], now, what), name
+    return now, None
+
+
+def _chained_start(open_clocks: list[Clock], rule: ClockRule) -> datetime | None:
+    """A clock that runs from the end of other periods (``start: {after: [...]}``) starts on
+    the latest last day among them (that day not counted: counting begins the day after)."""
+    ends = [c.due_last_day for c in open_clocks if c.name in rule.start_after]
+    if not ends:
+        return None
+    return naive_utc(datetime.combine(max(ends), datetime.min.time()).replace(tzinfo=TZ))
+
+
+def follow_chains(session: Session, case: Any, definition: WorkflowDefinition,
+                  calendar: WorkCalendar, now: datetime) -> list[AuditEntry]:
+    """Move the start of every open chained clock of the case to where its predecessors now
+    end (an extension, a pause or a recomputed calendar moved them); audit each move."""
+    chained = [r for r in definition.clocks.values() if r.start_after]
+    if not chained:
+        return []
+    clocks = list(session.scalars(select(Clock).where(Clock.case_id == case.id)
+                                  .order_by(Clock.id)))
+    events = []
+    for rule in chained:
+        clock = next((c for c in reversed(clocks) if c.name == rule.name
+                      and c.status in OPEN), None)
+        if clock is None:
+            continue
+        start = _chained_start([c for c in clocks if c.id != clock.id], rule)
+        if start is None or start == clock.started_at:
+            continue
+        before = aware(clock.due_at).isoformat()
+        clock.started_at = start
+        due = refresh(clock, rule, calendar, now)
+        events.append(AuditEntry("clock_recomputed", {
+            **due_payload(clock, due), "previous_due": before,
+            "started_at": aware(start).isoformat(), "started_after": list(rule.start_after)},
+            reason="the periods it runs after now end later or earlier"))
+    return events
 
 
 def apply_transition(
     session: Session, case: Any, definition: WorkflowDefinition, actions: tuple[ClockAction, ...],
     *, closes: bool, now: datetime, calendar: WorkCalendar,
-    payload: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None, start_basis: str = "keyed",
 ) -> list[AuditEntry]:
     """Apply a transition's clock actions; returns the audit entries to chain after it."""
     events: list[AuditEntry] = []
@@ -148,28 +209,42 @@ def apply_transition(
             events.append(_stop(clock, rule, calendar, now, "step reached"))
             open_clocks.remove(clock)
         elif act.action == "start" and clock is None:
-            started = _start_time(rule, payload, now)
+            if rule.start_after:
+                started = _chained_start(open_clocks, rule) or now
+                basis = "after:" + ",".join(rule.start_after)
+            else:
+                started = _start_time(rule, payload, now)
+                basis = (f"field:{rule.start_from}" if started != now and rule.start_from
+                         else start_basis)
             clock = Clock(case_id=case.id, name=rule.name, rule_version=definition.version,
                           period=str(rule.period), status="running", started_at=started,
-                          target=rule.target)
+                          target=rule.target, start_basis=basis)
             session.add(clock)
             clock.segments, clock.extensions = [], []
             due = refresh(clock, rule, calendar, now)
             open_clocks.append(clock)
             events.append(AuditEntry("clock_started", {
                 **due_payload(clock, due), "source": rule.source, "title": rule.title_zh,
-                "started_at": aware(started).isoformat(),
-                **({"started_from": rule.start_from} if started != now else {})}))
+                "started_at": aware(started).isoformat(), "basis": basis,
+                **({"started_from": rule.start_from} if basis.startswith("field:") else {})}))
         elif act.action == "pause" and clock is not None:
-            events.append(_pause(clock, rule, calendar, now, f"state:{case.status}", "system"))
+            at, field = _legal_moment(rule.pause_from, payload, now, f"the pause of {rule.name!r}")
+            at = max(at, clock.started_at)
+            events.append(_pause(clock, rule, calendar, now, f"state:{case.status}", "system",
+                                 at=at, recorded_as=field))
         elif act.action == "resume" and clock is not None and clock.status == "paused":
-            spec = _resume(clock, rule, calendar, now, lambda seg: seg.reason.startswith("state:"))
+            at, field = _legal_moment(rule.resume_from, payload, now,
+                                      f"the end of the pause of {rule.name!r}")
+            spec = _resume(clock, rule, calendar, now, lambda seg: seg.reason.startswith("state:"),
+                           at=at, recorded_as=field)
             if spec:
                 events.append(spec)
     if closes:
         for clock in list(open_clocks):  # every open clock, however many share a name
             rule = rule_for(session, case, clock)
             events.append(_stop(clock, rule, calendar, now, "case closed"))
+    elif any(a.action in ("pause", "resume") for a in actions):
+        events.extend(follow_chains(session, case, definition, calendar, now))
     return events
 
 
@@ -194,32 +269,108 @@ def _cause(reason: str) -> str:
 
 
 def _pause(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime, reason: str,
-           actor: str) -> AuditEntry:
-    """Open a pause segment for one cause; the clock stays paused while any cause is open
-    (overlapping causes count once)."""
-    clock.segments.append(ClockSegment(kind="paused", started_at=now, reason=reason, actor=actor))
+           actor: str, *, at: datetime | None = None,
+           recorded_as: str | None = None) -> AuditEntry:
+    """Open a pause segment for one cause from ``at`` (the legal date the step records, else
+    now); the clock stays paused while any cause is open (overlapping causes count once)."""
+    begin = at or now
+    clock.segments.append(ClockSegment(kind="paused", started_at=begin, reason=reason,
+                                       actor=actor))
     clock.status = "paused"
     due = refresh(clock, rule, calendar, now)
     return AuditEntry("clock_paused",
-                      {**due_payload(clock, due), "paused_at": aware(now).isoformat()},
+                      {**due_payload(clock, due), "paused_at": aware(begin).isoformat(),
+                       **({"recorded_as": recorded_as} if recorded_as else {})},
                       reason=reason)
 
 
 def _resume(clock: Clock, rule: ClockRule, calendar: WorkCalendar, now: datetime,
-            which: Any) -> AuditEntry | None:
-    """Close the open pause segments ``which`` selects; the clock runs again only when no
-    other cause still holds it."""
+            which: Any, *, at: datetime | None = None,
+            recorded_as: str | None = None) -> AuditEntry | None:
+    """Close the open pause segments ``which`` selects at ``at`` (the legal date the step
+    records, else now); the clock runs again only when no other cause still holds it."""
     closing = [seg for seg in clock.segments if seg.ended_at is None and which(seg)]
     if not closing:
         return None
+    end = at or now
+    began = min(s.started_at for s in closing)
+    if end < began:
+        field = recorded_as or "date"
+        raise ValidationFailed(
+            f"{field}: {aware(end):%Y-%m-%d} is before the pause of {clock.name!r} began "
+            f"({aware(began):%Y-%m-%d})", field=field)
     for seg in closing:
-        seg.ended_at = now
+        seg.ended_at = end
     still = [seg.reason for seg in clock.segments if seg.ended_at is None]
     clock.status = "paused" if still else "running"
     due = refresh(clock, rule, calendar, now)
     return AuditEntry("clock_resumed", {
-        **due_payload(clock, due), "paused_from": aware(min(s.started_at for s in closing))
-        .isoformat(), "paused_until": aware(now).isoformat(), "still_paused_for": still})
+        **due_payload(clock, due), "paused_from": aware(began).isoformat(),
+        "paused_until": aware(end).isoformat(), "still_paused_for": still,
+        **({"recorded_as": recorded_as} if recorded_as else {})})
+
+
+# --- periods that decide whether a step may be taken -------------------------------------------
+
+def period_facts(session: Session, case: Any, calendar: WorkCalendar,
+                 now: datetime) -> list[ClockFacts]:
+    """Every clock of the case as the period rules read it, due dates counted as of now."""
+    facts = []
+    for clock in session.scalars(select(Clock).where(Clock.case_id == case.id)
+                                 .order_by(Clock.id)):
+        rule = rule_for(session, case, clock)
+        if clock.status in OPEN:
+            due = due_of(Period.parse(clock.period), record_of(clock), calendar, aware(now))
+            due_at, last_day, provisional = due.due, due.last_day, due.provisional
+        else:
+            due_at, last_day, provisional = aware(clock.due_at), clock.due_last_day, \
+                clock.provisional
+        facts.append(ClockFacts(clock.name, rule.title_zh, rule.title_en, rule.source,
+                                clock.status, aware(clock.started_at), due_at, last_day,
+                                provisional))
+    return facts
+
+
+def period_verdict(uow: UnitOfWork, case_id: int, transition: TransitionDef,
+                   payload: Mapping[str, Any], *, actor_id: int, roles: frozenset[str],
+                   override: str | None) -> tuple[list[Refusal], list[Excepted]]:
+    """Judge a step against the periods it requires, as of the unit of work's time."""
+    case = uow.session.get(Case, case_id)
+    closes = uow.session.scalar(select(Agency.office_closes_at)
+                                .where(Agency.id == case.agency_id))
+    facts = period_facts(uow.session, case, current_calendar(uow.connection), uow.now())
+    asking = None if override is None else Override(
+        override, roles, case.assignee_id is not None and case.assignee_id == actor_id)
+    return check(transition.requires, facts, payload, now=aware(uow.now()),
+                 office_close=_office_time(closes), override=asking)
+
+
+def _office_time(text: str | None) -> time | None:
+    try:
+        return time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
+                  payload: Mapping[str, Any], *, actor_id: int, roles: frozenset[str],
+                  override: str | None) -> list[AuditEntry]:
+    """Refuse the step if a period it requires is not met (PeriodNotMet, nothing written);
+    otherwise return the audit entries for every exception that let it through."""
+    if override is not None and not any(
+            e.kind == "override" for r in transition.requires for e in r.unless):
+        raise ValidationFailed(f"override: no period of {transition.trigger!r} may be "
+                               "overridden", field="override")
+    if override is not None and not override.strip():
+        raise ValidationFailed("override: an override needs a reason", field="override")
+    refusals, excepted = period_verdict(uow, case_id, transition, payload, actor_id=actor_id,
+                                        roles=roles, override=override)
+    if refusals:
+        raise PeriodNotMet(transition.trigger, [r.message for r in refusals],
+                           [r.clock for r in refusals])
+    return [AuditEntry("period_excepted", e.payload(),
+                       reason=e.detail if e.exception.kind == "override" else None)
+            for e in excepted]
 
 
 # --- people acting on clocks ------------------------------------------------------------------
@@ -243,9 +394,23 @@ def _record(uow: UnitOfWork, case: Case, spec: AuditEntry, actor: str) -> None:
     append_entry(uow.session, case, spec, actor=actor, channel=uow.channel, at=uow.now())
 
 
+def _legal_day(on: date | None, now: datetime, what: str) -> datetime | None:
+    """00:00 of the legal date a person gives for a pause's beginning or end."""
+    if on is None:
+        return None
+    if not isinstance(on, date) or isinstance(on, datetime):
+        raise ValidationFailed(f"on: {on!r} is not a date", field="on")
+    at = naive_utc(datetime.combine(on, time(0), TZ))
+    if at > now:
+        raise ValidationFailed(f"on: {on.isoformat()} is in the future; {what} cannot be then",
+                               field="on")
+    return at
+
+
 def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
-                note: str | None = None) -> ClockView:
-    """Stop counting while the law says time is not counted (testing, appraisal …)."""
+                note: str | None = None, on: date | None = None) -> ClockView:
+    """Stop counting while the law says time is not counted (testing, appraisal …), from the
+    legal date ``on`` the cause began (the appraisal commissioned), else from now."""
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         rule = rule_for(uow.session, case, clock)
@@ -260,35 +425,75 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
                                    field="reason")
         now = uow.now()
         calendar = current_calendar(uow.connection)
+        at = _legal_day(on, now, "the pause")
+        if at is not None and at < clock.started_at:
+            raise ValidationFailed(f"on: {on} is before the clock started "
+                                   f"({aware(clock.started_at):%Y-%m-%d})", field="on")
         spec = _pause(clock, rule, calendar, now, reason if not note else f"{reason}: {note}",
-                      actor)
+                      actor, at=at, recorded_as="on" if at else None)
         _record(uow, case, spec, actor)
+        _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return clock_view(clock, rule, now)
+        return clock_view(clock, rule, now, current_calendar(uow.connection))
+
+
+def _follow(uow: UnitOfWork, case: Case, calendar: WorkCalendar, now: datetime,
+            actor: str) -> None:
+    definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+    for spec in follow_chains(uow.session, case, definition, calendar, now):
+        _record(uow, case, spec, actor)
 
 
 def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
-                 note: str | None = None) -> ClockView:
+                 note: str | None = None, on: date | None = None) -> ClockView:
+    """Count again from the legal date ``on`` the cause ended (the result received), else
+    from now; a pause from day A to day B excludes A..B−1."""
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         rule = rule_for(uow.session, case, clock)
         if clock.status != "paused":
             raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
         now = uow.now()
-        spec = _resume(clock, rule, current_calendar(uow.connection), now,
-                       lambda seg: not seg.reason.startswith("state:"))
+        calendar = current_calendar(uow.connection)
+        spec = _resume(clock, rule, calendar, now,
+                       lambda seg: not seg.reason.startswith("state:"),
+                       at=_legal_day(on, now, "the end of the pause"),
+                       recorded_as="on" if on else None)
         if spec is None:
             state = next(seg.reason[6:] for seg in clock.segments if seg.ended_at is None)
             raise ValidationFailed(f"clock {name!r} is paused while the case is in {state!r}; "
                                    "it resumes when the case moves on", field="clock")
         _record(uow, case, replace(spec, reason=note), actor)
+        _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return clock_view(clock, rule, now)
+        return clock_view(clock, rule, now, current_calendar(uow.connection))
+
+
+def _collective(ext: ExtensionRule, decided_on: date | None, participants: Sequence[str],
+                started: date, today: date) -> tuple[dict[str, Any] | None, str | None]:
+    """The record of a collective decision (集体讨论决定), or why it is not enough."""
+    names = list(dict.fromkeys(p.strip() for p in participants if p and p.strip()))
+    if not ext.collective:
+        return None, ("the date and participants of a collective decision are recorded only "
+                      "for an extension the heads decide collectively") if (
+                          decided_on or names) else None
+    if decided_on is None or len(names) < ext.min_participants:
+        return None, (f"this extension is decided collectively by the heads ({ext.note or '集体讨论'}"
+                      f"): record the date of the decision and at least {ext.min_participants} "
+                      f"participants (got {len(names)})")
+    if decided_on > today:
+        return None, f"decided_on: {decided_on.isoformat()} is in the future"
+    if decided_on < started:
+        return None, (f"decided_on: {decided_on.isoformat()} is before the clock started "
+                      f"({started.isoformat()})")
+    return {"decided_on": decided_on.isoformat(), "participants": names}, None
 
 
 def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
-                 by: str | None = None) -> ClockView:
-    """Extend with approval, as the rule allows: who approves, by how much, how many times."""
+                 by: str | None = None, decided_on: date | None = None,
+                 participants: Sequence[str] = ()) -> ClockView:
+    """Extend with approval, as the rule allows: who approves, by how much, how many times;
+    a collective decision also records its date and participants."""
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         rule = rule_for(uow.session, case, clock)
@@ -304,11 +509,18 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
                 raise ValidationFailed(f"by: {exc}", field="by") from None
         used = [e.rule_index for e in clock.extensions]
         refusal = "no extension is left"
+        now = uow.now()
+        decision = None
         for index, ext in enumerate(rule.extensions):
             if used.count(index) >= ext.max_times:
                 continue
             if ext.approver not in user.roles:
                 refusal = f"extension needs a {ext.approver}'s approval"
+                continue
+            decision, problem = _collective(ext, decided_on, participants,
+                                            aware(clock.started_at).date(), aware(now).date())
+            if problem:
+                refusal = problem
                 continue
             if ext.by is None:
                 if wanted is None:
@@ -324,9 +536,9 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
                 continue
             break
         else:
+            field = "decision" if ("collective" in refusal or "decided_on" in refusal) else "by"
             raise (PermissionDenied(refusal) if "approval" in refusal
-                   else ValidationFailed(f"clock {name!r}: {refusal}", field="by"))
-        now = uow.now()
+                   else ValidationFailed(f"clock {name!r}: {refusal}", field=field))
         if clock.due_at <= now:
             raise ValidationFailed(
                 f"clock {name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an extension "
@@ -334,13 +546,15 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
         before = clock.due_at
         clock.extensions.append(ClockExtension(rule_index=index, period=str(amount),
                                                approved_by=actor, approved_at=now,
-                                               reason=reason.strip()))
-        due = refresh(clock, rule, current_calendar(uow.connection), now)
+                                               reason=reason.strip(), decision=decision))
+        calendar = current_calendar(uow.connection)
+        due = refresh(clock, rule, calendar, now)
         _record(uow, case, AuditEntry("clock_extended", reason=reason.strip(), payload={
             **due_payload(clock, due), "by": str(amount), "previous_due": aware(before).isoformat(),
-            "note": ext.note}), actor)
+            "note": ext.note, **({"collective_decision": decision} if decision else {})}), actor)
+        _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return clock_view(clock, rule, now)
+        return clock_view(clock, rule, now, current_calendar(uow.connection))
 
 
 @dataclass(frozen=True)
@@ -401,6 +615,8 @@ class ClockView:
     extensions: tuple[ExtensionView, ...]
     target: bool
     timeline: tuple[TimelineSpan | TimelineExtension, ...]
+    start_basis: str = "keyed"
+    explanation: tuple[Explanation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -412,12 +628,25 @@ class ClockView:
             "paused_seconds": self.paused_seconds,
             "extensions": [e.to_dict() for e in self.extensions],
             "target": self.target, "timeline": [t.to_dict() for t in self.timeline],
+            "start_basis": self.start_basis,
+            "explanation": [e.to_dict() for e in self.explanation],
         }
 
 
-def clock_view(clock: Clock, rule: ClockRule, now: datetime) -> ClockView:
-    """A clock as people read it: due, remaining, paused so far, and its timeline."""
+def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalendar,
+               states: Mapping[str, str] | None = None) -> ClockView:
+    """A clock as people read it: due, remaining, paused so far, its timeline and the
+    reasoning behind its due date (counted again on ``calendar``, as the stored one was)."""
     record = record_of(clock)
+    end = aware(clock.stopped_at or now)
+    due = due_of(Period.parse(clock.period), record, calendar, end)
+    explanation = explain(
+        rule, period=clock.period, basis=clock.start_basis, started=record.started_at,
+        pauses=[PauseFact(aware(s.started_at), aware(s.ended_at) if s.ended_at else None,
+                          s.reason) for s in clock.segments],
+        extensions=[ExtensionFact(e.period, e.approved_by, aware(e.approved_at), e.reason,
+                                  e.decision) for e in clock.extensions],
+        due=due, states=states)
     remaining = aware(clock.due_at) - aware(clock.stopped_at or now)
     timeline: list[TimelineSpan | TimelineExtension] = []
     cursor = record.started_at
@@ -444,6 +673,7 @@ def clock_view(clock: Clock, rule: ClockRule, now: datetime) -> ClockView:
         extensions=tuple(ExtensionView(by=e.period, approved_by=e.approved_by, reason=e.reason)
                          for e in clock.extensions),
         target=clock.target, timeline=tuple(timeline),
+        start_basis=clock.start_basis or "keyed", explanation=explanation,
     )
 
 
@@ -465,7 +695,13 @@ def recompute_clocks(uow: UnitOfWork, *, actor: str, reason: str,
         case = cases.get(clock.case_id) or uow.session.get(Case, clock.case_id)
         cases[clock.case_id] = case
         before = (clock.due_at, clock.provisional)
-        due = refresh(clock, rule_for(uow.session, case, clock), calendar, now)
+        rule = rule_for(uow.session, case, clock)
+        if rule.start_after:  # its predecessors were recomputed first (lower ids)
+            start = _chained_start(list(uow.session.scalars(select(Clock).where(
+                Clock.case_id == case.id, Clock.name.in_(rule.start_after)))), rule)
+            if start is not None:
+                clock.started_at = start
+        due = refresh(clock, rule, calendar, now)
         if (clock.due_at, clock.provisional) != before:
             changed += 1
             append_event(uow.session, case, "clock_recomputed", actor=actor, channel=uow.channel,

@@ -23,7 +23,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.orm import Agency, Case, Clock, User
+from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.calendar import TZ
 from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.moments import aware, naive_utc
@@ -246,7 +248,8 @@ def _case_clock_views(session: Session, case_id: int, now: datetime) -> list[Clo
         raise NotFound(f"unknown case id {case_id}")
     now = naive(now)
     clocks = session.scalars(select(Clock).where(Clock.case_id == case_id).order_by(Clock.id))
-    return [clock_view(c, rule_for(session, case_row, c), now) for c in clocks]
+    calendar = current_calendar(session.connection())
+    return [clock_view(c, rule_for(session, case_row, c), now, calendar) for c in clocks]
 
 
 def case_clocks(uow: UnitOfWork, case_id: int, actor: str) -> list[ClockView]:
@@ -260,7 +263,11 @@ def case_clocks(uow: UnitOfWork, case_id: int, actor: str) -> list[ClockView]:
         now = uow.now()
         clocks = uow.session.scalars(select(Clock).where(Clock.case_id == case.id)
                                      .order_by(Clock.id))
-        return [clock_view(c, rule_for(uow.session, case, c), now) for c in clocks
+        calendar = current_calendar(uow.connection)
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        states = {n: st.title_zh for n, st in definition.states.items()}
+        return [clock_view(c, rule_for(uow.session, case, c), now, calendar, states)
+                for c in clocks
                 if visibility == "full" or (visibility == "shared" and c.handoff_id in handoff_ids)]
 
 

@@ -111,3 +111,57 @@ def test_cli_bad_files_and_uninitialised_databases_are_one_line(database_url, tm
     assert bad.exit_code == 1 and "not UTF-8" in bad.output
     empty = run(f"sqlite:///{tmp_path / 'empty.db'}", "case", "show", "1", "--as", "li.officer")
     assert empty.exit_code == 1 and "caseflow db upgrade" in empty.output
+
+
+def test_clocks_show_explains_and_extend_records_a_collective_decision(database_url, people,
+                                                                        at):
+    from tests.integration.test_period_requirements import open_gate
+
+    case = open_gate(at, "2026-10-08T09:00")
+    shown = json.loads(run(database_url, "clocks", "show", str(case.id), "--as",
+                           "li.officer").output)
+    handling = next(c for c in shown if c["clock"] == "handling")
+    assert handling["start_basis"] == "received_on"
+    assert [e["step"] for e in handling["explanation"]][:2] == ["start", "period"]
+    assert handling["explanation"][-1]["zh"].startswith("期限届满")
+    first = run(database_url, "clocks", "extend", str(case.id), "handling", "--as", "chen.sup",
+                "--reason", "需补充鉴定")
+    assert first.exit_code == 0, first.output
+    short = run(database_url, "clocks", "extend", str(case.id), "handling", "--as", "chen.sup",
+                "--reason", "重大复杂", "--by", "60 days", "--decided-on", "2026-11-19",
+                "--participant", "王建国")
+    assert short.exit_code == 1 and "at least 3 participants" in short.output
+    assert len(short.output.strip().splitlines()) == 1
+    bad_day = run(database_url, "clocks", "extend", str(case.id), "handling", "--as",
+                  "chen.sup", "--reason", "重大复杂", "--by", "60 days", "--decided-on",
+                  "2026-11-31", "--participant", "王建国")
+    assert bad_day.exit_code == 1 and "--decided-on" in bad_day.output
+    ok = run(database_url, "clocks", "extend", str(case.id), "handling", "--as", "chen.sup",
+             "--reason", "重大复杂", "--by", "60 days", "--decided-on", "2026-11-19",
+             "--participant", "王建国", "--participant", "陈晓燕", "--participant", "刘志强")
+    assert ok.exit_code == 0, ok.output
+    shown = json.loads(run(database_url, "clocks", "show", str(case.id), "--as",
+                           "li.officer").output)
+    lines = [e["zh"] for c in shown if c["clock"] == "handling" for e in c["explanation"]]
+    assert any("集体讨论决定（王建国、陈晓燕、刘志强）" in line for line in lines)
+
+
+def test_pause_and_resume_take_legal_dates(database_url, people, at):
+    from tests.integration.test_period_requirements import open_gate
+
+    case = open_gate(at, "2026-10-08T09:00")
+    future = run(database_url, "clocks", "pause", str(case.id), "handling", "--as",
+                 "li.officer", "--reason", "testing", "--on", "2099-01-01")
+    assert future.exit_code == 1 and "in the future" in future.output
+    garbled = run(database_url, "clocks", "pause", str(case.id), "handling", "--as",
+                  "li.officer", "--reason", "testing", "--on", "yesterday")
+    assert garbled.exit_code == 1 and "--on" in garbled.output
+    paused = run(database_url, "clocks", "pause", str(case.id), "handling", "--as",
+                 "li.officer", "--reason", "testing", "--on", "2026-10-12")
+    assert paused.exit_code == 0, paused.output
+    early = run(database_url, "clocks", "resume", str(case.id), "handling", "--as",
+                "li.officer", "--on", "2026-10-11")
+    assert early.exit_code == 1 and "before the pause" in early.output
+    resumed = run(database_url, "clocks", "resume", str(case.id), "handling", "--as",
+                  "li.officer", "--on", "2026-10-16")
+    assert resumed.exit_code == 0, resumed.output

@@ -43,12 +43,30 @@ def test_an_extension_never_brings_the_due_date_forward(start, period, extra):
     plain = due_of(period, ClockRecord(start), CAL, start)
     extended = due_of(period, ClockRecord(start, extensions=(Period(extra, period.unit),)), CAL,
                       start)
-    assert extended.due >= plain.due  # calendar days may roll to the same working day
-    if period.unit in ("hours", "working_days"):
-        assert extended.due > plain.due
+    # Every extension counts on from the (rolled) last day or the due instant, so it always
+    # ends later (under the old convention a same-unit calendar-day extension could roll back
+    # onto the same working day, so only >= held for days and months).
+    assert extended.due > plain.due
+    assert [leg.period for leg in extended.legs] == [period, Period(extra, period.unit)]
+    assert extended.legs[0].last_day == plain.last_day
 
 
 @settings(max_examples=200, deadline=None)
+@given(starts, st.integers(1, 60), st.integers(1, 30), offsets, offsets)
+def test_working_day_extensions_still_add_up(start, n, extra, off, length):
+    # Working-day periods never roll, so N WD + M WD is N + M WD from the start, pauses or not.
+    a = start + off
+    pauses = ((a, a + length),)
+    extended = due_of(Period(n, "working_days"),
+                      ClockRecord(start, pauses=pauses, extensions=(Period(extra, "working_days"),)),
+                      CAL, a + length)
+    summed = due_of(Period(n + extra, "working_days"), ClockRecord(start, pauses=pauses), CAL,
+                    a + length)
+    assert extended.due == summed.due
+    assert extended.paused_days == summed.paused_days
+
+
+@settings(max_examples=100, deadline=None)
 @given(starts, st.integers(1, 40), offsets, offsets, st.integers(0, 20))
 def test_working_day_clocks_end_on_working_days_whatever_happened(start, n, off, length, extra):
     a = start + off

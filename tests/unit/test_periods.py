@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 
 from caseflow.domain.calendar import TZ, WorkCalendar
 from caseflow.domain.periods import (
+    PAUSE_CONVENTION,
     DueDate,
+    DueLeg,
     Period,
     calculate,
     compute_due,
     parse_local_datetime,
+    pause_interval,
 )
 from caseflow.domain.schedules import parse_schedule
 
@@ -577,7 +580,9 @@ def test_computation_is_fast(period: str) -> None:
 
 
 def test_calculate_returns_json_ready_dict() -> None:
-    out = calculate("2026-03-02T10:00", "3 working_days", [("2026-03-03", "2026-03-04")], CAL)
+    # New convention (issue 8 point 3): the pair is (first paused day, day counting resumes),
+    # so 3/3-3/5 excludes 3/3 and 3/4 (it read 3/3-3/4 inclusive before).
+    out = calculate("2026-03-02T10:00", "3 working_days", [("2026-03-03", "2026-03-05")], CAL)
     # 3/3, 3/4 paused; 3/5 WD1, 3/6 WD2, (weekend) Mon 3/9 WD3.
     assert out == {
         "start": "2026-03-02T10:00:00+08:00",
@@ -588,7 +593,8 @@ def test_calculate_returns_json_ready_dict() -> None:
         "provisional": False,
         "provisional_years": [],
         "calendar_version": CAL.version,
-        "pauses": ["2026-03-03/2026-03-04"],
+        "pauses": ["2026-03-03/2026-03-05"],
+        "pause_convention": "each pause A/B excludes A..B-1 (counting resumes on B)",
         "paused_days": 2,
     }
     json.dumps(out)
@@ -599,9 +605,11 @@ def test_calculate_hours_and_pause_forms() -> None:
     assert out["paused_hours"] == 24.0
     assert out["due"] == "2026-03-05T10:00:00+08:00"
     assert "paused_days" not in out
-    slash = calculate("2026-05-29T10:00", "10 working_days", ["2026-06-01/2026-06-05"])
-    pair = calculate("2026-05-29T10:00", "10 working_days", [(d("2026-06-01"), d("2026-06-05"))])
+    # 'A/B' excludes A..B-1: 6/1-6/6 excludes 1-5 June (the old reading was 6/1-6/5 inclusive)
+    slash = calculate("2026-05-29T10:00", "10 working_days", ["2026-06-01/2026-06-06"])
+    pair = calculate("2026-05-29T10:00", "10 working_days", [(d("2026-06-01"), d("2026-06-06"))])
     assert slash == pair
+    assert slash["pauses"] == ["2026-06-01/2026-06-06"]
     assert slash["last_day"] == "2026-06-22" and slash["paused_days"] == 5
 
 
@@ -616,7 +624,8 @@ def test_calculate_reads_naive_start_as_shanghai_and_converts_offsets() -> None:
 @pytest.mark.parametrize(
     "pause, fragment",
     [
-        (("2026-06-05", "2026-06-01"), "before first day"),
+        (("2026-06-05", "2026-06-01"), "before the pause begins"),
+        ("2026-06-05/2026-06-04", "B may not be before A"),
         ("2026-06-31", "not a date"),
         ((datetime(2026, 6, 1, tzinfo=TZ), "2026-06-02"), "whole days"),
         (42, "expected"),
@@ -626,6 +635,53 @@ def test_calculate_bad_pauses(pause: object, fragment: str) -> None:
     with pytest.raises(ValueError) as info:
         calculate("2026-03-02T10:00", "3 days", [pause])
     assert fragment in str(info.value)
+
+
+def test_pause_interval_is_from_the_first_day_to_the_day_counting_resumes() -> None:
+    a, b = pause_interval(d("2026-06-01"), d("2026-06-06"))
+    assert (a, b) == (at("2026-06-01T00:00"), at("2026-06-06T00:00"))
+    assert str(a.tzinfo) == "Asia/Shanghai"
+    # 1-5 June excluded: 5 days = 6 June - 1 June.
+    r = due("2026-05-29T10:00", "10 working_days", [(a, b)])
+    assert r.paused_days == 5 and r.last_day == d("2026-06-22")
+    assert pause_interval(d("2026-06-01"), d("2026-06-01")) == (at("2026-06-01T00:00"),) * 2
+    with pytest.raises(ValueError, match="before the pause begins"):
+        pause_interval(d("2026-06-06"), d("2026-06-05"))
+    with pytest.raises(ValueError, match="must be a date"):
+        pause_interval(datetime(2026, 6, 1, tzinfo=TZ), d("2026-06-05"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must be a date"):
+        pause_interval(d("2026-06-01"), "2026-06-05")  # type: ignore[arg-type]
+
+
+def test_calculate_pause_forms_follow_the_engine_convention() -> None:
+    start, period = "2026-05-29T10:00", "10 working_days"
+    plain = calculate(start, period)
+    # A/B excludes A..B-1; a single day A is A/A+1; A/A excludes nothing.
+    five = calculate(start, period, ["2026-06-01/2026-06-06"])
+    assert five["paused_days"] == 5 and five["pause_convention"] == PAUSE_CONVENTION
+    one = calculate(start, period, ["2026-06-03"])
+    assert one["pauses"] == ["2026-06-03/2026-06-04"] and one["paused_days"] == 1
+    assert one == calculate(start, period, ["2026-06-03/2026-06-04"])
+    none = calculate(start, period, ["2026-06-03/2026-06-03"])
+    assert none["paused_days"] == 0 and none["due"] == plain["due"]
+    assert none["pauses"] == ["2026-06-03/2026-06-03"]
+    # The engine's record of a state entered on 1 June and left on 6 June gives the same date.
+    engine = compute_due(at(start), Period.parse(period), CAL,
+                         [(at("2026-06-01T09:30"), at("2026-06-06T16:00"))])
+    assert engine.due.isoformat() == five["due"]
+
+
+def test_compute_due_explains_itself_as_one_leg() -> None:
+    r = due("2026-09-26T10:00", "7 days")  # 10/3 rolls to 10/8
+    assert r.legs == (DueLeg(period=Period(7, "days"), start=at("2026-09-26T10:00"),
+                             last_day=d("2026-10-08"), rolled_from=d("2026-10-03"),
+                             paused_days=0, paused=timedelta(0), provisional=False),)
+    h = due("2026-03-02T10:00", "48 hours", [(at("2026-03-03T10:00"), at("2026-03-03T12:00"))])
+    assert len(h.legs) == 1 and h.legs[0].paused == timedelta(hours=2)
+    assert h.legs[0].last_day == h.last_day == d("2026-03-04")
+    # DueDate built by hand (older callers) still works: legs default to none.
+    assert DueDate(start=r.start, period=r.period, due=r.due, last_day=r.last_day,
+                   provisional=False, provisional_years=(), calendar_version="x").legs == ()
 
 
 def test_parse_local_datetime() -> None:

@@ -51,15 +51,18 @@ def case_triggers(ctx: Context, case_id: int, actor: str) -> None:
 @click.option("--reason", default=None)
 @click.option("--data", "data", default=None, help="Payload as a JSON object.")
 @click.option("--expect-version", type=int, default=None)
+@click.option("--override", default=None, metavar="REASON",
+              help="Set aside a period the workflow lets your role override, with the reason "
+                   "(audited; never by the case's own assignee).")
 @pass_ctx
 @handles_errors
 def case_fire(ctx: Context, case_id: int, trigger: str, actor: str, reason: str | None,
-              data: str | None, expect_version: int | None) -> None:
+              data: str | None, expect_version: int | None, override: str | None) -> None:
     from caseflow import services
 
     payload = parse_json(data)
     view = services.fire(ctx.app.uow("cli"), case_id, trigger, actor=actor, payload=payload,
-                         reason=reason, expected_version=expect_version)
+                         reason=reason, expected_version=expect_version, override=override)
     click.echo(f"{view.number}: now {view.status} (version {view.version})")
 
 

@@ -12,6 +12,7 @@ from caseflow.entrypoints.cli.common import (
     _fail,
     handles_errors,
     main,
+    parse_day,
     pass_ctx,
 )
 
@@ -40,13 +41,16 @@ def clocks_show(ctx: Context, case_id: int, actor: str) -> None:
 @click.option("--as", "actor", required=True)
 @click.option("--reason", required=True, help="One of the clock's pause reasons.")
 @click.option("--note", default=None)
+@click.option("--on", "on", default=None, metavar="YYYY-MM-DD",
+              help="The legal date the cause began (e.g. appraisal commissioned); default now.")
 @pass_ctx
 @handles_errors
 def clocks_pause(ctx: Context, case_id: int, clock: str, actor: str, reason: str,
-                 note: str | None) -> None:
+                 note: str | None, on: str | None) -> None:
     from caseflow.services.clocks import pause_clock
 
-    view = pause_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, note=note)
+    view = pause_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, note=note,
+                       on=parse_day("--on", on))
     click.echo(f"{clock}: paused (due so far {view.due})")
 
 
@@ -55,12 +59,17 @@ def clocks_pause(ctx: Context, case_id: int, clock: str, actor: str, reason: str
 @click.argument("clock")
 @click.option("--as", "actor", required=True)
 @click.option("--note", default=None)
+@click.option("--on", "on", default=None, metavar="YYYY-MM-DD",
+              help="The legal date the cause ended (e.g. result received): counting resumes "
+                   "that day; default now.")
 @pass_ctx
 @handles_errors
-def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str | None) -> None:
+def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str | None,
+                  on: str | None) -> None:
     from caseflow.services.clocks import resume_clock
 
-    view = resume_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, note=note)
+    view = resume_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, note=note,
+                        on=parse_day("--on", on))
     click.echo(f"{clock}: running, due {view.due}")
 
 
@@ -70,13 +79,19 @@ def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str 
 @click.option("--as", "actor", required=True)
 @click.option("--reason", required=True)
 @click.option("--by", default=None, help="e.g. '30 days'; needed for an open-ended extension.")
+@click.option("--decided-on", default=None, metavar="YYYY-MM-DD",
+              help="A collective decision: the date the heads decided.")
+@click.option("--participant", "participants", multiple=True,
+              help="A collective decision: one participant (repeat for each).")
 @pass_ctx
 @handles_errors
 def clocks_extend(ctx: Context, case_id: int, clock: str, actor: str, reason: str,
-                  by: str | None) -> None:
+                  by: str | None, decided_on: str | None, participants: tuple[str, ...]) -> None:
     from caseflow.services.clocks import extend_clock
 
-    view = extend_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, by=by)
+    view = extend_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, reason=reason, by=by,
+                        decided_on=parse_day("--decided-on", decided_on),
+                        participants=participants)
     click.echo(f"{clock}: extended, due {view.due}"
                + (" (provisional)" if view.provisional else ""))
 
@@ -84,7 +99,10 @@ def clocks_extend(ctx: Context, case_id: int, clock: str, actor: str, reason: st
 @main.command("deadline")
 @click.option("--from", "start", required=True, help="Start, e.g. 2026-03-02T10:00 (Beijing).")
 @click.option("--period", required=True, help='e.g. "3 working_days", "24 hours", "3 months"')
-@click.option("--pause", "pauses", multiple=True, help="FROM/TO dates not counted (repeatable).")
+@click.option("--pause", "pauses", multiple=True,
+              help="A/B: paused from day A, counting resumes on day B, so A..B-1 are not "
+                   "counted (B-A days), as the engine counts a pause; a single date A is that "
+                   "one day (A/A+1); A/A excludes nothing. Repeatable.")
 @pass_ctx
 def deadline_command(ctx: Context, start: str, period: str, pauses: tuple[str, ...]) -> None:
     """Print the due time of a period as JSON, counted exactly as clocks count."""

@@ -136,3 +136,15 @@ def parse_at(value: str | None):  # type: ignore[no-untyped-def]
         return naive_utc(parse_local_datetime(value))
     except ValueError as exc:
         _fail(f"--at: {exc}")
+
+
+def parse_day(option: str, value: str | None):  # type: ignore[no-untyped-def]
+    """A YYYY-MM-DD option → a date, or None; a one-line usage error otherwise."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")

@@ -1,0 +1,128 @@
+"""The period rules alone (domain.requirements): after / within, dates judged as whole days,
+counter submissions ending at office close, the exceptions and overrides."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+
+from caseflow.domain.definitions import parse_definition
+from caseflow.domain.errors import WorkflowDefinitionError
+from caseflow.domain.moments import TZ
+from caseflow.domain.requirements import ClockFacts, Exception_, Override, PeriodRequirement, check
+
+LAST = date(2026, 10, 9)
+CLOCK = ClockFacts("answer", "陈述申辩期", "Answer period", "程序规定 第五十七条", "running",
+                   datetime(2026, 9, 29, tzinfo=TZ), datetime(2026, 10, 10, tzinfo=TZ), LAST,
+                   False)
+AFTER = PeriodRequirement("after", ("answer",), "程序规定 第五十七条", on="closed_on")
+WITHIN = PeriodRequirement("within", ("answer",), "条例 第十六条", on="received_at",
+                           in_person="how")
+NOW = datetime(2026, 10, 20, 10, tzinfo=TZ)
+
+
+def judge(req, payload, override=None, now=NOW):
+    return check([req], [CLOCK], payload, now=now, office_close=time(17), override=override)
+
+
+@pytest.mark.parametrize("day, ok", [("2026-10-09", False), ("2026-10-10", True),
+                                     ("2026-09-30", False)])
+def test_after_needs_a_day_after_the_last_day(day, ok):
+    refusals, _ = judge(AFTER, {"closed_on": day})
+    assert (not refusals) == ok
+    if refusals:
+        assert "2026-10-09" in refusals[0].message and "2026-10-10" in refusals[0].message
+        assert "第五十七条" in refusals[0].message
+
+
+def test_without_a_recorded_date_the_moment_keyed_in_is_judged():
+    req = PeriodRequirement("after", ("answer",), "s")
+    assert judge(req, {}, now=datetime(2026, 10, 9, 23, 59, tzinfo=TZ))[0]
+    assert not judge(req, {}, now=datetime(2026, 10, 10, 0, 0, tzinfo=TZ))[0]
+
+
+@pytest.mark.parametrize("at, how, ok", [
+    ("2026-10-09T16:59:00", "in_person", True), ("2026-10-09T17:00:00", "in_person", False),
+    ("2026-10-09T23:00:00", "post", True), ("2026-10-10T00:00:00", "post", False),
+])
+def test_within_ends_at_office_close_for_counter_submissions(at, how, ok):
+    refusals, _ = judge(WITHIN, {"received_at": at, "how": how})
+    assert (not refusals) == ok
+
+
+def test_a_period_the_case_never_started_refuses():
+    req = PeriodRequirement("after", ("other",), "s")
+    refusals, _ = judge(req, {})
+    assert "has not started" in refusals[0].message
+
+
+def test_exceptions_and_overrides():
+    waiver = Exception_("field", field="waived_on", title_en="a written waiver")
+    boss = Exception_("override", role="supervisor", title_en="an override")
+    req = PeriodRequirement("after", ("answer",), "s", on="closed_on", unless=(waiver, boss))
+    early = {"closed_on": "2026-10-01"}
+    refusals, _ = judge(req, early)
+    assert "unless a written waiver or an override" in refusals[0].message
+    _, passed = judge(req, {**early, "waived_on": "2026-10-01"})
+    assert passed[0].exception is waiver and passed[0].payload()["field"] == "waived_on"
+    ok = Override("当事人已当场陈述", frozenset({"supervisor"}), actor_is_assignee=False)
+    _, passed = judge(req, early, override=ok)
+    assert passed[0].exception is boss and passed[0].detail == "当事人已当场陈述"
+    for bad, why in [(Override(" ", frozenset({"supervisor"}), False), "needs a reason"),
+                     (Override("因故", frozenset({"officer"}), False), "only a supervisor"),
+                     (Override("因故", frozenset({"supervisor"}), True), "own assignee")]:
+        refusals, passed = judge(req, early, override=bad)
+        assert not passed and why in refusals[0].message
+
+
+BASE = """
+key: t
+version: 1
+title: {zh: 测试, en: Test}
+agency_kind: market_supervision
+initial: a
+states:
+  a: {zh: 甲, en: A}
+  b: {zh: 乙, en: B, final: true}
+transitions:
+  - trigger: go
+    source: a
+    dest: b
+    roles: [officer]
+    title: {zh: 走, en: Go}
+    fields:
+      done_on: {type: date}
+      waived_on: {type: date, required: false}
+      note: {type: string}
+    requires:
+%s
+clocks:
+  p:
+    title: {zh: 期, en: P}
+    period: 5 working_days
+    source: 第一条
+    start: {states: [a]}
+    stop: {states: [b]}
+"""
+
+
+@pytest.mark.parametrize("block, problem", [
+    ("      - {after: q}", "unknown clock 'q'"),
+    ("      - {after: p, within: p}", "exactly one of"),
+    ("      - {after: p, as_of: note}", "not a date or datetime field"),
+    ("      - {after: p, on: done_on}", "unknown key True"),
+    ("      - {after: p, unless: [{field: done_on}]}", "must be optional"),
+    ("      - {after: p, unless: [{override: boss}]}", "unknown role 'boss'"),
+    ("      - {after: p, unless: [{field: nope}]}", "not a field of the step"),
+    ("      - {after: p, in_person: note}", "in_person"),
+])
+def test_bad_requirements_are_refused_when_the_workflow_loads(block, problem):
+    with pytest.raises(WorkflowDefinitionError, match=problem):
+        parse_definition(BASE % block)
+
+
+def test_a_good_requirement_loads():
+    d = parse_definition(BASE % "      - {after: p, as_of: done_on, unless: [{field: waived_on}]}")
+    (req,) = d.transitions[0].requires
+    assert (req.kind, req.clocks, req.on, req.source) == ("after", ("p",), "done_on", "第一条")
