@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -329,6 +330,8 @@ class Clock(Base):
     # what the start is: "field:<name>" (a recorded legal date), "after:<clock>", "received_on",
     # "handoff", or "keyed" (when the step was keyed in) — for the clock's explanation
     start_basis: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # the party's own period (to answer, to seek review …), not the agency's: never overdue work
+    party: Mapped[bool] = mapped_column(default=False, server_default=false())
     target: Mapped[bool] = mapped_column(default=False)
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)

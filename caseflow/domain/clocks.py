@@ -126,7 +126,8 @@ def thresholds(rule: ClockRule, due: DueDate, started_at: datetime,
         if at > started_at and at < due.due:
             found.append(Threshold(f"warn:{before}@{stamp}", "warning", at, rule.alert,
                                    f"{before} left"))
-    found.append(Threshold(f"overdue@{stamp}", "overdue", due.due, rule.alert, "overdue"))
+    found.append(Threshold(f"overdue@{stamp}", "overdue", due.due, rule.alert,
+                           "the party's period has ended" if rule.party else "overdue"))
     for i, esc in enumerate(rule.escalate):
         at = after_instant(due, esc.after, calendar)
         found.append(Threshold(f"escalate:{i}:{esc.to}@{stamp}", "escalation", at, (esc.to,),

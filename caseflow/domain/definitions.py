@@ -34,12 +34,13 @@ TRANSITION_KEYS = {
     "trigger", "source", "dest", "roles", "guards", "fields", "reason_required", "title",
     "description", "requires",
 }
-REQUIREMENT_KEYS = {"after", "within", "as_of", "in_person", "source", "unless", "description"}
+REQUIREMENT_KEYS = {"after", "within", "as_of", "in_person", "source", "unless", "lapsed",
+                    "description"}
 EXCEPTION_KEYS = {"field", "override", "title", "description"}
 CLOCK_KEYS = {
     "title", "period", "source", "start", "stop", "paused_in", "pause_reasons", "extensions",
     "warn_before", "alert", "escalate", "target", "description", "notes", "pause_from",
-    "resume_from", "keyed_start",
+    "resume_from", "keyed_start", "party",
 }
 _ROLE_ZH = {"supervisor": "负责人", "officer": "执法人员", "mediator": "调解员", "admin": "管理员"}
 RECIPIENTS = ("assignee", "supervisor", "supervisor_of_supervisor", "agency_supervisors")
@@ -223,6 +224,7 @@ class ClockRule:
     pause_from: tuple[str, ...] = ()  # date fields recording when a state pause legally began
     resume_from: tuple[str, ...] = ()  # … and when it legally ended
     keyed_start: str | None = None  # why the clock starts when its step is keyed in
+    party: bool = False  # the party's own period: its end is news, not overdue work
     pause_reasons: tuple[str, ...] = ()
     extensions: tuple[ExtensionRule, ...] = ()
     warn_before: tuple[Period, ...] = ()
@@ -623,6 +625,7 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
             extensions=tuple(extensions), warn_before=tuple(w for w in warn if w),
             alert=alert, escalate=tuple(escalations), target=bool(spec.get("target", False)),
             start_after=start_after, pause_from=pause_from, resume_from=resume_from,
+            party=bool(spec.get("party", False)),
             keyed_start=keyed.strip() if isinstance(keyed, str) and keyed.strip() else None,
             **ends,
         )
@@ -715,8 +718,11 @@ def _parse_requires(raw: Any, transition: TransitionDef, clocks: Mapping[str, Cl
                                                f"an override by a {role} with a reason"))
             else:
                 problems.append(f"line {iline}: {where} exception needs field or override")
+        lapsed = bool(item.get("lapsed", False))
+        if lapsed and kind != "after":
+            problems.append(f"line {iline}: {where} lapsed applies only to after")
         out.append(PeriodRequirement(kind, names, str(source), on=on, in_person=in_person,
-                                     unless=tuple(alternatives)))
+                                     unless=tuple(alternatives), lapsed=lapsed))
     return tuple(out)
 
 

@@ -100,6 +100,10 @@ def explain(rule: ClockRule, *, period: str, basis: str | None, started: datetim
         _start(rule, basis, started, hours),
         Explanation("period", f"期限 {period}（{rule.source}）", f"period {period} ({rule.source})"),
     ]
+    if rule.party:
+        lines.append(Explanation("period", "此为当事人的期限，届满后方可进行下一步，不计入本机关超期",
+                                 "this is the party's period: the next step waits for its end; "
+                                 "it is not the agency's overdue work"))
     for p in pauses:
         zh_cause, en_cause = _cause(p.cause, states or {})
         if p.end is None:

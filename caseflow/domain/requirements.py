@@ -9,6 +9,11 @@ depends on (legal-deadlines.md, "逾期…不得", "届满后", "within"):
 * ``within: <clock>`` — the step may be taken only while the period runs (an application and
   security filed after the 3 working days may not lead to detention, 条例 art. 16).
 
+``after`` judges the period's end date, however the clock stopped (a clock stops for many
+reasons: an objection raised, a state left). With ``lapsed: true`` a period that stopped before
+its end refuses the step: the step is the consequence of nothing happening in time (a pre-suit
+preservation lifted because no suit was filed) and the stop shows something did.
+
 The moment judged is the legal date the step records (``as_of: <date or datetime field>``; ``on`` would read as a YAML boolean), or
 when it is keyed in. A date is judged as that whole day: ``after`` needs a day after the
 period's last day, ``within`` a day no later than it. A ``datetime`` handed in at the
@@ -54,6 +59,7 @@ class PeriodRequirement:
     on: str | None = None
     in_person: str | None = None
     unless: tuple[Exception_, ...] = ()
+    lapsed: bool = False  # after: the period must have run out, not ended early by the act
 
     def describe(self, titles: Mapping[str, str] | None = None) -> str:
         names = " / ".join((titles or {}).get(c, c) for c in self.clocks)
@@ -74,6 +80,7 @@ class ClockFacts:
     due: datetime  # aware: 24:00 of last_day for day clocks
     last_day: date
     provisional: bool
+    stopped_at: datetime | None = None  # aware; a period stopped early did not run out
 
 
 @dataclass(frozen=True)
@@ -174,15 +181,36 @@ def check(
         at, whole_day = recorded if recorded else (now, False)
         label = f"{clock.title_zh} ({clock.name})"
         last = clock.last_day.isoformat()
+        if (at.date() > now.date()) if whole_day else at > now:
+            refusals.append(Refusal(req, clock.name, (
+                f"{req.on}: {at.date() if whole_day else f'{at:%Y-%m-%d %H:%M}'} is in the "
+                "future; a step is judged on the legal date it records, which cannot be ahead "
+                "of today")))
+            continue
+        opens = clock.started_at.astimezone(TZ)
+        if req.kind == "within" and ((at.date() < opens.date()) if whole_day else at < opens):
+            refusals.append(Refusal(req, clock.name, (
+                f"only within the period {label}, which has not begun: it runs from "
+                f"{opens:%Y-%m-%d} to 24:00 on {last} ({req.source})")))
+            continue
+        ended_early = clock.stopped_at is not None and clock.stopped_at < clock.due
+        if req.kind == "after" and ended_early and req.lapsed:
+            refusals.append(Refusal(req, clock.name, (
+                f"the period {label} did not run out: it stopped on "
+                f"{clock.stopped_at.astimezone(TZ):%Y-%m-%d}, before its last day {last}, "
+                f"because the step it waits for was taken ({req.source})")))
+            continue
         if req.kind == "after":
             met = (at.date() > clock.last_day) if whole_day else at >= clock.due
             if met:
                 continue
             when = f"{req.on} {at.date().isoformat()}" if whole_day else \
                 f"{at:%Y-%m-%d %H:%M}"
+            left = (f"{(clock.last_day - at.date()).days + 1} day(s) of it remain from {when}"
+                    if whole_day else f"{_left(clock, at)} at {when}")
             message = (f"not before the period {label} has run out: it ends at 24:00 on {last}"
-                       f"{' (provisional)' if clock.provisional else ''}, {_left(clock, at)} "
-                       f"at {when}; the earliest day is "
+                       f"{' (provisional)' if clock.provisional else ''}, {left}; the earliest "
+                       "day is "
                        f"{(clock.last_day + timedelta(days=1)).isoformat()} ({req.source})")
         else:
             deadline = clock.due

@@ -32,7 +32,8 @@ NON_MONETARY_TERMS = (
 
 # A settlement is recorded once the application is accepted and before it goes to a court:
 # after a refusal by the court the mediator resumes mediation (back to in_session) first.
-SETTLEMENT_STATES = ("accepted", "in_session", "agreement_signed")
+SETTLEMENT_STATES = ("accepted", "in_session", "court_mediation_accepted",
+                     "court_mediation_in_session", "agreement_signed")
 
 
 CONFIRMATION_REFUSAL = (

@@ -218,7 +218,7 @@ def apply_transition(
                          else start_basis)
             clock = Clock(case_id=case.id, name=rule.name, rule_version=definition.version,
                           period=str(rule.period), status="running", started_at=started,
-                          target=rule.target, start_basis=basis)
+                          target=rule.target, start_basis=basis, party=rule.party)
             session.add(clock)
             clock.segments, clock.extensions = [], []
             due = refresh(clock, rule, calendar, now)
@@ -327,7 +327,8 @@ def period_facts(session: Session, case: Any, calendar: WorkCalendar,
                 clock.provisional
         facts.append(ClockFacts(clock.name, rule.title_zh, rule.title_en, rule.source,
                                 clock.status, aware(clock.started_at), due_at, last_day,
-                                provisional))
+                                provisional,
+                                aware(clock.stopped_at) if clock.stopped_at else None))
     return facts
 
 
@@ -363,6 +364,10 @@ def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
                                "overridden", field="override")
     if override is not None and not override.strip():
         raise ValidationFailed("override: an override needs a reason", field="override")
+    now = uow.now()
+    for req in transition.requires:  # a step is judged on its legal date: not a future one
+        if req.on and payload.get(req.on):
+            _recorded(req.on, payload[req.on], now, "the step")
     refusals, excepted = period_verdict(uow, case_id, transition, payload, actor_id=actor_id,
                                         roles=roles, override=override)
     if refusals:

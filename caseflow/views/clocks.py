@@ -337,7 +337,8 @@ def _overdue_counts(session: Session, key: ColumnElement[Any], *, now: datetime,
         .join(Case, Case.id == Clock.case_id)
         .join(Agency, Agency.id == Case.agency_id)
         .outerjoin(User, User.id == Case.assignee_id)
-        .where(Clock.status == "running", Clock.due_at < now, Clock.target.is_(target))
+        .where(Clock.status == "running", Clock.due_at < now, Clock.target.is_(target),
+               Clock.party.is_(False))  # a party's own period running out is not overdue work
         .group_by(key)
         .order_by(key)
     )
@@ -452,7 +453,8 @@ def _on_time_rate(session: Session, now: datetime, agency_id: int | None,
     query = (
         select(func.count(Clock.id),
                func.coalesce(func.sum(case((Clock.stopped_at <= Clock.due_at, 1), else_=0)), 0))
-        .where(Clock.status == "stopped", Clock.target.is_(False), Clock.stopped_at <= now)
+        .where(Clock.status == "stopped", Clock.target.is_(False), Clock.party.is_(False),
+               Clock.stopped_at <= now)
     )
     if agency_id is not None:
         query = query.join(Case, Case.id == Clock.case_id).where(Case.agency_id == agency_id)

@@ -23,10 +23,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('decision', sa.JSON(), nullable=True))
     with op.batch_alter_table('clocks') as batch:
         batch.add_column(sa.Column('start_basis', sa.String(length=120), nullable=True))
+        batch.add_column(sa.Column('party', sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('clocks') as batch:
+        batch.drop_column('party')
         batch.drop_column('start_basis')
     with op.batch_alter_table('clock_extensions') as batch:
         batch.drop_column('decision')

@@ -23,8 +23,9 @@ def test_deadline_prints_one_json_object(database_url, app):
     assert out["due"] == "2026-10-11T00:00:00+08:00" and out["last_day"] == "2026-10-10"
     assert out["provisional"] is False and out["calendar_version"]
     paused = json.loads(run(database_url, "deadline", "--from", "2026-06-01T09:00", "--period",
-                            "5 working_days", "--pause", "2026-06-02/2026-06-03").output)
-    assert paused["last_day"] == "2026-06-10"
+                            "5 working_days", "--pause", "2026-06-02/2026-06-04").output)
+    # paused from 2 June, counting resumes on 4 June: 2 and 3 June are not counted
+    assert paused["last_day"] == "2026-06-10" and paused["paused_days"] == 2
     future = json.loads(run(database_url, "deadline", "--from", "2026-12-30T10:00", "--period",
                             "5 days").output)
     assert future["provisional"] is True and future["provisional_years"] == [2027]

@@ -331,3 +331,12 @@ def test_every_due_date_explains_itself(at, people, app):
     assert view.explanation[-1].en == f"due by {view.last_day} 24:00"
     assert all(e.zh for e in view.explanation)
     assert view.to_dict()["explanation"][0]["step"] == "start"
+
+
+def test_a_step_judged_on_a_future_date_is_refused(at, people, app):
+    case = served(at)
+    before = state(app, case.id)
+    with pytest.raises(ValidationFailed, match="closed_on: 2026-11-20 is in the future"):
+        services.fire(at("2026-11-03T10:00")(), case.id, "close_answer_period",
+                      actor="li.officer", payload={"closed_on": "2026-11-20"})
+    assert state(app, case.id) == before

@@ -126,3 +126,38 @@ def test_a_good_requirement_loads():
     d = parse_definition(BASE % "      - {after: p, as_of: done_on, unless: [{field: waived_on}]}")
     (req,) = d.transitions[0].requires
     assert (req.kind, req.clocks, req.on, req.source) == ("after", ("p",), "done_on", "第一条")
+
+
+def test_a_recorded_date_in_the_future_is_refused():
+    refusals, _ = judge(AFTER, {"closed_on": "2026-10-21"})
+    assert "in the future" in refusals[0].message
+
+
+def test_within_a_period_that_has_not_begun_is_refused():
+    later = ClockFacts("window", "申请期", "Window", "行政强制法 第五十三条", "running",
+                       datetime(2027, 6, 1, tzinfo=TZ), datetime(2027, 9, 2, tzinfo=TZ),
+                       date(2027, 9, 1), True)
+    req = PeriodRequirement("within", ("window",), "s", on="applied_on")
+    refusals, _ = check([req], [later], {"applied_on": "2027-05-20"},
+                        now=datetime(2027, 5, 21, tzinfo=TZ))
+    assert "has not begun" in refusals[0].message and "2027-06-01" in refusals[0].message
+    ok, _ = check([req], [later], {"applied_on": "2027-06-02"},
+                  now=datetime(2027, 6, 3, tzinfo=TZ))
+    assert ok == []
+
+
+def test_after_a_period_that_stopped_before_it_ran_out_is_refused():
+    # the suit was filed within the 30 days: the preservation may not be lifted as lapsed
+    stopped = ClockFacts("suit", "起诉期限", "Suit", "民诉法 第一百零四条", "stopped",
+                         datetime(2026, 9, 10, tzinfo=TZ), datetime(2026, 10, 11, tzinfo=TZ),
+                         date(2026, 10, 10), False, stopped_at=datetime(2026, 9, 30, tzinfo=TZ))
+    req = PeriodRequirement("after", ("suit",), "s", on="released_on", lapsed=True)
+    refusals, _ = check([req], [stopped], {"released_on": "2026-10-12"},
+                        now=datetime(2026, 10, 12, 12, tzinfo=TZ))
+    assert "did not run out" in refusals[0].message and "2026-09-30" in refusals[0].message
+    # without lapsed, the period's end date is judged however the clock stopped
+    plain = PeriodRequirement("after", ("suit",), "s", on="released_on")
+    assert check([plain], [stopped], {"released_on": "2026-10-12"},
+                 now=datetime(2026, 10, 12, 12, tzinfo=TZ)) == ([], [])
+    assert check([plain], [stopped], {"released_on": "2026-10-01"},
+                 now=datetime(2026, 10, 12, 12, tzinfo=TZ))[0]
