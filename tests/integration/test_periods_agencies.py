@@ -690,3 +690,30 @@ def test_a_presuit_preservation_may_be_lifted_at_once_on_another_ground(at, peop
                 lifting_ruling_no="（2026）浙02财保12号之一", lifted_on="2026-09-15",
                 customs_notified=True)
     assert view.status == "preservation_lifted"
+
+
+def test_the_sweep_raises_the_day_ex_officio_goods_must_be_released(at, people, app):
+    # 条例 art. 24: once the 50 WD pass without a court notice or a finding, the goods must be
+    # released — the sweep tells the officer at 24:00 on the 50th working day (Fri 10/16)
+    from caseflow.adapters.orm import Alert, Clock
+    from caseflow.services.sweep import sweep_once
+    from tests.conftest import utc
+
+    case = ex_officio_not_determinable(at)
+    sweep_once(app.uow("test"), now=utc("2026-10-16T23:00"))
+    with app.session_factory() as s:
+        release = s.scalar(select(Clock).where(Clock.case_id == case.id,
+                                               Clock.name == "release_ex_officio"))
+        early = s.scalars(select(Alert).where(Alert.clock_id == release.id,
+                                              Alert.kind == "overdue")).all()
+    assert early == []
+    sweep_once(app.uow("test"), now=utc("2026-10-17T00:05"))
+    with app.session_factory() as s:
+        raised = s.scalars(select(Alert).where(Alert.clock_id == release.id,
+                                               Alert.kind == "overdue")).all()
+    assert len(raised) == 1 and "Ex officio detention — release" in raised[0].message
+    assert "due by the end of 2026-10-16" in raised[0].message
+    # the release is now allowed, recorded on the day after the 50th working day
+    view = fire(at, "2026-10-17T09:00", case.id, "release_no_court_notice", "zhou.customs",
+                released_on="2026-10-17")
+    assert view.status == "released"
