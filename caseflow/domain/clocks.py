@@ -128,7 +128,8 @@ def thresholds(rule: ClockRule, due: DueDate, started_at: datetime,
                                    f"{before} left"))
     found.append(Threshold(f"overdue@{stamp}", "overdue", due.due, rule.alert,
                            "the party's period has ended" if rule.party else "overdue"))
-    for i, esc in enumerate(rule.escalate):
+    for i, esc in enumerate(() if rule.party else rule.escalate):  # a party's period: no one
+        # is late when it ends, so nothing escalates
         at = after_instant(due, esc.after, calendar)
         found.append(Threshold(f"escalate:{i}:{esc.to}@{stamp}", "escalation", at, (esc.to,),
                                f"escalated to {esc.to}"

@@ -35,7 +35,7 @@ TRANSITION_KEYS = {
     "description", "requires",
 }
 REQUIREMENT_KEYS = {"after", "within", "as_of", "in_person", "source", "unless", "lapsed",
-                    "description"}
+                    "inclusive", "description"}
 EXCEPTION_KEYS = {"field", "override", "title", "description"}
 CLOCK_KEYS = {
     "title", "period", "source", "start", "stop", "paused_in", "pause_reasons", "extensions",
@@ -132,8 +132,12 @@ class FieldSpec:
         if kind == "datetime":
             if isinstance(value, datetime):
                 return value.isoformat()
+            text = str(value).strip()
+            if len(text) <= 10:  # a bare date: the moment matters (an hour clock, office close)
+                raise PayloadError(name, f"must be a date and time such as {text or '2026-03-02'}"
+                                         f"T10:00, got {value!r}")
             try:
-                return datetime.fromisoformat(str(value)).isoformat()
+                return datetime.fromisoformat(text).isoformat()
             except ValueError:
                 raise PayloadError(name, f"must be an ISO 8601 date-time, got {value!r}") from None
         if kind == "enum":
@@ -718,11 +722,19 @@ def _parse_requires(raw: Any, transition: TransitionDef, clocks: Mapping[str, Cl
                                                f"an override by a {role} with a reason"))
             else:
                 problems.append(f"line {iline}: {where} exception needs field or override")
-        lapsed = bool(item.get("lapsed", False))
-        if lapsed and kind != "after":
-            problems.append(f"line {iline}: {where} lapsed applies only to after")
+        flags = {}
+        for flag in ("lapsed", "inclusive"):
+            value = item.get(flag, False)
+            if not isinstance(value, bool):
+                problems.append(f"line {iline}: {where} {flag} must be true or false, "
+                                f"not {value!r}")
+            elif value and kind != "after":
+                problems.append(f"line {iline}: {where} {flag} applies only to after")
+            flags[flag] = value is True
+        if flags["inclusive"] and on is None:
+            problems.append(f"line {iline}: {where} inclusive needs as_of (a date)")
         out.append(PeriodRequirement(kind, names, str(source), on=on, in_person=in_person,
-                                     unless=tuple(alternatives), lapsed=lapsed))
+                                     unless=tuple(alternatives), **flags))
     return tuple(out)
 
 

@@ -94,6 +94,7 @@ __all__ = [
     "DueLeg",
     "Period",
     "calculate",
+    "day_start",
     "compute_due",
     "parse_local_datetime",
     "pause_interval",
@@ -473,6 +474,13 @@ def parse_local_datetime(text: str) -> datetime:
     return value.astimezone(TZ)
 
 
+def day_start(day: date) -> datetime:
+    """00:00 of ``day`` in Asia/Shanghai: the instant a recorded legal date stands for — a
+    period starting that day (the day itself not counted), a pause beginning that day, or
+    counting resuming that day. Every such date in caseflow becomes an instant here."""
+    return datetime.combine(day, time(0), TZ)
+
+
 def pause_interval(first: date, resumed: date) -> tuple[datetime, datetime]:
     """The pause "paused from day ``first``, counting resumes on day ``resumed``" as the
     half-open interval ``[first 00:00, resumed 00:00)`` in Asia/Shanghai.
@@ -491,7 +499,7 @@ def pause_interval(first: date, resumed: date) -> tuple[datetime, datetime]:
             f"counting resumes on {resumed.isoformat()}, before the pause begins on "
             f"{first.isoformat()} (a pause A/B excludes A..B-1; B may not be before A)"
         )
-    return datetime.combine(first, time(0), TZ), datetime.combine(resumed, time(0), TZ)
+    return day_start(first), day_start(resumed)
 
 
 def _parse_pause_day(value: Any, what: str) -> date:

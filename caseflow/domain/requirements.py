@@ -30,7 +30,7 @@ Pure rules over plain facts: the service layer loads the clocks and calls :func:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -38,6 +38,7 @@ from caseflow.domain.moments import TZ
 
 KINDS = ("after", "within")
 IN_PERSON = "in_person"
+DEFAULT_OFFICE_CLOSE = time(17)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class PeriodRequirement:
     in_person: str | None = None
     unless: tuple[Exception_, ...] = ()
     lapsed: bool = False  # after: the period must have run out, not ended early by the act
+    inclusive: bool = False  # after, as of a date: that date may be the period's last day
 
     def describe(self, titles: Mapping[str, str] | None = None) -> str:
         names = " / ".join((titles or {}).get(c, c) for c in self.clocks)
@@ -81,6 +83,7 @@ class ClockFacts:
     last_day: date
     provisional: bool
     stopped_at: datetime | None = None  # aware; a period stopped early did not run out
+    chained: bool = False  # starts on another period's last day, which is not its own
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class Excepted:
     clock: ClockFacts
     exception: Exception_
     detail: str
+    judged: str = ""  # the date or moment judged
+    finding: str = ""  # what the period rule found, before the exception let it through
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -115,7 +120,7 @@ class Excepted:
             "source": self.requirement.source, "exception": self.exception.kind,
             **({"field": self.exception.field} if self.exception.field else {}),
             **({"role": self.exception.role} if self.exception.role else {}),
-            "detail": self.detail,
+            "detail": self.detail, "judged": self.judged, "finding": self.finding,
         }
 
 
@@ -159,7 +164,7 @@ def check(
     payload: Mapping[str, Any],
     *,
     now: datetime,
-    office_close: time | None = None,
+    office_close: time = DEFAULT_OFFICE_CLOSE,
     override: Override | None = None,
 ) -> tuple[list[Refusal], list[Excepted]]:
     """Judge a step against its period requirements: what refuses it, what exceptions pass it.
@@ -179,68 +184,83 @@ def check(
             continue
         recorded = _moment(payload.get(req.on)) if req.on else None
         at, whole_day = recorded if recorded else (now, False)
-        label = f"{clock.title_zh} ({clock.name})"
-        last = clock.last_day.isoformat()
-        if (at.date() > now.date()) if whole_day else at > now:
-            refusals.append(Refusal(req, clock.name, (
-                f"{req.on}: {at.date() if whole_day else f'{at:%Y-%m-%d %H:%M}'} is in the "
-                "future; a step is judged on the legal date it records, which cannot be ahead "
-                "of today")))
+        message = _judge(req, clock, payload, at, whole_day, now, office_close)
+        if message is None:
             continue
-        opens = clock.started_at.astimezone(TZ)
-        if req.kind == "within" and ((at.date() < opens.date()) if whole_day else at < opens):
-            refusals.append(Refusal(req, clock.name, (
-                f"only within the period {label}, which has not begun: it runs from "
-                f"{opens:%Y-%m-%d} to 24:00 on {last} ({req.source})")))
-            continue
-        ended_early = clock.stopped_at is not None and clock.stopped_at < clock.due
-        if req.kind == "after" and ended_early and req.lapsed:
-            refusals.append(Refusal(req, clock.name, (
-                f"the period {label} did not run out: it stopped on "
-                f"{clock.stopped_at.astimezone(TZ):%Y-%m-%d}, before its last day {last}, "
-                f"because the step it waits for was taken ({req.source})")))
-            continue
-        if req.kind == "after":
-            met = (at.date() > clock.last_day) if whole_day else at >= clock.due
-            if met:
-                continue
-            when = f"{req.on} {at.date().isoformat()}" if whole_day else \
-                f"{at:%Y-%m-%d %H:%M}"
-            left = (f"{(clock.last_day - at.date()).days + 1} day(s) of it remain from {when}"
-                    if whole_day else f"{_left(clock, at)} at {when}")
-            message = (f"not before the period {label} has run out: it ends at 24:00 on {last}"
-                       f"{' (provisional)' if clock.provisional else ''}, {left}; the earliest "
-                       "day is "
-                       f"{(clock.last_day + timedelta(days=1)).isoformat()} ({req.source})")
-        else:
-            deadline = clock.due
-            how = payload.get(req.in_person) if req.in_person else None
-            if how == IN_PERSON and not whole_day and office_close is not None:
-                deadline = datetime.combine(clock.last_day, office_close, TZ)
-            met = (at.date() <= clock.last_day) if whole_day else at < deadline
-            if met:
-                continue
-            end = (f"the close of office hours ({office_close:%H:%M}) on {last}"
-                   if deadline != clock.due else f"24:00 on {last}")
-            when = f"{req.on} {at.date().isoformat()}" if whole_day else \
-                f"{at:%Y-%m-%d %H:%M}"
-            late = (f"{(at.date() - clock.last_day).days} day(s)" if whole_day
-                    else _span(at - deadline))
-            message = (f"only within the period {label}, which ended at {end}"
-                       f"{' (provisional)' if clock.provisional else ''}; {when} is {late} "
-                       f"late ({req.source})")
-        passed = _exception(req, clock, payload, override)
+        passed, why_not = _exception(req, clock, payload, override, now)
         if passed is not None:
-            excepted.append(passed)
+            excepted.append(replace(passed, judged=_when(req, at, whole_day), finding=message))
             continue
         alternatives = [e.title_en or (f"override by a {e.role}" if e.kind == "override"
                                        else str(e.field)) for e in req.unless]
         if alternatives:
             message += "; unless " + " or ".join(alternatives)
+        if why_not:
+            message += f" — {why_not}"
         if override is not None and any(e.kind == "override" for e in req.unless):
             message += f" — override refused: {_override_problem(req, override)}"
         refusals.append(Refusal(req, clock.name, message))
     return refusals, excepted
+
+
+def _when(req: PeriodRequirement, at: datetime, whole_day: bool) -> str:
+    if whole_day:
+        return f"{req.on} {at.date().isoformat()}"
+    return f"{req.on + ' ' if req.on else ''}{at:%Y-%m-%d %H:%M}"
+
+
+def _judge(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any],
+           at: datetime, whole_day: bool, now: datetime, office_close: time) -> str | None:
+    """Why the step is outside the period, or None when it is inside."""
+    label = f"{clock.title_zh} ({clock.name})"
+    last = clock.last_day.isoformat()
+    when = _when(req, at, whole_day)
+    provisional = " (provisional)" if clock.provisional else ""
+    if (at.date() > now.date()) if whole_day else at > now:
+        return (f"{when} is in the future; a step is judged on the legal date it records, "
+                "which cannot be ahead of today")
+    opens = clock.started_at.astimezone(TZ)
+    if req.kind == "within":
+        # a chained window starts on its predecessor's last day, which is not yet its own
+        too_early = (at.date() <= opens.date() if clock.chained else at.date() < opens.date()
+                     ) if whole_day else (at <= opens if clock.chained else at < opens)
+        if too_early:
+            first = opens.date() + timedelta(days=1) if clock.chained else opens.date()
+            return (f"only within the period {label}, which has not begun: it runs from "
+                    f"{first.isoformat()} to 24:00 on {last}{provisional} ({req.source})")
+        deadline = clock.due
+        counter = req.in_person is not None and payload.get(req.in_person) == IN_PERSON
+        if counter and whole_day:
+            return (f"{req.in_person} is in_person: give the time it was handed in (a date "
+                    f"and time for {req.on}), since a submission at the counter is due by "
+                    f"the close of office hours ({office_close:%H:%M}) on the last day "
+                    f"({req.source})")
+        if counter:
+            deadline = datetime.combine(clock.last_day, office_close, TZ)
+        if (at.date() <= clock.last_day) if whole_day else at < deadline:
+            return None
+        end = (f"the close of office hours ({office_close:%H:%M}) on {last}" if counter
+               else f"24:00 on {last}")
+        late = (f"{(at.date() - clock.last_day).days} day(s)" if whole_day
+                else _span(at - deadline))
+        return (f"only within the period {label}, which ended at {end}{provisional}; {when} "
+                f"is {late} late ({req.source})")
+    if req.lapsed and clock.stopped_at is not None and clock.stopped_at < clock.due:
+        return (f"the period {label} did not run out: it stopped on "
+                f"{clock.stopped_at.astimezone(TZ):%Y-%m-%d}, before its last day {last}, "
+                f"because what it waits for happened ({req.source})")
+    if req.inclusive and whole_day:
+        if at.date() >= clock.last_day:
+            return None
+        earliest = clock.last_day
+    elif (at.date() > clock.last_day) if whole_day else at >= clock.due:
+        return None
+    else:
+        earliest = clock.last_day + timedelta(days=1)
+    gap = (f"{(clock.last_day - at.date()).days + 1} calendar day(s) of it remain from {when}"
+           if whole_day else f"{_left(clock, at)} at {when}")
+    return (f"not before the period {label} has run out: it ends at 24:00 on {last}"
+            f"{provisional}, {gap}; the earliest day is {earliest.isoformat()} ({req.source})")
 
 
 def _override_problem(req: PeriodRequirement, override: Override) -> str:
@@ -255,14 +275,27 @@ def _override_problem(req: PeriodRequirement, override: Override) -> str:
 
 
 def _exception(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any],
-               override: Override | None) -> Excepted | None:
+               override: Override | None, now: datetime) -> tuple[Excepted | None, str | None]:
+    """The first exception that lets the step through, or why a recorded one does not."""
+    problem = None
     for alt in req.unless:
         if alt.kind == "field":
             value = payload.get(alt.field or "")
-            if value not in (None, "", False):
-                return Excepted(req, clock, alt, f"{alt.field}={value}")
+            if value in (None, "", False):
+                continue
+            moment = _moment(value) if isinstance(value, (str, date)) else None
+            if moment is not None:  # a dated fact (a written waiver): not ahead, not before
+                day = moment[0].date()
+                if day > now.date():
+                    problem = f"{alt.field} {day.isoformat()} is in the future"
+                    continue
+                if day < clock.started_at.astimezone(TZ).date():
+                    problem = (f"{alt.field} {day.isoformat()} is before the period began "
+                               f"({clock.started_at.astimezone(TZ):%Y-%m-%d})")
+                    continue
+            return Excepted(req, clock, alt, f"{alt.field}={value}"), None
         elif alt.kind == "override" and override is not None:
             if (override.reason.strip() and alt.role in override.actor_roles
                     and not override.actor_is_assignee):
-                return Excepted(req, clock, alt, override.reason.strip())
-    return None
+                return Excepted(req, clock, alt, override.reason.strip()), None
+    return None, problem

@@ -38,8 +38,15 @@ from caseflow.domain.errors import NotFound, PeriodNotMet, PermissionDenied, Val
 from caseflow.domain.events import CalendarChanged
 from caseflow.domain.explanations import Explanation, ExtensionFact, PauseFact, explain
 from caseflow.domain.moments import aware, naive_utc
-from caseflow.domain.periods import DueDate, Period
-from caseflow.domain.requirements import ClockFacts, Excepted, Override, Refusal, check
+from caseflow.domain.periods import DueDate, Period, day_start
+from caseflow.domain.requirements import (
+    DEFAULT_OFFICE_CLOSE,
+    ClockFacts,
+    Excepted,
+    Override,
+    Refusal,
+    check,
+)
 from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES
 from caseflow.services.access import get_case, get_user, refuse_outsider
 from caseflow.services.audit import append_entry, append_event
@@ -125,7 +132,7 @@ def _recorded(name: str, value: Any, now: datetime, what: str) -> datetime:
     except ValueError:
         raise ValidationFailed(f"{name}: {value!r} is not a date", field=name) from None
     if moment.tzinfo is None and len(str(value)) <= 10:  # a date: the day itself is not counted
-        moment = datetime.combine(moment.date(), datetime.min.time()).replace(tzinfo=TZ)
+        moment = day_start(moment.date())
     elif moment.tzinfo is None:
         moment = moment.replace(tzinfo=TZ)
     at = naive_utc(moment)
@@ -159,7 +166,7 @@ def _chained_start(open_clocks: list[Clock], rule: ClockRule) -> datetime | None
     ends = [c.due_last_day for c in open_clocks if c.name in rule.start_after]
     if not ends:
         return None
-    return naive_utc(datetime.combine(max(ends), datetime.min.time()).replace(tzinfo=TZ))
+    return naive_utc(day_start(max(ends)))
 
 
 def follow_chains(session: Session, case: Any, definition: WorkflowDefinition,
@@ -328,7 +335,8 @@ def period_facts(session: Session, case: Any, calendar: WorkCalendar,
         facts.append(ClockFacts(clock.name, rule.title_zh, rule.title_en, rule.source,
                                 clock.status, aware(clock.started_at), due_at, last_day,
                                 provisional,
-                                aware(clock.stopped_at) if clock.stopped_at else None))
+                                aware(clock.stopped_at) if clock.stopped_at else None,
+                                chained=bool(rule.start_after)))
     return facts
 
 
@@ -346,11 +354,13 @@ def period_verdict(uow: UnitOfWork, case_id: int, transition: TransitionDef,
                  office_close=_office_time(closes), override=asking)
 
 
-def _office_time(text: str | None) -> time | None:
+def _office_time(text: str | None) -> time:
+    """The agency's close of office hours; the usual 17:00 when none (or a bad one) is stored,
+    so a counter deadline never silently runs to midnight."""
     try:
-        return time.fromisoformat(text) if text else None
+        return time.fromisoformat(text) if text else DEFAULT_OFFICE_CLOSE
     except ValueError:
-        return None
+        return DEFAULT_OFFICE_CLOSE
 
 
 def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
@@ -373,6 +383,9 @@ def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
     if refusals:
         raise PeriodNotMet(transition.trigger, [r.message for r in refusals],
                            [r.clock for r in refusals])
+    if override is not None and not any(e.exception.kind == "override" for e in excepted):
+        raise ValidationFailed(f"override: the periods of {transition.trigger!r} are met; "
+                               "there is nothing to override", field="override")
     return [AuditEntry("period_excepted", e.payload(),
                        reason=e.detail if e.exception.kind == "override" else None)
             for e in excepted]
@@ -405,7 +418,7 @@ def _legal_day(on: date | None, now: datetime, what: str) -> datetime | None:
         return None
     if not isinstance(on, date) or isinstance(on, datetime):
         raise ValidationFailed(f"on: {on!r} is not a date", field="on")
-    at = naive_utc(datetime.combine(on, time(0), TZ))
+    at = naive_utc(day_start(on))
     if at > now:
         raise ValidationFailed(f"on: {on.isoformat()} is in the future; {what} cannot be then",
                                field="on")
@@ -516,17 +529,19 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
         refusal = "no extension is left"
         now = uow.now()
         decision = None
+        # the rule's extensions are successive ("经延期仍不能…"): the next one is the first
+        # not yet used up, and a later one only once it is
         for index, ext in enumerate(rule.extensions):
             if used.count(index) >= ext.max_times:
                 continue
             if ext.approver not in user.roles:
                 refusal = f"extension needs a {ext.approver}'s approval"
-                continue
+                break
             decision, problem = _collective(ext, decided_on, participants,
                                             aware(clock.started_at).date(), aware(now).date())
             if problem:
                 refusal = problem
-                continue
+                break
             if ext.by is None:
                 if wanted is None:
                     raise ValidationFailed("by: an open-ended extension needs its length",
@@ -538,9 +553,11 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
                 amount = wanted
             else:
                 refusal = f"by: at most {ext.by} for this extension"
-                continue
+                break
             break
         else:
+            index = -1
+        if index < 0 or refusal != "no extension is left":
             field = "decision" if ("collective" in refusal or "decided_on" in refusal) else "by"
             raise (PermissionDenied(refusal) if "approval" in refusal
                    else ValidationFailed(f"clock {name!r}: {refusal}", field=field))
@@ -622,6 +639,7 @@ class ClockView:
     timeline: tuple[TimelineSpan | TimelineExtension, ...]
     start_basis: str = "keyed"
     explanation: tuple[Explanation, ...] = ()
+    party: bool = False  # the party's own period: ended, never overdue
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -633,7 +651,7 @@ class ClockView:
             "paused_seconds": self.paused_seconds,
             "extensions": [e.to_dict() for e in self.extensions],
             "target": self.target, "timeline": [t.to_dict() for t in self.timeline],
-            "start_basis": self.start_basis,
+            "start_basis": self.start_basis, "party": self.party,
             "explanation": [e.to_dict() for e in self.explanation],
         }
 
@@ -652,6 +670,20 @@ def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalen
         extensions=[ExtensionFact(e.period, e.approved_by, aware(e.approved_at), e.reason,
                                   e.decision) for e in clock.extensions],
         due=due, states=states)
+    stored = aware(clock.due_at)
+    if due.due != stored:  # say why the figure shown differs from today's recount
+        why_zh, why_en = (("暂停期间届满日随之顺延", "while paused the due date moves on day by day")
+                          if clock.status == "paused" else
+                          ("日历已变更，尚待重新计算" if clock.status != "stopped" else
+                           "该期限已停止，按停止时的日历计算",
+                           "the calendar changed and the clock is to be recounted"
+                           if clock.status != "stopped" else
+                           "the clock has stopped; its due date stands as counted then"))
+        explanation = (*explanation, Explanation(
+            "note", f"记录的届满日为 {clock.due_last_day}（日历 {clock.calendar_version}），"
+            f"按现行日历重算为 {due.last_day}：{why_zh}",
+            f"the stored due date is {clock.due_last_day} (calendar {clock.calendar_version}); "
+            f"recounted now it is {due.last_day}: {why_en}"))
     remaining = aware(clock.due_at) - aware(clock.stopped_at or now)
     timeline: list[TimelineSpan | TimelineExtension] = []
     cursor = record.started_at
@@ -673,12 +705,12 @@ def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalen
         due=aware(clock.due_at).isoformat(), last_day=clock.due_last_day.isoformat(),
         provisional=clock.provisional, calendar_version=clock.calendar_version,
         remaining_seconds=int(remaining.total_seconds()),
-        overdue=remaining.total_seconds() < 0,
+        overdue=remaining.total_seconds() < 0 and not rule.party,
         paused_seconds=int(paused_total(record, aware(clock.stopped_at or now)).total_seconds()),
         extensions=tuple(ExtensionView(by=e.period, approved_by=e.approved_by, reason=e.reason)
                          for e in clock.extensions),
         target=clock.target, timeline=tuple(timeline),
-        start_basis=clock.start_basis or "keyed", explanation=explanation,
+        start_basis=clock.start_basis or "keyed", explanation=explanation, party=rule.party,
     )
 
 

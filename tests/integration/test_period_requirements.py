@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from caseflow import services
 from caseflow.adapters.orm import Case, Clock, ClockExtension, Event
-from caseflow.domain.errors import PeriodNotMet, ValidationFailed
+from caseflow.domain.errors import PayloadError, PeriodNotMet, ValidationFailed
 from caseflow.entrypoints.cli import main
 from caseflow.services.clocks import extend_clock, pause_clock, resume_clock
 from caseflow.views.clocks import case_clocks
@@ -340,3 +340,99 @@ def test_a_step_judged_on_a_future_date_is_refused(at, people, app):
         services.fire(at("2026-11-03T10:00")(), case.id, "close_answer_period",
                       actor="li.officer", payload={"closed_on": "2026-11-20"})
     assert state(app, case.id) == before
+
+
+@pytest.mark.parametrize("waived_on, problem", [
+    ("2026-11-20", "waived_on 2026-11-20 is in the future"),
+    ("2026-10-30", "waived_on 2026-10-30 is before the period began (2026-11-02)"),
+])
+def test_a_waiver_dated_in_the_future_or_before_the_period_does_not_count(at, people, app,
+                                                                           waived_on, problem):
+    case = served(at)
+    before = state(app, case.id)
+    with pytest.raises(PeriodNotMet, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        services.fire(at("2026-11-04T10:00")(), case.id, "close_answer_period",
+                      actor="li.officer",
+                      payload={"closed_on": "2026-11-04", "waived_on": waived_on})
+    assert state(app, case.id) == before
+
+
+def test_an_override_of_periods_already_met_is_refused(at, people, app):
+    case = served(at)
+    with pytest.raises(ValidationFailed, match="nothing to override"):
+        services.fire(at("2026-11-10T10:00")(), case.id, "close_answer_period",
+                      actor="chen.sup", payload={"closed_on": "2026-11-10"}, override="保险起见")
+
+
+def test_a_counter_submission_needs_its_time(at, people, app):
+    case = served(at)
+    with pytest.raises(PayloadError, match="answer_received_at: must be a date and time"):
+        services.fire(at("2026-11-10T10:00")(), case.id, "file_answer", actor="li.officer",
+                      payload={"answer_received_at": "2026-11-09", "handed_in": "in_person"})
+
+
+def test_a_chained_window_does_not_include_its_predecessors_last_day(at, people, app):
+    case = served(at)
+    services.fire(at("2026-11-10T09:00")(), case.id, "close_answer_period", actor="li.officer",
+                  payload={"closed_on": "2026-11-10"})
+    services.fire(at("2026-12-01T09:00")(), case.id, "decide", actor="chen.sup",
+                  payload={"decision_served_on": "2026-12-01"})
+    with pytest.raises(PeriodNotMet) as err:
+        services.fire(at("2027-06-01T18:00")(), case.id, "apply_to_court", actor="chen.sup",
+                      payload={"applied_on": "2027-06-01"})
+    assert "has not begun: it runs from 2027-06-02" in str(err.value)
+
+
+def test_collective_extension_only_after_the_ordinary_one(at, people, app):
+    case = open_gate(at, "2026-10-08T09:00")
+    with pytest.raises(ValidationFailed, match="only for an extension the heads decide"):
+        extend_clock(at("2026-11-02T09:00")(), case.id, "handling", actor="chen.sup",
+                     reason="重大复杂", by="60 days", decided_on=date(2026, 11, 1),
+                     participants=["王建国", "陈晓燕", "刘志强"])
+    assert clock(app, case.id, "handling").extensions == []
+
+
+def test_a_partys_period_ends_without_being_overdue_or_escalating(at, people, app):
+    from caseflow.adapters.orm import Alert
+    from caseflow.services.sweep import sweep_once
+    from caseflow.views.clocks import overdue_summary
+    from tests.conftest import utc
+
+    case = served(at)
+    view = {c.clock: c for c in case_clocks(at("2026-11-20T10:00")(), case.id,
+                                            "li.officer")}["answer_period"]
+    assert view.party and view.remaining_seconds < 0 and not view.overdue
+    assert any("party's period" in e.en for e in view.explanation)
+    sweep_once(app.uow("test"), now=utc("2026-11-20T10:00"))
+    with app.session_factory() as s:
+        kinds = [(a.kind, a.message) for a in s.scalars(select(Alert).where(
+            Alert.case_id == case.id))]
+    assert [k for k, _ in kinds if k == "escalation"] == []
+    assert any(k == "overdue" and "the party's period has ended" in m for k, m in kinds)
+    summary = overdue_summary(at("2026-11-20T10:00")(), "chen.sup")
+    assert summary.total.clocks == 0
+
+
+def test_a_paused_clock_says_why_its_due_date_moves(at, people, app):
+    case = open_gate(at, "2026-10-08T09:00")
+    pause_clock(at("2026-10-14T09:00")(), case.id, "handling", actor="li.officer",
+                reason="testing")
+    view = {c.clock: c for c in case_clocks(at("2026-10-20T09:00")(), case.id,
+                                            "li.officer")}["handling"]
+    assert view.explanation[-1].step == "note"
+    assert "while paused the due date moves" in view.explanation[-1].en
+
+
+def test_the_cli_lists_the_periods_each_step_depends_on(database_url, at, people, app):
+    from caseflow.domain.moments import TZ, utcnow
+
+    today = utcnow().replace(tzinfo=__import__("datetime").UTC).astimezone(TZ).date()
+    # the CLI reads the real time: serve the notice today, so its 5 working days lie ahead
+    case = served(at, when=f"{today.isoformat()}T00:01", on=today.isoformat())
+    result = CliRunner().invoke(main, ["--database-url", database_url, "case", "triggers",
+                                       str(case.id), "--as", "li.officer"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at_close = lines.index(next(line for line in lines if line.startswith("close_answer_period")))
+    assert lines[at_close + 1].strip().startswith("after answer_period: not met")
+    assert "unless The party waived in writing" in lines[at_close + 1]

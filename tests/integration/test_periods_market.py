@@ -409,6 +409,9 @@ def test_deemed_service_only_once_the_thirty_days_of_public_notice_pass(at, peop
     message = refused(at, "2026-12-14T10:00", case, "deem_served", app, served_on="2026-12-12")
     assert "service_by_public_notice" in message and "2026-12-14" in message
     assert "第八十一条" in message
+    # keyed in later, but deemed served before the notice period ended: refused
+    early = refused(at, "2026-12-15T09:00", case, "deem_served", app, served_on="2026-12-05")
+    assert "served_on 2026-12-05" in early and "earliest day is 2026-12-14" in early
     view = fire(at, "2026-12-15T09:00", case, "deem_served", served_on="2026-12-14")
     assert view.status == "awaiting_performance"
     assert clocks(at, case, "2026-12-15T10:00")["remedy_periods"].started_at == \

@@ -161,3 +161,20 @@ def test_after_a_period_that_stopped_before_it_ran_out_is_refused():
                  now=datetime(2026, 10, 12, 12, tzinfo=TZ)) == ([], [])
     assert check([plain], [stopped], {"released_on": "2026-10-01"},
                  now=datetime(2026, 10, 12, 12, tzinfo=TZ))[0]
+
+
+@pytest.mark.parametrize("block, problem", [
+    ("      - {after: p, lapsed: 'false'}", "lapsed must be true or false"),
+    ("      - {within: p, lapsed: true}", "applies only to after"),
+    ("      - {after: p, inclusive: true}", "inclusive needs as_of"),
+])
+def test_bad_flags_are_refused(block, problem):
+    with pytest.raises(WorkflowDefinitionError, match=problem):
+        parse_definition(BASE % block)
+
+
+def test_inclusive_allows_the_last_day_itself():
+    req = PeriodRequirement("after", ("answer",), "s", on="closed_on", inclusive=True)
+    assert judge(req, {"closed_on": "2026-10-09"}) == ([], [])
+    refusals, _ = judge(req, {"closed_on": "2026-10-08"})
+    assert "earliest day is 2026-10-09" in refusals[0].message

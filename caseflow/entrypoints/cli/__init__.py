@@ -7,6 +7,7 @@ stderr and exits non-zero.
 from __future__ import annotations
 
 from caseflow.entrypoints.cli import (  # noqa: F401 - each registers its commands on main
+    agencies,
     alerts,
     audit,
     calendar,

@@ -42,6 +42,11 @@ def case_triggers(ctx: Context, case_id: int, actor: str) -> None:
     for t in services.available_triggers(ctx.app.uow("cli"), case_id, actor):
         blocked = f"  (blocked: {'; '.join(t.blocked_by)})" if t.blocked_by else ""
         click.echo(f"{t.trigger:<28} -> {t.dest:<24} {t.title_zh}{blocked}")
+        for p in t.periods:  # the periods the step depends on, as of now
+            word = "after" if p.kind == "after" else "within"
+            state = "met" if p.met else f"not met: {p.detail}"
+            unless = f" (unless {' or '.join(p.unless)})" if p.unless and not p.met else ""
+            click.echo(f"    {word} {' / '.join(p.clocks)}: {state}{unless}")
 
 
 @case.command("fire")
