@@ -144,9 +144,20 @@ def next_check(found: Sequence[Threshold], now: datetime) -> datetime | None:
     return min(ahead) if ahead else None
 
 
+def paused_union(record: ClockRecord, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The pauses merged where they overlap (two causes at once pause the clock once)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(closed_pauses(record, now)):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
 def paused_total(record: ClockRecord, now: datetime) -> timedelta:
-    """Exact time paused so far (open pause counts until now)."""
-    return sum(((b - a) for a, b in closed_pauses(record, now)), timedelta(0))
+    """Exact time paused so far (open pause counts until now), overlaps counted once."""
+    return sum(((b - a) for a, b in paused_union(record, now)), timedelta(0))
 
 
 # --- what a transition does to a case's clocks ------------------------------------------------

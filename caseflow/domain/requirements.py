@@ -184,10 +184,12 @@ def check(
             continue
         recorded = _moment(payload.get(req.on)) if req.on else None
         at, whole_day = recorded if recorded else (now, False)
+        if recorded is None:
+            req = replace(req, on=None)  # judged as keyed in: say "now", not the field's name
         message = _judge(req, clock, payload, at, whole_day, now, office_close)
         if message is None:
             continue
-        passed, why_not = _exception(req, clock, payload, override, now)
+        passed, why_not = _exception(req, clock, payload, override, min(at, now))
         if passed is not None:
             excepted.append(replace(passed, judged=_when(req, at, whole_day), finding=message))
             continue
@@ -206,7 +208,7 @@ def check(
 def _when(req: PeriodRequirement, at: datetime, whole_day: bool) -> str:
     if whole_day:
         return f"{req.on} {at.date().isoformat()}"
-    return f"{req.on + ' ' if req.on else ''}{at:%Y-%m-%d %H:%M}"
+    return f"{req.on + ' ' if req.on else 'now, '}{at:%Y-%m-%d %H:%M}"
 
 
 def _judge(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any],
@@ -252,7 +254,8 @@ def _judge(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any]
     if req.inclusive and whole_day:
         if at.date() >= clock.last_day:
             return None
-        earliest = clock.last_day
+        return (f"not before the last day of the period {label}, {last}{provisional}: "
+                f"{when} is earlier ({req.source})")
     elif (at.date() > clock.last_day) if whole_day else at >= clock.due:
         return None
     else:
@@ -275,8 +278,9 @@ def _override_problem(req: PeriodRequirement, override: Override) -> str:
 
 
 def _exception(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any],
-               override: Override | None, now: datetime) -> tuple[Excepted | None, str | None]:
-    """The first exception that lets the step through, or why a recorded one does not."""
+               override: Override | None, by: datetime) -> tuple[Excepted | None, str | None]:
+    """The first exception that lets the step through, or why a recorded one does not; a
+    dated exception must fall between the period's start and ``by`` (the step's own date)."""
     problem = None
     for alt in req.unless:
         if alt.kind == "field":
@@ -286,8 +290,9 @@ def _exception(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, 
             moment = _moment(value) if isinstance(value, (str, date)) else None
             if moment is not None:  # a dated fact (a written waiver): not ahead, not before
                 day = moment[0].date()
-                if day > now.date():
-                    problem = f"{alt.field} {day.isoformat()} is in the future"
+                if day > by.date():
+                    problem = (f"{alt.field} {day.isoformat()} comes after the step it would "
+                               f"excuse ({by.date().isoformat()})")
                     continue
                 if day < clock.started_at.astimezone(TZ).date():
                     problem = (f"{alt.field} {day.isoformat()} is before the period began "

@@ -490,11 +490,16 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
 def _collective(ext: ExtensionRule, decided_on: date | None, participants: Sequence[str],
                 started: date, today: date) -> tuple[dict[str, Any] | None, str | None]:
     """The record of a collective decision (集体讨论决定), or why it is not enough."""
-    names = list(dict.fromkeys(p.strip() for p in participants if p and p.strip()))
+    seen: dict[str, str] = {}
+    for p in participants:  # the same head written twice (or in other case) counts once
+        if p and p.strip():
+            seen.setdefault(" ".join(p.split()).casefold(), " ".join(p.split()))
+    names = list(seen.values())
     if not ext.collective:
         return None, ("the date and participants of a collective decision are recorded only "
-                      "for an extension the heads decide collectively") if (
-                          decided_on or names) else None
+                      "for an extension the heads decide collectively; the next extension of "
+                      f"this clock is {ext.by or 'open-ended'} by a {ext.approver}, which "
+                      "comes first") if (decided_on or names) else None
     if decided_on is None or len(names) < ext.min_participants:
         return None, (f"this extension is decided collectively by the heads ({ext.note or '集体讨论'}"
                       f"): record the date of the decision and at least {ext.min_participants} "
@@ -502,8 +507,8 @@ def _collective(ext: ExtensionRule, decided_on: date | None, participants: Seque
     if decided_on > today:
         return None, f"decided_on: {decided_on.isoformat()} is in the future"
     if decided_on < started:
-        return None, (f"decided_on: {decided_on.isoformat()} is before the clock started "
-                      f"({started.isoformat()})")
+        return None, (f"decided_on: {decided_on.isoformat()} is before the clock started or "
+                      f"its previous extension was approved ({started.isoformat()})")
     return {"decided_on": decided_on.isoformat(), "participants": names}, None
 
 
@@ -537,8 +542,10 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
             if ext.approver not in user.roles:
                 refusal = f"extension needs a {ext.approver}'s approval"
                 break
-            decision, problem = _collective(ext, decided_on, participants,
-                                            aware(clock.started_at).date(), aware(now).date())
+            after = max([aware(clock.started_at).date(),
+                         *(aware(e.approved_at).date() for e in clock.extensions)])
+            decision, problem = _collective(ext, decided_on, participants, after,
+                                            aware(now).date())
             if problem:
                 refusal = problem
                 break
@@ -687,7 +694,15 @@ def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalen
     remaining = aware(clock.due_at) - aware(clock.stopped_at or now)
     timeline: list[TimelineSpan | TimelineExtension] = []
     cursor = record.started_at
-    for a, b in record.pauses:
+    merged: list[tuple[datetime, datetime | None]] = []  # overlapping causes pause once
+    for a, b in sorted(record.pauses, key=lambda p: p[0]):
+        if merged and (merged[-1][1] is None or a <= merged[-1][1]):
+            last_end = merged[-1][1]
+            merged[-1] = (merged[-1][0], None if (b is None or last_end is None)
+                          else max(last_end, b))
+        else:
+            merged.append((a, b))
+    for a, b in merged:
         timeline.append(TimelineSpan("running", cursor.isoformat(), a.isoformat()))
         timeline.append(TimelineSpan("paused", a.isoformat(), b.isoformat() if b else None))
         cursor = b or a

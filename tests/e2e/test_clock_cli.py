@@ -114,11 +114,21 @@ def test_cli_bad_files_and_uninitialised_databases_are_one_line(database_url, tm
     assert empty.exit_code == 1 and "caseflow db upgrade" in empty.output
 
 
+def _today() -> str:
+    """Beijing's date now: the CLI reads the real time, so these cases are opened today."""
+    from datetime import UTC, datetime
+
+    from caseflow.domain.moments import TZ
+
+    return datetime.now(UTC).astimezone(TZ).date().isoformat()
+
+
 def test_clocks_show_explains_and_extend_records_a_collective_decision(database_url, people,
                                                                         at):
     from tests.integration.test_period_requirements import open_gate
 
-    case = open_gate(at, "2026-10-08T09:00")
+    today = _today()
+    case = open_gate(at, f"{today}T00:01")
     shown = json.loads(run(database_url, "clocks", "show", str(case.id), "--as",
                            "li.officer").output)
     handling = next(c for c in shown if c["clock"] == "handling")
@@ -129,7 +139,7 @@ def test_clocks_show_explains_and_extend_records_a_collective_decision(database_
                 "--reason", "需补充鉴定")
     assert first.exit_code == 0, first.output
     short = run(database_url, "clocks", "extend", str(case.id), "handling", "--as", "chen.sup",
-                "--reason", "重大复杂", "--by", "60 days", "--decided-on", "2026-11-19",
+                "--reason", "重大复杂", "--by", "60 days", "--decided-on", today,
                 "--participant", "王建国")
     assert short.exit_code == 1 and "at least 3 participants" in short.output
     assert len(short.output.strip().splitlines()) == 1
@@ -138,7 +148,7 @@ def test_clocks_show_explains_and_extend_records_a_collective_decision(database_
                   "2026-11-31", "--participant", "王建国")
     assert bad_day.exit_code == 1 and "--decided-on" in bad_day.output
     ok = run(database_url, "clocks", "extend", str(case.id), "handling", "--as", "chen.sup",
-             "--reason", "重大复杂", "--by", "60 days", "--decided-on", "2026-11-19",
+             "--reason", "重大复杂", "--by", "60 days", "--decided-on", today,
              "--participant", "王建国", "--participant", "陈晓燕", "--participant", "刘志强")
     assert ok.exit_code == 0, ok.output
     shown = json.loads(run(database_url, "clocks", "show", str(case.id), "--as",
@@ -148,9 +158,12 @@ def test_clocks_show_explains_and_extend_records_a_collective_decision(database_
 
 
 def test_pause_and_resume_take_legal_dates(database_url, people, at):
+    from datetime import date, timedelta
+
     from tests.integration.test_period_requirements import open_gate
 
-    case = open_gate(at, "2026-10-08T09:00")
+    today = date.fromisoformat(_today())
+    case = open_gate(at, f"{today - timedelta(days=10)}T09:00")
     future = run(database_url, "clocks", "pause", str(case.id), "handling", "--as",
                  "li.officer", "--reason", "testing", "--on", "2099-01-01")
     assert future.exit_code == 1 and "in the future" in future.output
@@ -158,11 +171,11 @@ def test_pause_and_resume_take_legal_dates(database_url, people, at):
                   "li.officer", "--reason", "testing", "--on", "yesterday")
     assert garbled.exit_code == 1 and "--on" in garbled.output
     paused = run(database_url, "clocks", "pause", str(case.id), "handling", "--as",
-                 "li.officer", "--reason", "testing", "--on", "2026-10-12")
+                 "li.officer", "--reason", "testing", "--on", str(today - timedelta(days=6)))
     assert paused.exit_code == 0, paused.output
     early = run(database_url, "clocks", "resume", str(case.id), "handling", "--as",
-                "li.officer", "--on", "2026-10-11")
+                "li.officer", "--on", str(today - timedelta(days=7)))
     assert early.exit_code == 1 and "before the pause" in early.output
     resumed = run(database_url, "clocks", "resume", str(case.id), "handling", "--as",
-                  "li.officer", "--on", "2026-10-16")
+                  "li.officer", "--on", str(today - timedelta(days=2)))
     assert resumed.exit_code == 0, resumed.output

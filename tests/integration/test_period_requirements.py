@@ -343,7 +343,7 @@ def test_a_step_judged_on_a_future_date_is_refused(at, people, app):
 
 
 @pytest.mark.parametrize("waived_on, problem", [
-    ("2026-11-20", "waived_on 2026-11-20 is in the future"),
+    ("2026-11-20", "waived_on 2026-11-20 comes after the step it would excuse (2026-11-04)"),
     ("2026-10-30", "waived_on 2026-10-30 is before the period began (2026-11-02)"),
 ])
 def test_a_waiver_dated_in_the_future_or_before_the_period_does_not_count(at, people, app,
@@ -436,3 +436,43 @@ def test_the_cli_lists_the_periods_each_step_depends_on(database_url, at, people
     at_close = lines.index(next(line for line in lines if line.startswith("close_answer_period")))
     assert lines[at_close + 1].strip().startswith("after answer_period: not met")
     assert "unless The party waived in writing" in lines[at_close + 1]
+
+
+def test_a_waiver_dated_after_the_step_it_excuses_does_not_count(at, people, app):
+    case = served(at)
+    with pytest.raises(PeriodNotMet, match="comes after the step it would excuse"):
+        services.fire(at("2026-11-06T10:00")(), case.id, "close_answer_period",
+                      actor="li.officer",
+                      payload={"closed_on": "2026-11-04", "waived_on": "2026-11-05"})
+
+
+def test_overlapping_pauses_count_once(at, people, app):
+    case = open_gate(at, "2026-10-08T09:00")
+    services.fire(at("2026-10-20T09:00")(), case.id, "commission_appraisal",
+                  actor="li.officer", payload={"commissioned_on": "2026-10-19"})
+    pause_clock(at("2026-10-26T09:00")(), case.id, "handling", actor="li.officer",
+                reason="testing", on=date(2026, 10, 25))
+    resume_clock(at("2026-10-28T09:00")(), case.id, "handling", actor="li.officer",
+                 on=date(2026, 10, 27))
+    services.fire(at("2026-11-02T09:00")(), case.id, "receive_result", actor="li.officer",
+                  payload={"result_received_on": "2026-10-30"})
+    view = {c.clock: c for c in case_clocks(at("2026-11-02T10:00")(), case.id,
+                                            "li.officer")}["handling"]
+    assert view.paused_seconds == 11 * 86400  # 10/19..10/29, the test pause inside it
+    spans = [t.to_dict() for t in view.timeline if t.kind in ("running", "paused")]
+    assert [s["kind"] for s in spans] == ["running", "paused", "running"]
+    assert view.last_day == "2027-01-18"  # as with the appraisal alone
+
+
+def test_the_same_head_twice_is_one_participant(at, people, app):
+    case = open_gate(at, "2026-10-08T09:00")
+    extend_clock(at("2026-11-02T09:00")(), case.id, "handling", actor="chen.sup",
+                 reason="需补充鉴定")
+    with pytest.raises(ValidationFailed, match=r"got 2\)"):
+        extend_clock(at("2026-11-20T09:00")(), case.id, "handling", actor="chen.sup",
+                     reason="重大复杂", by="60 days", decided_on=date(2026, 11, 19),
+                     participants=["Wang Jianguo", "wang  jianguo", "陈晓燕"])
+    with pytest.raises(ValidationFailed, match="previous extension was approved"):
+        extend_clock(at("2026-11-20T09:00")(), case.id, "handling", actor="chen.sup",
+                     reason="重大复杂", by="60 days", decided_on=date(2026, 11, 1),
+                     participants=["王建国", "陈晓燕", "刘志强"])

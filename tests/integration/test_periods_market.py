@@ -411,7 +411,11 @@ def test_deemed_service_only_once_the_thirty_days_of_public_notice_pass(at, peop
     assert "第八十一条" in message
     # keyed in later, but deemed served before the notice period ended: refused
     early = refused(at, "2026-12-15T09:00", case, "deem_served", app, served_on="2026-12-05")
-    assert "served_on 2026-12-05" in early and "earliest day is 2026-12-14" in early
+    assert "served_on 2026-12-05" in early and "not before the last day" in early
+    assert "2026-12-14" in early
+    # nor deemed served later than that last day: the party's periods would start late
+    late = refused(at, "2026-12-18T09:00", case, "deem_served", app, served_on="2026-12-16")
+    assert "served_on 2026-12-16" in late and "2026-12-14" in late
     view = fire(at, "2026-12-15T09:00", case, "deem_served", served_on="2026-12-14")
     assert view.status == "awaiting_performance"
     assert clocks(at, case, "2026-12-15T10:00")["remedy_periods"].started_at == \

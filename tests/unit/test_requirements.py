@@ -177,4 +177,5 @@ def test_inclusive_allows_the_last_day_itself():
     req = PeriodRequirement("after", ("answer",), "s", on="closed_on", inclusive=True)
     assert judge(req, {"closed_on": "2026-10-09"}) == ([], [])
     refusals, _ = judge(req, {"closed_on": "2026-10-08"})
-    assert "earliest day is 2026-10-09" in refusals[0].message
+    assert "not before the last day of the period" in refusals[0].message
+    assert "2026-10-09" in refusals[0].message

@@ -45,8 +45,7 @@ def case_triggers(ctx: Context, case_id: int, actor: str) -> None:
         for p in t.periods:  # the periods the step depends on, as of now
             word = "after" if p.kind == "after" else "within"
             state = "met" if p.met else f"not met: {p.detail}"
-            unless = f" (unless {' or '.join(p.unless)})" if p.unless and not p.met else ""
-            click.echo(f"    {word} {' / '.join(p.clocks)}: {state}{unless}")
+            click.echo(f"    {word} {' / '.join(p.clocks)}: {state}")
 
 
 @case.command("fire")

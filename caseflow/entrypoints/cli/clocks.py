@@ -70,7 +70,9 @@ def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str 
 
     view = resume_clock(ctx.app.uow("cli"), case_id, clock, actor=actor, note=note,
                         on=parse_day("--on", on))
-    click.echo(f"{clock}: running, due {view.due}")
+    click.echo(f"{clock}: {view.status}" + (" (another cause still pauses it)"
+                                            if view.status == "paused" else "")
+               + f", due {view.due}")
 
 
 @clocks.command("extend")
