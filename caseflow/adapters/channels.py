@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 KIND_TITLES = {  # alert kind → (Chinese, English) wording for subjects
     "warning": ("即将到期", "approaching"),
     "overdue": ("已超期", "overdue"),
+    "period_ended": ("当事人期限届满", "the party's period has ended"),
     "escalation": ("超期督办", "escalated"),
     "calendar_missing": ("节假日安排缺失", "holiday schedule missing"),
 }

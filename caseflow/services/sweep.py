@@ -139,8 +139,9 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                 if t.at > moment:
                     continue
                 key = f"clock:{clock.id}:{t.key}"
-                alerts.append({
-                    "key": key, "kind": t.kind, "clock_id": clock.id, "case_id": case.id,
+                alerts.append({  # a party's period ending is news, not overdue work
+                    "key": key, "kind": "period_ended" if rule.party and t.kind == "overdue"
+                    else t.kind, "clock_id": clock.id, "case_id": case.id,
                     "due_at": naive_utc(due.due), "raised_at": now,
                     "message": f"{case.number} {rule.title_zh}（{rule.title_en}）: {t.label}; "
                                + (f"due {due.due:%Y-%m-%d %H:%M}" if rule.period.unit == "hours"

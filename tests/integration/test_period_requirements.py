@@ -408,7 +408,8 @@ def test_a_partys_period_ends_without_being_overdue_or_escalating(at, people, ap
         kinds = [(a.kind, a.message) for a in s.scalars(select(Alert).where(
             Alert.case_id == case.id))]
     assert [k for k, _ in kinds if k == "escalation"] == []
-    assert any(k == "overdue" and "the party's period has ended" in m for k, m in kinds)
+    assert any(k == "period_ended" and "the party's period has ended" in m for k, m in kinds)
+    assert [k for k, _ in kinds if k == "overdue"] == []
     summary = overdue_summary(at("2026-11-20T10:00")(), "chen.sup")
     assert summary.total.clocks == 0
 
