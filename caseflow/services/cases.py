@@ -8,7 +8,7 @@ written, and the unit of work rolls back whatever was staged.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -59,7 +59,7 @@ from caseflow.services.access import (
     visible_as,
 )
 from caseflow.services.audit import append_entry, append_event
-from caseflow.services.clocks import apply_transition, check_periods, period_verdict
+from caseflow.services.clocks import apply_transition, check_periods, judge_each
 from caseflow.services.guard_facts import guard_context
 from caseflow.services.mediation.conflicts import check_mediator_conflict
 from caseflow.services.unit_of_work import UnitOfWork
@@ -539,12 +539,12 @@ def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[Trigge
         options = []
         allowed = [t for t in definition.triggers_from(case.status) if user.roles & set(t.roles)]
         ctx = guard_context(uow, case.id, user.id, [g for t in allowed for g in t.guards], {})
+        verdicts = iter(judge_each(uow, case.id, [r for t in allowed for r in t.requires]))
         for t in allowed:
             blocked = [msg for g in t.guards if (msg := GUARDS[g](ctx))]
             periods = []
             for req in t.requires:
-                refusals, _ = period_verdict(uow, case.id, replace(t, requires=(req,)), {},
-                                             actor_id=user.id, roles=user.roles, override=None)
+                refusals = next(verdicts)
                 # judged as of now: a step that records its own legal date (``on``) is judged
                 # again on that date when fired; a waiver or override may still let it through
                 certain = req.kind == "after" or req.on is None

@@ -44,6 +44,7 @@ from caseflow.domain.requirements import (
     ClockFacts,
     Excepted,
     Override,
+    PeriodRequirement,
     Refusal,
     check,
 )
@@ -344,14 +345,30 @@ def period_verdict(uow: UnitOfWork, case_id: int, transition: TransitionDef,
                    payload: Mapping[str, Any], *, actor_id: int, roles: frozenset[str],
                    override: str | None) -> tuple[list[Refusal], list[Excepted]]:
     """Judge a step against the periods it requires, as of the unit of work's time."""
+    case, facts, close = _period_inputs(uow, case_id)
+    asking = None if override is None else Override(
+        override, roles, case.assignee_id is not None and case.assignee_id == actor_id)
+    return check(transition.requires, facts, payload, now=aware(uow.now()),
+                 office_close=close, override=asking)
+
+
+def judge_each(uow: UnitOfWork, case_id: int,
+               requirements: Sequence[PeriodRequirement]) -> list[list[Refusal]]:
+    """Each requirement judged on its own as of now, on one read of the case's clocks (the
+    list of triggers a user may fire shows every period of every step)."""
+    if not requirements:
+        return []
+    _, facts, close = _period_inputs(uow, case_id)
+    now = aware(uow.now())
+    return [check((req,), facts, {}, now=now, office_close=close)[0] for req in requirements]
+
+
+def _period_inputs(uow: UnitOfWork, case_id: int) -> tuple[Case, list[ClockFacts], time]:
     case = uow.session.get(Case, case_id)
     closes = uow.session.scalar(select(Agency.office_closes_at)
                                 .where(Agency.id == case.agency_id))
     facts = period_facts(uow.session, case, current_calendar(uow.connection), uow.now())
-    asking = None if override is None else Override(
-        override, roles, case.assignee_id is not None and case.assignee_id == actor_id)
-    return check(transition.requires, facts, payload, now=aware(uow.now()),
-                 office_close=_office_time(closes), override=asking)
+    return case, facts, _office_time(closes)
 
 
 def _office_time(text: str | None) -> time:
@@ -531,43 +548,32 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
             except ValueError as exc:
                 raise ValidationFailed(f"by: {exc}", field="by") from None
         used = [e.rule_index for e in clock.extensions]
-        refusal = "no extension is left"
         now = uow.now()
-        decision = None
         # the rule's extensions are successive ("经延期仍不能…"): the next one is the first
         # not yet used up, and a later one only once it is
-        for index, ext in enumerate(rule.extensions):
-            if used.count(index) >= ext.max_times:
-                continue
-            if ext.approver not in user.roles:
-                refusal = f"extension needs a {ext.approver}'s approval"
-                break
-            after = max([aware(clock.started_at).date(),
-                         *(aware(e.approved_at).date() for e in clock.extensions)])
-            decision, problem = _collective(ext, decided_on, participants, after,
-                                            aware(now).date())
-            if problem:
-                refusal = problem
-                break
-            if ext.by is None:
-                if wanted is None:
-                    raise ValidationFailed("by: an open-ended extension needs its length",
-                                           field="by")
-                amount = wanted
-            elif wanted is None:
-                amount = ext.by
-            elif wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
-                amount = wanted
-            else:
-                refusal = f"by: at most {ext.by} for this extension"
-                break
-            break
+        pending = [(i, e) for i, e in enumerate(rule.extensions) if used.count(i) < e.max_times]
+        if not pending:
+            raise ValidationFailed(f"clock {name!r}: no extension is left", field="by")
+        index, ext = pending[0]
+        if ext.approver not in user.roles:
+            raise PermissionDenied(f"extension needs a {ext.approver}'s approval")
+        after = max([aware(clock.started_at).date(),
+                     *(aware(e.approved_at).date() for e in clock.extensions)])
+        decision, problem = _collective(ext, decided_on, participants, after, aware(now).date())
+        if problem:
+            raise ValidationFailed(f"clock {name!r}: {problem}", field="decision")
+        if ext.by is None:
+            if wanted is None:
+                raise ValidationFailed("by: an open-ended extension needs its length",
+                                       field="by")
+            amount = wanted
+        elif wanted is None:
+            amount = ext.by
+        elif wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
+            amount = wanted
         else:
-            index = -1
-        if index < 0 or refusal != "no extension is left":
-            field = "decision" if ("collective" in refusal or "decided_on" in refusal) else "by"
-            raise (PermissionDenied(refusal) if "approval" in refusal
-                   else ValidationFailed(f"clock {name!r}: {refusal}", field=field))
+            raise ValidationFailed(f"clock {name!r}: by: at most {ext.by} for this extension",
+                                   field="by")
         if clock.due_at <= now:
             raise ValidationFailed(
                 f"clock {name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an extension "
