@@ -14,13 +14,17 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from caseflow.adapters.audit_keys import load_keyring
+from caseflow.adapters.checkpoint_store import CheckpointStore
 from caseflow.adapters.database import make_engine, make_session_factory
 from caseflow.adapters.registry import sync_definitions
 from caseflow.config import Settings
+from caseflow.domain.audit import Keyring
 from caseflow.domain.commands import OpenLinkedCase
 from caseflow.domain.definitions import load_directory
 from caseflow.domain.events import CalendarChanged, CaseClosed
 from caseflow.services import cases, clocks, handoffs
+from caseflow.services.audit import SEALER
 from caseflow.services.messagebus import MessageBus
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -43,10 +47,28 @@ class App:
     engine: Engine
     session_factory: sessionmaker[Session]
     bus: MessageBus = field(default_factory=build_bus)
+    _keyring: Keyring | None = None
+
+    def keyring(self) -> Keyring:
+        """The audit keys, read from their file outside the database on first need (the
+        embedded default file is made then, with one fresh key)."""
+        if self._keyring is None:
+            self._keyring = load_keyring(self.settings.audit_keys_path,
+                                         create=not self.settings.audit_keys_configured)
+        return self._keyring
+
+    def reload_keyring(self) -> Keyring:
+        self._keyring = None
+        return self.keyring()
+
+    @property
+    def checkpoints(self) -> CheckpointStore:
+        return CheckpointStore(self.settings.checkpoints)
 
     def uow(self, channel: str = "service", now: Callable[[], datetime] | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, bus=self.bus,
                           evidence_dir=self.settings.evidence_dir, channel=channel,
+                          keyring=self.keyring, sealer=SEALER,
                           **({"now": now} if now else {}))
 
     def uow_factory(self, channel: str) -> Callable[[], UnitOfWork]:
@@ -61,5 +83,9 @@ class App:
 
 def bootstrap(settings: Settings | None = None, **engine_kwargs) -> App:
     settings = settings or Settings.from_env()
+    engine_kwargs.setdefault("lock_timeout_s", settings.lock_timeout_s)
+    engine_kwargs.setdefault("statement_timeout_s", settings.statement_timeout_s)
+    engine_kwargs.setdefault("idle_in_transaction_timeout_s",
+                             settings.idle_in_transaction_timeout_s)
     engine = make_engine(settings.database_url, **engine_kwargs)
     return App(settings=settings, engine=engine, session_factory=make_session_factory(engine))

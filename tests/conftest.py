@@ -31,6 +31,25 @@ PG_ADMIN_URL = os.environ.get("CASEFLOW_TEST_PG_ADMIN_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_TEST_DB = os.environ.get("CASEFLOW_TEST_PG_DB", f"caseflow_test_{os.getpid()}")
 
+# The audit keyring lives outside every test database, as in production: one file for the
+# test run (and the CLI processes tests start, which inherit the environment).
+if "CASEFLOW_AUDIT_KEYS" not in os.environ:
+    import tempfile
+
+    from caseflow.adapters.audit_keys import load_keyring
+
+    _KEYS = Path(tempfile.mkdtemp(prefix="caseflow-keys-")) / "audit-keys.json"
+    load_keyring(_KEYS, create=True)
+    os.environ["CASEFLOW_AUDIT_KEYS"] = str(_KEYS)
+
+
+@pytest.fixture(autouse=True)
+def _checkpoint_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's checkpoints in its own directory (a test database is made afresh)."""
+    directory = tmp_path / "checkpoints"
+    monkeypatch.setenv("CASEFLOW_CHECKPOINT_DIR", str(directory))
+    return directory
+
 
 def _pg_url(db: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db
@@ -98,7 +117,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[App]:
+def app(settings: Settings, request: pytest.FixtureRequest) -> Iterator[App]:
     """An engine on a clean database with the real workflows and the test ones loaded."""
     REGISTRY.clear()
     application = bootstrap(settings)
@@ -106,7 +125,19 @@ def app(settings: Settings) -> Iterator[App]:
     with application.session_factory() as session, session.begin():
         sync_definitions(session, [d for d in load_directory(TEST_WORKFLOWS) if d.version == 1])
     yield application
+    if request.node.get_closest_marker("tampers") is None:
+        _assert_chains_and_seals_intact(application)
     application.engine.dispose()
+
+
+def _assert_chains_and_seals_intact(application: App) -> None:
+    """After every test: whatever the engine wrote verifies — each change resealed its case,
+    every event is keyed — so no service can write a case's rows behind its seal unnoticed."""
+    from caseflow.services.audit import verify_all
+
+    with application.engine.connect() as conn:
+        problems = [str(p) for p in verify_all(conn, application.keyring())]
+    assert problems == [], f"the engine left records its audit does not vouch for: {problems[:5]}"
 
 
 @pytest.fixture

@@ -36,6 +36,19 @@ class EvidenceStore:
             raise
         return digest
 
+    def check(self, digest: str) -> str | None:
+        """What is wrong with the stored file of ``digest`` (read in chunks), or None."""
+        path = self.path_for(digest)
+        if not path.is_file():
+            return "file missing from the evidence store"
+        sha = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                sha.update(chunk)
+        if sha.hexdigest() != digest:
+            return "file altered (its bytes no longer hash to the recorded SHA-256)"
+        return None
+
     def get(self, digest: str) -> bytes:
         data = self.path_for(digest).read_bytes()
         if hashlib.sha256(data).hexdigest() != digest:

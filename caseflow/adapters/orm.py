@@ -162,6 +162,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
+    # the keyed seal over every row the case shows (caseflow.domain.audit.seal_rows)
+    seal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(lazy="select")
@@ -282,6 +284,7 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the HMAC key
 
 
 class CaseCounter(Base):

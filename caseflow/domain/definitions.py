@@ -8,6 +8,7 @@ roles, typos in keys) with a message naming the file, the line and the problem.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,8 +18,27 @@ from typing import Any
 
 import yaml
 
+from caseflow.domain.approvals import (
+    APPROVAL_KEYS,
+    APPROVAL_KINDS,
+    DEFAULT_PAUSE_ROLES,
+    NOT_A_CASE_ROLE,
+    ApprovalRule,
+)
 from caseflow.domain.errors import PayloadError, WorkflowDefinitionError
 from caseflow.domain.guards import GUARDS
+from caseflow.domain.limits import (
+    LIST_MAX,
+    RECORDED,
+    STRING_MAX,
+    TEXT_MAX,
+    DateBound,
+    DateBounds,
+    check_day,
+    check_number,
+    check_payload_size,
+    check_text,
+)
 from caseflow.domain.periods import Period
 from caseflow.domain.requirements import KINDS as REQUIREMENT_KINDS
 from caseflow.domain.requirements import Exception_, PeriodRequirement
@@ -27,7 +47,7 @@ from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum", "list")
 TOP_KEYS = {
     "key", "version", "effective_from", "title", "description", "agency_kind", "number_prefix",
-    "initial", "states", "transitions", "clocks", "handoffs", "sources", "notes",
+    "initial", "states", "transitions", "clocks", "handoffs", "sources", "notes", "approvals",
 }
 STATE_KEYS = {"zh", "en", "final", "description"}
 TRANSITION_KEYS = {
@@ -44,7 +64,8 @@ CLOCK_KEYS = {
 }
 _ROLE_ZH = {"supervisor": "负责人", "officer": "执法人员", "mediator": "调解员", "admin": "管理员"}
 RECIPIENTS = ("assignee", "supervisor", "supervisor_of_supervisor", "agency_supervisors")
-FIELD_KEYS = {"type", "required", "values", "min", "max", "title", "description"}
+FIELD_KEYS = {"type", "required", "values", "min", "max", "title", "description", "max_length",
+              "not_before", "not_after"}
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -90,14 +111,23 @@ class FieldSpec:
     max: float | None = None
     title_zh: str = ""
     title_en: str = ""
+    max_length: int | None = None  # characters of a string/text, items of a list
+    bounds: DateBounds = RECORDED  # plausible dates of a date/datetime field
 
-    def coerce(self, value: Any) -> Any:
-        """Check one payload value and return its JSON-safe form, or raise PayloadError."""
+    @property
+    def length_limit(self) -> int:
+        if self.max_length is not None:
+            return self.max_length
+        return {"text": TEXT_MAX, "list": LIST_MAX}.get(self.type, STRING_MAX)
+
+    def coerce(self, value: Any, today: date | None = None) -> Any:
+        """Check one payload value and return its JSON-safe form, or raise PayloadError.
+        With ``today``, a date must also fall within the field's plausible bounds."""
         name, kind = self.name, self.type
         if kind in ("string", "text"):
             if not isinstance(value, str) or not value.strip():
                 raise PayloadError(name, "must be a non-empty string")
-            return value
+            return check_text(value, name, limit=self.length_limit)
         if kind == "boolean":
             if not isinstance(value, bool):
                 raise PayloadError(name, "must be true or false")
@@ -111,6 +141,7 @@ class FieldSpec:
                         raise PayloadError(name, f"must be a{'n integer' if kind == 'integer' else ' number'}, got {value!r}") from None
                 else:
                     raise PayloadError(name, f"must be a{'n integer' if kind == 'integer' else ' number'}")
+            check_number(value, name)
             if kind == "integer" and not float(value).is_integer():
                 raise PayloadError(name, f"must be an integer, got {value!r}")
             if kind == "integer":
@@ -123,23 +154,29 @@ class FieldSpec:
         if kind == "date":
             if isinstance(value, datetime):
                 value = value.date()
-            if isinstance(value, date):
-                return value.isoformat()
-            try:
-                return date.fromisoformat(str(value)).isoformat()
-            except ValueError:
-                raise PayloadError(name, f"must be a date YYYY-MM-DD, got {value!r}") from None
+            if not isinstance(value, date):
+                try:
+                    value = date.fromisoformat(str(value))
+                except ValueError:
+                    raise PayloadError(name, f"must be a date YYYY-MM-DD, got {value!r}") \
+                        from None
+            if today is not None:
+                check_day(value, name, today, self.bounds)
+            return value.isoformat()
         if kind == "datetime":
-            if isinstance(value, datetime):
-                return value.isoformat()
-            text = str(value).strip()
-            if len(text) <= 10:  # a bare date: the moment matters (an hour clock, office close)
-                raise PayloadError(name, f"must be a date and time such as {text or '2026-03-02'}"
-                                         f"T10:00, got {value!r}")
-            try:
-                return datetime.fromisoformat(text).isoformat()
-            except ValueError:
-                raise PayloadError(name, f"must be an ISO 8601 date-time, got {value!r}") from None
+            if not isinstance(value, datetime):
+                text = str(value).strip()
+                if len(text) <= 10:  # a bare date: the moment matters (an hour clock, office close)
+                    raise PayloadError(name, f"must be a date and time such as "
+                                             f"{text or '2026-03-02'}T10:00, got {value!r}")
+                try:
+                    value = datetime.fromisoformat(text)
+                except ValueError:
+                    raise PayloadError(name, f"must be an ISO 8601 date-time, got {value!r}") \
+                        from None
+            if today is not None:
+                check_day(value.date(), name, today, self.bounds)
+            return value.isoformat()
         if kind == "enum":
             if value not in self.values:
                 raise PayloadError(name, f"must be one of {', '.join(self.values)}; got {value!r}")
@@ -147,6 +184,11 @@ class FieldSpec:
         if kind == "list":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise PayloadError(name, "must be a list of strings")
+            if len(value) > self.length_limit:
+                raise PayloadError(name, f"has too many items: at most {self.length_limit}, "
+                                         f"got {len(value)}")
+            for i, item in enumerate(value):
+                check_text(item, f"{name}[{i}]", limit=STRING_MAX)
             return value
         raise PayloadError(name, f"has unknown type {kind}")  # pragma: no cover - load rejects
 
@@ -173,8 +215,10 @@ class TransitionDef:
     line: int = 0
     requires: tuple[PeriodRequirement, ...] = ()
 
-    def validate_payload(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Return the payload with every declared field checked; unknown fields are refused."""
+    def validate_payload(self, payload: Mapping[str, Any],
+                         today: date | None = None) -> dict[str, Any]:
+        """Return the payload with every declared field checked; unknown fields are refused.
+        ``today`` (the service's) bounds the dates; the whole payload has a size limit."""
         known = {f.name for f in self.fields}
         for name in payload:
             if name not in known:
@@ -185,7 +229,8 @@ class TransitionDef:
                 if spec.required:
                     raise PayloadError(spec.name, "is required")
                 continue
-            clean[spec.name] = spec.coerce(payload[spec.name])
+            clean[spec.name] = spec.coerce(payload[spec.name], today)
+        check_payload_size(clean)
         return clean
 
 
@@ -199,6 +244,7 @@ class ExtensionRule:
     note: str = ""
     collective: bool = False  # decided by the heads collectively: date and participants recorded
     min_participants: int = 3
+    recorded: bool = False  # decided outside the agency (the police, the parties): only recorded
 
 
 @dataclass(frozen=True)
@@ -286,6 +332,7 @@ class WorkflowDefinition:
     effective_from: date | None = None
     clocks: Mapping[str, ClockRule] = field(default_factory=dict)
     handoffs: Mapping[str, HandoffRule] = field(default_factory=dict)
+    approvals: Mapping[str, ApprovalRule] = field(default_factory=dict)
     source_text: str = ""
     source_name: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -310,6 +357,19 @@ class WorkflowDefinition:
     @property
     def triggers(self) -> frozenset[str]:
         return frozenset(t.trigger for t in self.transitions)
+
+    def approval(self, kind: str) -> ApprovalRule | None:
+        """Who may approve ``kind`` (``approvals.APPROVAL_KINDS``) on this workflow's cases;
+        None for a transfer the workflow does not declare."""
+        return self.approvals.get(kind)
+
+    def transfer_for(self, trigger: str | None = None,
+                     handoff: str | None = None) -> ApprovalRule | None:
+        """The transfer approval a step or a handoff kind decides, if it decides one."""
+        rule = self.approvals.get("transfer")
+        if rule is not None and (trigger in rule.triggers or handoff in rule.handoffs):
+            return rule
+        return None
 
 
 # --- parsing and validation ------------------------------------------------------------------
@@ -460,6 +520,8 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
     transitions = [
         replace(t, requires=_parse_requires(raw_by_trigger[t.line], t, clocks, problems))
         if t.line in raw_by_trigger else t for t in transitions]
+    approvals = _parse_approvals(doc.get("approvals"), _line(doc), transitions, clocks,
+                                 handoffs, problems)
 
     if problems:
         raise WorkflowDefinitionError(
@@ -470,7 +532,8 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
         key=key, version=version, title_zh=title_zh, title_en=title_en, agency_kinds=agency_kinds,
         number_prefix=str(doc.get("number_prefix") or key.upper()[:8]), initial=initial,
         states=states, transitions=tuple(transitions), effective_from=effective,
-        clocks=clocks, handoffs=handoffs, source_text=text, source_name=source_name, raw=doc,
+        clocks=clocks, handoffs=handoffs, approvals=approvals, source_text=text,
+        source_name=source_name, raw=doc,
     )
 
 
@@ -494,14 +557,72 @@ def _parse_fields(raw: Any, trigger: str, line: int, problems: list[str]) -> tup
         if kind == "enum" and not values:
             problems.append(f"line {_line(spec) or line}: enum field {name!r} needs values")
         title = spec.get("title") or {}
+        where = f"line {_line(spec) or line}: field {name!r}"
         specs.append(
             FieldSpec(
                 name=str(name), type=kind, required=bool(spec.get("required", True)),
-                values=values, min=spec.get("min"), max=spec.get("max"),
+                values=values, min=_bound_number(spec, "min", kind, where, problems),
+                max=_bound_number(spec, "max", kind, where, problems),
                 title_zh=str(title.get("zh", "")), title_en=str(title.get("en", "")),
+                max_length=_max_length(spec, kind, where, problems),
+                bounds=_date_bounds(spec, kind, where, problems),
             )
         )
     return tuple(specs)
+
+
+def _bound_number(spec: Mapping, key: str, kind: str, where: str,
+                  problems: list[str]) -> float | None:
+    """``min`` / ``max`` of a number field: a finite number."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if kind not in ("integer", "number"):
+        problems.append(f"{where}: {key} applies only to integer and number fields")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        problems.append(f"{where}: {key} must be a finite number, not {value!r}")
+        return None
+    return value
+
+
+def _max_length(spec: Mapping, kind: str, where: str, problems: list[str]) -> int | None:
+    """``max_length``: characters of a string/text field, items of a list field."""
+    value = spec.get("max_length")
+    if value is None:
+        return None
+    if kind not in ("string", "text", "list"):
+        problems.append(f"{where}: max_length applies only to string, text and list fields")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(f"{where}: max_length must be a positive integer, not {value!r}")
+        return None
+    return value
+
+
+def _date_bounds(spec: Mapping, kind: str, where: str, problems: list[str]) -> DateBounds:
+    """``not_before`` / ``not_after`` of a date/datetime field: each a date (``2000-01-01``),
+    ``today``, or an offset from today (``-10y``, ``+2y``, ``-6m``, ``+30d``, ``0d``); the
+    defaults are those of a recorded fact (``RECORDED``: from 20 years ago to today)."""
+    given = {k: spec[k] for k in ("not_before", "not_after") if spec.get(k) is not None}
+    if not given:
+        return RECORDED
+    if kind not in ("date", "datetime"):
+        problems.append(f"{where}: not_before / not_after apply only to date and datetime "
+                        "fields")
+        return RECORDED
+    ends = {"not_before": RECORDED.not_before, "not_after": RECORDED.not_after}
+    for key, raw in given.items():
+        try:
+            ends[key] = DateBound.parse(raw)
+        except ValueError as exc:
+            problems.append(f"{where}: {key} {exc}")
+    bounds = DateBounds(ends["not_before"], ends["not_after"])
+    probe = date(2026, 1, 1)  # relative ends compare the same way on any day
+    if bounds.not_before.resolve(probe) > bounds.not_after.resolve(probe):
+        problems.append(f"{where}: not_before {bounds.not_before.text} is after not_after "
+                        f"{bounds.not_after.text}")
+    return bounds
 
 
 def _period(value: Any, where: str, line: int, problems: list[str]) -> Period | None:
@@ -595,15 +716,19 @@ def _parse_clocks(raw: Any, states: Mapping[str, StateDef], triggers: set[str],
             approver = str(ext.get("approver", "supervisor"))
             if approver not in ROLES:
                 problems.append(f"line {line}: {where} extension approver {approver!r} is not a role")
+            if not isinstance(ext.get("recorded", False), bool):
+                problems.append(f"line {_line(ext) or line}: {where} extension recorded must be "
+                                "true or false")
             for key in ext:
                 if key not in ("by", "approver", "max_times", "note", "collective",
-                               "min_participants"):
+                               "min_participants", "recorded"):
                     problems.append(f"line {_line(ext) or line}: {where} extension has unknown "
                                     f"key {key!r}")
             extensions.append(ExtensionRule(by, approver, int(ext.get("max_times", 1)),
                                             str(ext.get("note", "")),
                                             bool(ext.get("collective", False)),
-                                            int(ext.get("min_participants", 3))))
+                                            int(ext.get("min_participants", 3)),
+                                            recorded=ext.get("recorded") is True))
         warn = [_period(w, f"{where} warn_before", line, problems)
                 for w in spec.get("warn_before") or []]
         alert = tuple(str(a) for a in spec.get("alert") or ["assignee"])
@@ -736,6 +861,81 @@ def _parse_requires(raw: Any, transition: TransitionDef, clocks: Mapping[str, Cl
         out.append(PeriodRequirement(kind, names, str(source), on=on, in_person=in_person,
                                      unless=tuple(alternatives), **flags))
     return tuple(out)
+
+
+def _approval_roles(raw: Any, where: str, line: int, problems: list[str]) -> tuple[str, ...]:
+    roles = _names_list(raw)
+    if not roles:
+        problems.append(f"line {line}: {where} needs roles (who may approve)")
+    for role in roles:
+        if role not in ROLES:
+            problems.append(f"line {line}: {where} names unknown role {role!r} "
+                            f"(one of {', '.join(ROLES)})")
+    return tuple(roles)
+
+
+def _parse_approvals(raw: Any, doc_line: int, transitions: Sequence[TransitionDef],
+                     clocks: Mapping[str, ClockRule], handoffs: Mapping[str, HandoffRule],
+                     problems: list[str]) -> dict[str, ApprovalRule]:
+    """The ``approvals:`` block: who may approve an extension, an override, a transfer, and
+    who may record a manual pause. What a workflow leaves out is derived from its other rules
+    (each extension's approver, each override's role; pauses: officer or supervisor), so a
+    rule always exists; what it declares must cover those rules."""
+    if raw is None:
+        raw = _Located()
+    if not isinstance(raw, Mapping):
+        problems.append(f"line {doc_line}: approvals must be a mapping of kind to rule")
+        raw = _Located()
+    triggers = {t.trigger for t in transitions}
+    extension_roles = sorted({e.approver for c in clocks.values() for e in c.extensions
+                              if not e.recorded})
+    override_roles = sorted({e.role for t in transitions for r in t.requires for e in r.unless
+                             if e.kind == "override" and e.role})
+    derived = {
+        "extension": ApprovalRule("extension", tuple(extension_roles) or ("supervisor",),
+                                  declared=False),
+        "override": ApprovalRule("override", tuple(override_roles) or ("supervisor",),
+                                 declared=False),
+        "pause": ApprovalRule("pause", DEFAULT_PAUSE_ROLES, declared=False),
+    }
+    rules: dict[str, ApprovalRule] = dict(derived)
+    for kind, spec in raw.items():
+        line = _line(spec) or _line(raw) or doc_line
+        where = f"approvals {kind!r}"
+        if kind not in APPROVAL_KINDS:
+            problems.append(f"line {line}: unknown approval kind {kind!r} "
+                            f"(one of {', '.join(APPROVAL_KINDS)})")
+            continue
+        if not isinstance(spec, Mapping):
+            problems.append(f"line {line}: {where} must be a mapping")
+            continue
+        _unknown_keys(spec, APPROVAL_KEYS, where, problems)
+        roles = _approval_roles(spec.get("roles"), where, line, problems)
+        steps = frozenset(_names_list(spec.get("triggers")))
+        kinds = frozenset(_names_list(spec.get("handoffs")))
+        asked = frozenset(_names_list(spec.get("requested_by")))
+        for name in sorted((steps | asked) - triggers):
+            problems.append(f"line {line}: {where} names unknown trigger {name!r}")
+        for name in sorted(kinds - set(handoffs)):
+            problems.append(f"line {line}: {where} names handoff {name!r}, which this "
+                            "workflow does not send")
+        if kind == "transfer" and not (steps or kinds):
+            problems.append(f"line {line}: {where} needs triggers or handoffs (what decides "
+                            "the transfer)")
+        if kind != "transfer" and (steps or kinds):
+            problems.append(f"line {line}: {where}: triggers and handoffs belong to transfer")
+        if asked & steps:
+            problems.append(f"line {line}: {where}: a step cannot both ask and decide "
+                            f"({', '.join(sorted(asked & steps))})")
+        if kind == "pause" and NOT_A_CASE_ROLE in roles:
+            problems.append(f"line {line}: {where}: {NOT_A_CASE_ROLE} is not a case role; a "
+                            "legal clock is paused by whoever works the case")
+        needed = {"extension": extension_roles, "override": override_roles}.get(kind, [])
+        for role in sorted(set(needed) - set(roles)):
+            problems.append(f"line {line}: {where} does not name role {role!r}, which an "
+                            f"{kind} rule of this workflow gives")
+        rules[str(kind)] = ApprovalRule(str(kind), roles, steps, kinds, asked)
+    return rules
 
 
 def _parse_handoffs(raw: Any, states: Mapping[str, StateDef],

@@ -76,6 +76,20 @@ class ConflictError(CaseflowError):
     http_status = 409
 
 
+class Busy(CaseflowError):
+    """The database could not do the change in time: another writer holds the case or the
+    database, a statement ran past its limit, or the transaction sat idle and was ended.
+    Nothing of the change was written; retry in ``retry_after`` seconds (the API answers 503
+    with Retry-After, the CLI exits 75, EX_TEMPFAIL)."""
+
+    http_status = 503
+    exit_code = 75
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class WorkflowDefinitionError(CaseflowError):
     """A workflow file is wrong; the message names the file, line and problem."""
 

@@ -10,6 +10,7 @@ the registry here is the whole vocabulary, so a YAML typo is caught at load time
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -117,6 +118,20 @@ def facts_needed(guards: tuple[str, ...] | list[str]) -> frozenset[str]:
     return frozenset().union(*(GUARD_NEEDS.get(g, frozenset()) for g in guards))
 
 
+def _amount(ctx: GuardContext, name: str) -> float | None:
+    """A recorded amount as a finite float, or None: a value that is not a finite number
+    (NaN or Infinity left in older case data, text) counts as not recorded, never as passing
+    a comparison (NaN compares false with every threshold)."""
+    value = ctx.value(name)
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _has_party(ctx: GuardContext, role: str) -> bool:
     return any(p.role == role for p in ctx.case.parties)
 
@@ -194,20 +209,20 @@ def required_customs_security(goods_value: float, mode: str) -> float:
 
 @guard("customs_security_sufficient")
 def customs_security_sufficient(ctx: GuardContext) -> str | None:
-    value = ctx.value("goods_value")
-    security = ctx.value("security_amount")
+    value = _amount(ctx, "goods_value")
+    security = _amount(ctx, "security_amount")
     mode = ctx.value("detention_mode") or "ex_officio"
     if value is None or security is None:
         return "goods value and security amount must both be recorded"
-    needed = required_customs_security(float(value), str(mode))
-    if float(security) < needed:
+    needed = required_customs_security(value, str(mode))
+    if security < needed:
         return f"security of {security:g} yuan is below the {needed:g} yuan required for goods worth {value:g} yuan"
     return None
 
 
 @guard("penalty_has_amount_or_warning")
 def penalty_has_amount_or_warning(ctx: GuardContext) -> str | None:
-    if ctx.value("fine_amount") or ctx.value("confiscation") or ctx.value("warning"):
+    if _amount(ctx, "fine_amount") or ctx.value("confiscation") or ctx.value("warning"):
         return None
     return "a penalty decision needs a fine, a confiscation or a warning"
 
@@ -348,15 +363,12 @@ def hearing_right_applies(ctx: GuardContext) -> str | None:
         return "the ground for the hearing request must be recorded"
     if ground not in HEARING_AMOUNT_GROUNDS:
         return None
-    amount = (
-        ctx.value("proposed_fine_amount")
-        if ground == "large_fine"
-        else ctx.value("proposed_confiscation_value")
-    )
+    amount = _amount(ctx, "proposed_fine_amount" if ground == "large_fine"
+                     else "proposed_confiscation_value")
     infringers = [p for p in ctx.case.parties if p.role == "alleged_infringer"]
     kind = infringers[0].kind if infringers else "individual"
     threshold = HEARING_THRESHOLDS.get(kind, HEARING_THRESHOLDS["individual"])
-    if amount is None or float(amount) < threshold:
+    if amount is None or amount < threshold:
         return (
             f"the proposed amount ({amount if amount is not None else 'not recorded'}) is below "
             f"the hearing threshold of {threshold} yuan for a party of kind {kind}"
@@ -365,9 +377,9 @@ def hearing_right_applies(ctx: GuardContext) -> str | None:
 
 
 def _penalty_parts(ctx: GuardContext) -> tuple[bool, bool, bool]:
-    fine = ctx.value("fine_amount")
+    fine = _amount(ctx, "fine_amount")
     return (
-        bool(fine and float(fine) > 0),
+        bool(fine and fine > 0),
         bool(ctx.value("confiscation")),
         bool(ctx.value("warning")),
     )
@@ -452,12 +464,12 @@ def patent_counter_security_sufficient(ctx: GuardContext) -> str | None:
         return (
             "release against security is available only for goods suspected of infringing a patent"
         )
-    value = ctx.value("goods_value")
-    security = ctx.value("counter_security_amount")
+    value = _amount(ctx, "goods_value")
+    security = _amount(ctx, "counter_security_amount")
     if value is None or security is None:
         return "goods value and counter-security amount must both be recorded"
-    if float(security) < float(value):
-        return f"counter-security of {float(security):g} yuan is below the goods value of {float(value):g} yuan"
+    if security < value:
+        return f"counter-security of {security:g} yuan is below the goods value of {value:g} yuan"
     return None
 
 

@@ -159,11 +159,20 @@ def parse_schedule(text: str, source: str) -> YearSchedule:
         try:
             data = json.loads(text)
         except ValueError:
-            raise CalendarFileError(f"not valid YAML or JSON: {yaml_err}", source) from None
+            raise CalendarFileError(_yaml_problem(yaml_err), source) from None
     try:
         return _build_schedule(data, source)
     except CalendarFileError as err:
         raise CalendarFileError(err.problem, source) from None
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """PyYAML's several-line report as one line: where (line, column) and what is wrong."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err).strip().splitlines()[0]
+    context = getattr(err, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"{where}not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
 def _build_schedule(data: Any, source: str) -> YearSchedule:

@@ -59,6 +59,7 @@ _CURRENCY_HINTS = {"RMB": "CNY", "YUAN": "CNY", "CNH": "CNY"}
 
 
 _MAX_FEN = 2**63 - 1
+MAX_INSTALMENTS = 120  # ten years of monthly payments
 
 
 _AMOUNT_RE = re.compile(r"^-?\d+(\.\d+)?$")
@@ -151,9 +152,15 @@ def check_terms(terms: Any) -> list[str]:
     return chosen
 
 
-def check_schedule(raw: Any, signed_on: date, total_fen: int) -> list[tuple[date, int]]:
+def check_schedule(raw: Any, signed_on: date, total_fen: int,
+                   latest: date | None = None) -> list[tuple[date, int]]:
+    """The instalments in due order, adding up to the agreed amount; with ``latest``, none
+    falls due after it (a year typed wrong would start a clock for decades)."""
     if isinstance(raw, str | Mapping) or not isinstance(raw, Sequence):
         raise ValidationFailed("instalments: must be a list of {due_on, amount}",
+                               field="instalments")
+    if len(raw) > MAX_INSTALMENTS:
+        raise ValidationFailed(f"instalments: at most {MAX_INSTALMENTS}, got {len(raw)}",
                                field="instalments")
     schedule: list[tuple[date, int]] = []
     for i, item in enumerate(raw):
@@ -173,6 +180,9 @@ def check_schedule(raw: Any, signed_on: date, total_fen: int) -> list[tuple[date
         if due_on < signed_on:
             raise ValidationFailed(f"{where}.due_on: {due_on} is due before signing "
                                    f"({signed_on})", field=f"{where}.due_on")
+        if latest is not None and due_on > latest:
+            raise ValidationFailed(f"{where}.due_on: {due_on} is too far ahead (not after "
+                                   f"{latest})", field=f"{where}.due_on")
         if schedule and due_on < schedule[-1][0]:
             raise ValidationFailed(f"{where}.due_on: {due_on} is before instalment {i}'s "
                                    f"due date {schedule[-1][0]}; list instalments in order",

@@ -18,6 +18,7 @@ from caseflow.bootstrap import App
 from caseflow.domain.definitions import FieldSpec, TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import CaseflowError
 from caseflow.domain.guards import required_customs_security
+from caseflow.services.checkpoints import write_checkpoint
 from caseflow.services.directory import create_user, ensure_agency
 from caseflow.views.directory import StaffMember, staff_members
 from caseflow.views.workflows import case_in_workflow, definition_in_force, workflow_versions
@@ -253,7 +254,7 @@ class _Walker:
                                    reason="材料齐全，予以接收")
         if accepted.linked_case_id:
             view, linked_definition = case_in_workflow(self.app.uow("demo"),
-                                                       accepted.linked_case_id)
+                                                       accepted.linked_case_id, receiver)
             saved = self.seen
             self.advance(view, linked_definition, industry, steps=self.rng.randint(1, 8))
             self.seen = saved
@@ -331,4 +332,7 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
             tally[f"{key}:{case.status}"] += 1
             echo(f"  {case.number:<20} {key:<20} → {case.status}")
     lines = [f"demo: {opened} cases opened across {len(keys)} workflows"]
+    mark = write_checkpoint(app.uow("demo"), app.checkpoints, skip_unchanged=True)
+    lines.append(f"audit checkpoint {mark.number}: {mark.cases} cases under root "
+                 f"{mark.root[:16]}… ({mark.path})")
     return "\n".join(lines)

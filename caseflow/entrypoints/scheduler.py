@@ -22,6 +22,22 @@ from caseflow.domain.calendar import TZ
 
 log = logging.getLogger("caseflow.scheduler")
 JOB_ID = "deadline-sweep"
+CHECKPOINT_JOB_ID = "audit-checkpoint"
+CHECKPOINT_EVERY_S = 3600
+
+
+def checkpoint(app: App) -> str | None:
+    """The hourly audit checkpoint (written only when some case's head moved since the
+    last one); a failure is logged, the next hour tries again."""
+    from caseflow.services.checkpoints import write_checkpoint
+
+    try:
+        record = write_checkpoint(app.uow("scheduler"), app.checkpoints, skip_unchanged=True)
+    except Exception:  # noqa: BLE001 - the scheduler must survive a bad run
+        log.exception("audit checkpoint failed")
+        return None
+    log.info("audit checkpoint %s: %s cases, root %s", record.number, record.cases, record.root)
+    return record.root
 
 
 def tick(app: App) -> dict[str, Any]:
@@ -74,4 +90,6 @@ def build_scheduler(app: App, *, background: bool = False,
     )
     scheduler.add_job(tick, "interval", seconds=interval_seconds, id=JOB_ID, args=[app],
                       next_run_time=datetime.now(TZ), replace_existing=True)
+    scheduler.add_job(checkpoint, "interval", seconds=CHECKPOINT_EVERY_S, id=CHECKPOINT_JOB_ID,
+                      args=[app], next_run_time=datetime.now(TZ), replace_existing=True)
     return scheduler

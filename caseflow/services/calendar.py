@@ -12,6 +12,8 @@ from typing import Any
 from caseflow.adapters.orm import CalendarOverride, CalendarYear, SystemEvent
 from caseflow.domain.errors import PermissionDenied, ValidationFailed
 from caseflow.domain.events import CalendarChanged
+from caseflow.domain.limits import CALENDAR, check_day, check_reason, check_text
+from caseflow.domain.moments import aware
 from caseflow.domain.schedules import parse_schedule, schedule_to_text
 from caseflow.services.access import get_user
 from caseflow.services.unit_of_work import UnitOfWork
@@ -49,15 +51,26 @@ def _require_admin(uow: UnitOfWork, actor: str) -> None:
         raise PermissionDenied("only an admin changes the calendar")
 
 
+def _plausible_year(year: int, today: date) -> None:
+    """A schedule for a year the calendar's bounds reach (the State Council publishes the
+    next year's in November; older years matter for clocks still counting)."""
+    first, last = (CALENDAR.not_before.resolve(today).year, CALENDAR.not_after.resolve(today).year)
+    if not first <= year <= last:
+        raise ValidationFailed(f"year: {year} is outside the years a schedule is loaded for "
+                               f"({first}–{last})", field="year")
+
+
 def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "upload") -> ScheduleLoaded:
     """Store an official year schedule and recompute every open clock on it.
 
     A malformed file raises CalendarFileError naming the problem; nothing is stored.
     """
     schedule = parse_schedule(text, source)  # raises before anything is written
+    check_text(source, "source", limit=1000, multiline=False)
     with uow:
         _require_admin(uow, actor)
         now = uow.now()
+        _plausible_year(schedule.year, aware(now).date())
         row = uow.session.get(CalendarYear, schedule.year)
         stored = schedule_to_text(schedule)
         if row is None:
@@ -84,9 +97,11 @@ def set_override(uow: UnitOfWork, day: date, kind: str, *, actor: str, reason: s
         raise ValidationFailed("kind: must be rest or work", field="kind")
     if not reason or not reason.strip():
         raise ValidationFailed("reason: an override needs a reason", field="reason")
+    check_reason(reason)
     with uow:
         _require_admin(uow, actor)
         now = uow.now()
+        check_day(day, "day", aware(now).date(), CALENDAR)
         row = uow.session.get(CalendarOverride, day)
         if row is None:
             uow.session.add(CalendarOverride(day=day, kind=kind, reason=reason.strip(),

@@ -42,6 +42,15 @@ from caseflow.domain.errors import (
 )
 from caseflow.domain.events import CaseClosed
 from caseflow.domain.guards import GUARDS
+from caseflow.domain.limits import (
+    STRING_MAX,
+    check_day,
+    check_name,
+    check_payload_size,
+    check_reason,
+    check_text,
+    id_in_range,
+)
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.vocabulary import (
     IP_RIGHT_KINDS,
@@ -52,10 +61,11 @@ from caseflow.domain.vocabulary import (
     check_choice,
 )
 from caseflow.services.access import (
-    get_case,
     get_user,
     refuse_outsider,
+    require_approver,
     require_same_agency,
+    user_and_case,
     visible_as,
 )
 from caseflow.services.audit import append_entry, append_event
@@ -169,6 +179,10 @@ def _build_parties(raw: Sequence[Mapping[str, Any]]) -> list[Party]:
         if unknown:
             raise ValidationFailed(f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
                                    field=where)
+        check_name(name, f"{where}.name")
+        for key in ("region", "credit_code", "contact"):
+            if p.get(key) is not None:
+                check_text(str(p[key]), f"{where}.{key}", limit=STRING_MAX, multiline=False)
         parties.append(
             Party(
                 role=check_choice(p.get("role"), PARTY_ROLES, f"{where}.role"),
@@ -189,6 +203,10 @@ def _resolve_ip_rights(uow: UnitOfWork, raw: Sequence[Mapping[str, Any]]) -> lis
         number = r.get("number")
         if not isinstance(number, str) or not number.strip():
             raise ValidationFailed(f"{where}.number: is required", field=f"{where}.number")
+        check_name(number, f"{where}.number")
+        for key in ("title", "holder"):
+            if r.get(key) is not None:
+                check_text(str(r[key]), f"{where}.{key}", limit=STRING_MAX, multiline=False)
         existing = uow.session.scalar(
             select(IPRight).where(IPRight.kind == kind, IPRight.number == number.strip())
         )
@@ -236,11 +254,15 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
         raise PermissionDenied(f"user {actor} has no role that may open cases")
     if not isinstance(title, str) or not title.strip():
         raise ValidationFailed("title: is required", field="title")
+    check_text(title, "title", limit=STRING_MAX, multiline=False)
+    check_reason(reason)
+    check_payload_size(dict(data or {}), "data")
     now = uow.now()
     today = aware(now).date()
     received_on = received_on or today
     if not isinstance(received_on, date):
         raise ValidationFailed("received_on: must be a date", field="received_on")
+    check_day(received_on, "received_on", today)
     version = REGISTRY.version_in_force(uow.session, case_type, received_on)
     definition = REGISTRY.definition(uow.session, case_type, version)
     if user.agency.kind not in definition.agency_kinds:
@@ -359,11 +381,18 @@ _ADVANCE = {
     for closes in (False, True)
 }
 _INSERT_EVENT = insert(Event.__table__)
+_ADVANCED_ROWS = {  # the case's columns _ADVANCE writes: resealed at commit
+    closes: ("cases.status", "cases.version", "cases.data", "cases.audit_seq",
+             "cases.audit_head", *(("cases.closed_at",) if closes else ()))
+    for closes in (False, True)
+}
 
 
 def _load_case_row(conn: Connection, case_id: int) -> _CaseRow:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+    if not id_in_range(case_id):  # no row can have it: the answer for a missing id
+        raise NotFound(f"unknown case id {case_id}")
     row = conn.execute(_CASE_ROW, {"case_id": case_id}).first()
     if row is None:
         raise NotFound(f"unknown case id {case_id}")
@@ -374,10 +403,13 @@ def _load_case_and_actor(conn: Connection, case_id: int, username: str) -> tuple
     """Case and acting user in one round trip (the hot path); the error path asks again."""
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
-    rows = conn.execute(_CASE_AND_ACTOR, {"case_id": case_id, "username": username}).all()
-    if not rows:
+    if not id_in_range(case_id):  # no row can have it: the answer for a missing id
+        _load_actor(conn, username)
         _load_case_row(conn, case_id)
-        _load_actor(conn, username)  # one of the two raises
+    rows = conn.execute(_CASE_AND_ACTOR, {"case_id": case_id, "username": username}).all()
+    if not rows:  # who is asking first: an unknown user learns nothing about the case
+        _load_actor(conn, username)
+        _load_case_row(conn, case_id)  # one of the two raises
     first = rows[0]
     if not first.active:
         raise PermissionDenied(f"user {username!r} is deactivated")
@@ -465,6 +497,10 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
         refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
     transition = _find_transition(definition, case, trigger)
     _authorise(user, case, transition)
+    approval = definition.transfer_for(trigger=trigger)
+    if approval is not None:  # a step that decides a transfer: never its assignee or asker
+        require_approver(uow.session, approval, case_id=case.id, case_number=case.number,
+                         username=actor, roles=user.roles)
     if expected_version is not None and expected_version != case.version:
         raise ConflictError(
             f"case {case.number} is at version {case.version}, not {expected_version}; "
@@ -474,7 +510,9 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
         raise ValidationFailed("payload: must be an object", field="payload")
     if transition.reason_required and (reason is None or not str(reason).strip()):
         raise ReasonRequired(trigger)
-    clean = transition.validate_payload(payload or {})
+    check_reason(reason)
+    check_reason(command.override, "override")
+    clean = transition.validate_payload(payload or {}, aware(uow.now()).date())
     source = case.status
     ctx = None
     if transition.guards:
@@ -494,14 +532,15 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     if closes:  # other capabilities react (a handoff's outcome flows back to its sender)
         for entries in uow.publish(CaseClosed(case.id, case.status, actor, now)):
             clock_events.extend(entries or ())
+    key = uow.audit_key
     links = [next_link(
-        case.id, case.audit_seq, case.audit_head, "transition", actor=actor,
+        case.id, case.audit_seq, case.audit_head, "transition", key=key, actor=actor,
         channel=uow.channel, source_state=source, target_state=case.status,
         trigger=trigger, reason=reason.strip() if reason else None, payload=clean, at=now,
     )]
     for spec in clock_events:
         links.append(next_link(
-            case.id, links[-1]["seq"], links[-1]["hash"], spec.kind, actor=actor,
+            case.id, links[-1]["seq"], links[-1]["hash"], spec.kind, key=key, actor=actor,
             channel=uow.channel, reason=spec.reason, payload=dict(spec.payload), at=now))
     params = {
         "b_id": case.id, "b_version": case.version, "status": case.status,
@@ -515,6 +554,7 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     if updated.rowcount != 1:
         raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
     conn.execute(_INSERT_EVENT, links)
+    uow.touch(case.id, *_ADVANCED_ROWS[closes])  # resealed before the commit
     return CaseView(
         id=case.id, number=case.number, case_type=case.case_type,
         workflow_key=case.workflow_key, workflow_version=case.workflow_version,
@@ -530,8 +570,7 @@ def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[Trigge
     read this step's payload are checked again when it is fired.
     """
     with uow:
-        case = get_case(uow, case_id)
-        user = get_user(uow, actor)
+        user, case = user_and_case(uow, actor, case_id)
         definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
         if user.agency_id != case.agency_id:
             visible_as(uow.session, case, user)  # NotFound unless the case was shared with them
@@ -575,10 +614,9 @@ def assign(
 ) -> CaseView:
     """Assign a case: supervisors assign anyone in the agency; an officer may take it."""
     with uow:
-        case = get_case(uow, case_id)
-        user = get_user(uow, actor)
+        user, case = user_and_case(uow, actor, case_id)
+        require_same_agency(uow, user, case)  # before the target: outsiders learn nothing
         target = get_user(uow, assignee)
-        require_same_agency(uow, user, case)
         if target.agency_id != case.agency_id:
             raise ValidationFailed(f"{assignee} is not in {case.agency.code}", field="assignee")
         if "supervisor" not in user.roles and not (target.id == user.id and case.assignee_id is None):

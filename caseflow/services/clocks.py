@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.adapters.calendar_store import current_calendar
-from caseflow.adapters.orm import Agency, Case, Clock, ClockExtension, ClockSegment
+from caseflow.adapters.orm import Agency, Case, Clock, ClockExtension, ClockSegment, User
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.calendar import TZ, WorkCalendar
@@ -34,9 +34,23 @@ from caseflow.domain.definitions import (
     TransitionDef,
     WorkflowDefinition,
 )
-from caseflow.domain.errors import NotFound, PeriodNotMet, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import (
+    ConflictError,
+    NotFound,
+    PeriodNotMet,
+    PermissionDenied,
+    ValidationFailed,
+)
 from caseflow.domain.events import CalendarChanged
 from caseflow.domain.explanations import Explanation, ExtensionFact, PauseFact, explain
+from caseflow.domain.limits import (
+    LIST_MAX,
+    check_day,
+    check_name,
+    check_note,
+    check_reason,
+    check_text,
+)
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.periods import DueDate, Period, day_start
 from caseflow.domain.requirements import (
@@ -49,7 +63,12 @@ from caseflow.domain.requirements import (
     check,
 )
 from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES
-from caseflow.services.access import get_case, get_user, refuse_outsider
+from caseflow.services.access import (
+    assignees_of,
+    refuse_outsider,
+    require_approver,
+    user_and_case,
+)
 from caseflow.services.audit import append_entry, append_event
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -346,8 +365,10 @@ def period_verdict(uow: UnitOfWork, case_id: int, transition: TransitionDef,
                    override: str | None) -> tuple[list[Refusal], list[Excepted]]:
     """Judge a step against the periods it requires, as of the unit of work's time."""
     case, facts, close = _period_inputs(uow, case_id)
-    asking = None if override is None else Override(
-        override, roles, case.assignee_id is not None and case.assignee_id == actor_id)
+    asking = None
+    if override is not None:  # never the assignee, nor one who was: reassigning first is no way
+        username = uow.session.scalar(select(User.username).where(User.id == actor_id))
+        asking = Override(override, roles, username in assignees_of(uow.session, case.id))
     return check(transition.requires, facts, payload, now=aware(uow.now()),
                  office_close=close, override=asking)
 
@@ -411,8 +432,7 @@ def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
 # --- people acting on clocks ------------------------------------------------------------------
 
 def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[Case, Clock, Any]:
-    case = get_case(uow, case_id)
-    user = get_user(uow, actor)
+    user, case = user_and_case(uow, actor, case_id)
     if user.agency_id != case.agency_id:
         refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
     clock = uow.session.scalar(
@@ -425,6 +445,16 @@ def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[C
     return case, clock, user
 
 
+def _may_pause(uow: UnitOfWork, case: Case, user: Any) -> None:
+    """A manual pause or resume records a legal fact on the case: only a role the workflow
+    declares for it (``approvals: pause``; officer or supervisor unless it says otherwise),
+    never an admin by that role alone."""
+    definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+    problem = definition.approval("pause").role_refusal(user.username, user.roles)
+    if problem is not None:
+        raise PermissionDenied(problem)
+
+
 def _record(uow: UnitOfWork, case: Case, spec: AuditEntry, actor: str) -> None:
     append_entry(uow.session, case, spec, actor=actor, channel=uow.channel, at=uow.now())
 
@@ -435,6 +465,7 @@ def _legal_day(on: date | None, now: datetime, what: str) -> datetime | None:
         return None
     if not isinstance(on, date) or isinstance(on, datetime):
         raise ValidationFailed(f"on: {on!r} is not a date", field="on")
+    check_day(on, "on", aware(now).date())  # a legal date: not ahead, not absurdly old
     at = naive_utc(day_start(on))
     if at > now:
         raise ValidationFailed(f"on: {on.isoformat()} is in the future; {what} cannot be then",
@@ -446,8 +477,10 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
                 note: str | None = None, on: date | None = None) -> ClockView:
     """Stop counting while the law says time is not counted (testing, appraisal …), from the
     legal date ``on`` the cause began (the appraisal commissioned), else from now."""
+    check_note(note)
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
+        _may_pause(uow, case, user)
         rule = rule_for(uow.session, case, clock)
         if not rule.pausable:
             raise ValidationFailed(f"clock {name!r} cannot be paused: the law excludes no time "
@@ -483,8 +516,10 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
                  note: str | None = None, on: date | None = None) -> ClockView:
     """Count again from the legal date ``on`` the cause ended (the result received), else
     from now; a pause from day A to day B excludes A..B−1."""
+    check_note(note)
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
+        _may_pause(uow, case, user)
         rule = rule_for(uow.session, case, clock)
         if clock.status != "paused":
             raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
@@ -495,7 +530,11 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
                        at=_legal_day(on, now, "the end of the pause"),
                        recorded_as="on" if on else None)
         if spec is None:
-            state = next(seg.reason[6:] for seg in clock.segments if seg.ended_at is None)
+            state = next((seg.reason[6:] for seg in clock.segments if seg.ended_at is None),
+                         None)
+            if state is None:  # resumed by another writer between reading clock and pauses
+                raise ConflictError(f"clock {name!r} was changed by someone else; reload "
+                                    "and retry")
             raise ValidationFailed(f"clock {name!r} is paused while the case is in {state!r}; "
                                    "it resumes when the case moves on", field="clock")
         _record(uow, case, replace(spec, reason=note), actor)
@@ -534,6 +573,14 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
                  participants: Sequence[str] = ()) -> ClockView:
     """Extend with approval, as the rule allows: who approves, by how much, how many times;
     a collective decision also records its date and participants."""
+    check_reason(reason)
+    if by is not None:
+        check_text(str(by), "by", limit=100, multiline=False)
+    if len(participants) > LIST_MAX:
+        raise ValidationFailed(f"participants: at most {LIST_MAX}, got {len(participants)}",
+                               field="participants")
+    for i, person in enumerate(participants):
+        check_name(str(person), f"participants[{i}]")
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         rule = rule_for(uow.session, case, clock)
@@ -557,6 +604,11 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
         index, ext = pending[0]
         if ext.approver not in user.roles:
             raise PermissionDenied(f"extension needs a {ext.approver}'s approval")
+        if not ext.recorded:  # an approval, not the record of someone else's decision
+            definition = REGISTRY.definition(uow.session, case.workflow_key,
+                                             case.workflow_version)
+            require_approver(uow.session, definition.approval("extension"), case_id=case.id,
+                             case_number=case.number, username=actor, roles=user.roles)
         after = max([aware(clock.started_at).date(),
                      *(aware(e.approved_at).date() for e in clock.extensions)])
         decision, problem = _collective(ext, decided_on, participants, after, aware(now).date())

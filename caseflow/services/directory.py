@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from caseflow.adapters.orm import Agency, SystemEvent, User, UserRole
 from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.limits import check_reason
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
 from caseflow.services.access import get_user, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
@@ -108,7 +109,7 @@ def set_office_hours(uow: UnitOfWork, agency_code: str, closes_at: str, *, actor
     refused (ValidationFailed / PermissionDenied / NotFound) and nothing is written.
     """
     new = _closing_time(closes_at)
-    why = require_reason(reason, "changing office hours")
+    why = check_reason(require_reason(reason, "changing office hours")) or ""
     with uow:
         if "admin" not in get_user(uow, actor).roles:
             raise PermissionDenied("only an admin changes an agency's office hours")

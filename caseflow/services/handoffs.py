@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.database import insert_ignore
@@ -42,10 +43,17 @@ from caseflow.domain.errors import (
     ValidationFailed,
 )
 from caseflow.domain.events import CaseClosed
+from caseflow.domain.limits import check_id, check_name, check_reason, check_text, id_in_range
 from caseflow.domain.moments import aware
 from caseflow.domain.settlements import check_confirmable
 from caseflow.domain.vocabulary import ACTING_ROLES, OPEN_HANDOFF_STATUSES
-from caseflow.services.access import get_agency, get_case, get_user, refuse_outsider
+from caseflow.services.access import (
+    get_agency,
+    get_user,
+    refuse_outsider,
+    require_approver,
+    user_and_case,
+)
 from caseflow.services.audit import append_entry, append_event
 from caseflow.services.cases import fire_in
 from caseflow.services.clocks import rule_for, start_clock, stop_clock
@@ -149,35 +157,84 @@ def _rule(session: Any, case: Case, kind: str) -> HandoffRule:
     return rule
 
 
+HANDOFF_KEY_MAX = 100  # the idempotency_key column's width
+
+
 def hand_off(
     uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: str, reason: str,
     idempotency_key: str, evidence_ids: Sequence[int] | None = None,
     documents: Sequence[str] = (), to_user: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> HandoffView:
-    """Send a case across to another agency, exactly once per idempotency key."""
+    """Send a case across to another agency, exactly once per idempotency key.
+
+    A retry with the key returns the handoff the first send made, also when it races that
+    send: the one that loses (its case changed under it, the key already taken) looks again
+    in a fresh transaction and returns what the winner wrote. The same key for a different
+    request is refused."""
     if not idempotency_key or not str(idempotency_key).strip():
         raise ValidationFailed("idempotency_key: is required", field="idempotency_key")
+    check_text(str(idempotency_key), "idempotency_key", limit=HANDOFF_KEY_MAX, multiline=False)
+    check_reason(reason)
+    for i, document in enumerate(documents or ()):
+        check_name(str(document), f"documents[{i}]")
+    check_id(case_id, "case id")
+    request = dict(case_id=case_id, kind=kind, actor=actor, to_agency=to_agency, reason=reason,
+                   to_user=to_user, idempotency_key=idempotency_key)
+    try:
+        return _send(uow, evidence_ids=evidence_ids, documents=documents, payload=payload,
+                     **request)
+    except (ConflictError, InvalidTrigger, IntegrityError):
+        with uow:  # lost a race with the same key? then the winner's handoff is the answer
+            retry = _sent_before(uow, **request)
+        if retry is None:
+            raise
+        return retry
+
+
+def _sent_before(uow: UnitOfWork, *, case_id: int, kind: str, actor: str, to_agency: str,
+                 reason: str, to_user: str | None, idempotency_key: str) -> HandoffView | None:
+    """The handoff already sent under this key for this same request, or None; the key used
+    for another request is refused (and told to nobody but the sending agency)."""
+    session = uow.session
+    existing = session.scalar(select(Handoff).where(Handoff.idempotency_key == idempotency_key))
+    if existing is None:
+        return None
+    sender = get_user(uow, actor)  # a retry is the sender's: nobody else learns of it
+    if sender.agency_id != existing.from_agency_id:
+        raise ValidationFailed("idempotency_key: already used", field="idempotency_key")
+    target = get_agency(uow, to_agency) if to_agency else None
+    receiving = get_user(uow, to_user).id if to_user else None
+    if ((existing.case_id, existing.kind) != (case_id, kind)
+            or (target is not None and existing.to_agency_id != target.id)
+            or (reason or "").strip() != existing.reason
+            or receiving != existing.to_user_id):
+        raise ValidationFailed("idempotency_key: already used for a different handoff "
+                               f"(handoff {existing.id}); use a new key for a new request",
+                               field="idempotency_key")
+    return view(existing, session)
+
+
+def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: str, reason: str,
+          idempotency_key: str, evidence_ids: Sequence[int] | None, documents: Sequence[str],
+          to_user: str | None, payload: dict[str, Any] | None) -> HandoffView:
     with uow:
         session = uow.session
-        existing = session.scalar(select(Handoff).where(Handoff.idempotency_key == idempotency_key))
-        if existing is not None:
-            sender = get_user(uow, actor)  # a retry is the sender's: nobody else learns of it
-            if sender.agency_id != existing.from_agency_id:
-                raise ValidationFailed("idempotency_key: already used", field="idempotency_key")
-            target = get_agency(uow, to_agency) if to_agency else None
-            if (existing.case_id, existing.kind) != (case_id, kind) or (
-                    target is not None and existing.to_agency_id != target.id):
-                raise ValidationFailed("idempotency_key: already used for a different handoff",
-                                       field="idempotency_key")
-            return view(existing, session)  # a retry: the first send stands, nothing new
-        case = get_case(uow, case_id)
-        user = get_user(uow, actor)
+        retry = _sent_before(uow, case_id=case_id, kind=kind, actor=actor, to_agency=to_agency,
+                             reason=reason, to_user=to_user, idempotency_key=idempotency_key)
+        if retry is not None:
+            return retry  # a retry: the first send stands, nothing new
+        user, case = user_and_case(uow, actor, case_id)
         if user.agency_id != case.agency_id:
             refuse_outsider(session, actor, user.agency_id, case.id, case.number)
         if not (user.roles & ACTING_ROLES):
             raise PermissionDenied(f"user {actor} has no role that may send a handoff")
         rule = _rule(session, case, kind)
+        definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
+        approval = definition.transfer_for(handoff=kind)
+        if approval is not None:  # sending this kind is itself the transfer's approval
+            require_approver(session, approval, case_id=case.id, case_number=case.number,
+                             username=actor, roles=user.roles)
         if case.status not in rule.from_states:
             raise InvalidTrigger(
                 f"a {kind!r} handoff cannot be sent from state {case.status!r}; it is sent from "
@@ -266,18 +323,37 @@ def _materials(session: Any, case: Case, evidence_ids: Sequence[int] | None,
 
 # --- the receiving side ------------------------------------------------------------------------
 
+def _unknown_handoff(handoff_id: int) -> NotFound:
+    return NotFound(f"unknown handoff {handoff_id}")
+
+
 def _locked(uow: UnitOfWork, handoff_id: int) -> Handoff:
+    if not id_in_range(handoff_id):
+        raise _unknown_handoff(handoff_id)
     query = select(Handoff).where(Handoff.id == handoff_id)
     if uow.connection.dialect.name == "postgresql":
         query = query.with_for_update()
     handoff = uow.session.scalar(query)
     if handoff is None:
-        raise NotFound(f"unknown handoff {handoff_id}")
+        raise _unknown_handoff(handoff_id)
     return handoff
 
 
-def _receiver(uow: UnitOfWork, handoff: Handoff, actor: str) -> User:
+def _receiving(uow: UnitOfWork, handoff_id: int, actor: str) -> tuple[Handoff, User]:
+    """The handoff, locked, and its receiver acting on it. Who asks is settled first; to an
+    agency neither sending nor receiving it, a handoff is as unknown as a missing one."""
+    if not isinstance(handoff_id, int) or isinstance(handoff_id, bool):
+        raise ValidationFailed(f"handoff id must be an integer, got {handoff_id!r}",
+                               field="handoff_id")
     user = get_user(uow, actor)
+    handoff = _locked(uow, handoff_id)
+    return handoff, _receiver(uow, handoff, user)
+
+
+def _receiver(uow: UnitOfWork, handoff: Handoff, user: User) -> User:
+    actor = user.username
+    if user.agency_id not in (handoff.to_agency_id, handoff.from_agency_id):
+        raise _unknown_handoff(handoff.id)
     if user.agency_id != handoff.to_agency_id:
         raise PermissionDenied(f"handoff {handoff.id} is addressed to another agency")
     if not (user.roles & ACTING_ROLES):
@@ -299,8 +375,7 @@ def _stop_acceptance_clock(uow: UnitOfWork, handoff: Handoff, source: Case, now:
 def receive(uow: UnitOfWork, handoff_id: int, *, actor: str) -> HandoffView:
     """The receiving agency has it (idempotent; the dispatcher does this for everyone)."""
     with uow:
-        handoff = _locked(uow, handoff_id)
-        _receiver(uow, handoff, actor)
+        handoff, _user = _receiving(uow, handoff_id, actor)
         if handoff.status == "sent":
             _mark_received(uow, handoff, actor)
         result = view(handoff, uow.session)
@@ -354,9 +429,9 @@ def dispatch(uow: UnitOfWork, *, batch: int = 200) -> int:
 def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None = None,
            reason: str | None = None) -> HandoffView:
     """Accept a handoff; opens the linked case once, however often it is accepted."""
+    check_reason(reason)
     with uow:
-        handoff = _locked(uow, handoff_id)
-        _receiver(uow, handoff, actor)
+        handoff, _user = _receiving(uow, handoff_id, actor)
         if handoff.status == "accepted":
             return view(handoff, uow.session)  # the same acceptance again: one linked case
         if handoff.status not in OPEN_STATUSES:
@@ -419,9 +494,9 @@ def _decline(uow: UnitOfWork, handoff_id: int, status: str, *, actor: str,
     if not reason or not reason.strip():
         raise ValidationFailed(f"reason: a handoff is {status} only with a reason",
                                field="reason")
+    check_reason(reason)
     with uow:
-        handoff = _locked(uow, handoff_id)
-        _receiver(uow, handoff, actor)
+        handoff, _user = _receiving(uow, handoff_id, actor)
         if handoff.status not in OPEN_STATUSES:
             raise ConflictError(f"handoff {handoff.id} was {handoff.status} already")
         now = uow.now()

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from caseflow.adapters.orm import CaseLink
-from caseflow.domain.errors import ValidationFailed
-from caseflow.domain.vocabulary import LINK_KINDS, check_choice
-from caseflow.services.access import get_case, get_user, require_same_agency
+from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.limits import check_reason
+from caseflow.domain.vocabulary import ACTING_ROLES, LINK_KINDS, check_choice
+from caseflow.services.access import get_case, require_same_agency, user_and_case
 from caseflow.services.audit import append_event
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -45,13 +46,20 @@ def link_cases(
     uow: UnitOfWork, from_case_id: int, to_case_id: int, *, actor: str,
     kind: str = "related", reason: str | None = None,
 ) -> CaseLinkRecord:
-    """Link two cases (``parent_child``: from is the parent); audited on both."""
+    """Link two cases of the actor's agency (``parent_child``: from is the parent); audited
+    on both."""
+    check_reason(reason)
     with uow:
         kind = check_choice(kind, LINK_KINDS, "kind")
-        parent = get_case(uow, from_case_id)
-        child = get_case(uow, to_case_id)
-        user = get_user(uow, actor)
+        user, parent = user_and_case(uow, actor, from_case_id)
         require_same_agency(uow, user, parent)
+        if not (user.roles & ACTING_ROLES):
+            raise PermissionDenied(f"user {actor} has no role that works cases")
+        # a link is audited on both cases, so both must be the agency's own: another
+        # agency's case is unknown (or, if handed over, not ours to write to); cases of two
+        # agencies are linked by a handoff, which opens the linked case itself
+        child = get_case(uow, to_case_id)
+        require_same_agency(uow, user, child)
         if parent.id == child.id:
             raise ValidationFailed("a case cannot be linked to itself", field="to_case_id")
         existing = uow.session.scalar(select(CaseLink).where(

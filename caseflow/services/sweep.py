@@ -29,10 +29,10 @@ from caseflow.adapters.orm import (
     User,
     UserRole,
 )
-from caseflow.domain.audit import next_link
+from caseflow.domain.audit import AuditKey, next_link
 from caseflow.domain.calendar import next_year_missing
 from caseflow.domain.clocks import due_of, next_check, thresholds
-from caseflow.domain.errors import ConflictError
+from caseflow.domain.errors import ConflictError, ValidationFailed
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.periods import Period
 from caseflow.services.clocks import record_of, rule_for
@@ -108,12 +108,27 @@ def _claim(uow: UnitOfWork, now: datetime, batch: int) -> list[Clock]:
     return list(uow.session.scalars(query))
 
 
+def _as_of(uow: UnitOfWork, at: datetime | None) -> datetime:
+    """The moment a sweep acts as of: now, or a time already past. A sweep ahead of time
+    would raise warnings and overdue alerts early, write expiries dated in the future, and
+    spend the alerts' idempotency keys, so the real alerts would never come: refused."""
+    now = uow.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ValidationFailed(
+            f"at: {aware(at):%Y-%m-%d %H:%M} is in the future (it is now "
+            f"{aware(now):%Y-%m-%d %H:%M}); a sweep runs as of now or an earlier time",
+            field="at")
+    return at
+
+
 def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 1000,
                webhook: bool = False) -> SweepReport:
     """One pass over at most ``batch`` due clocks, in one transaction."""
     report = SweepReport(passes=1)
     with uow:
-        now = now or uow.now()
+        now = _as_of(uow, now)
         conn = uow.connection
         clocks = _claim(uow, now, batch)
         if not clocks:
@@ -185,7 +200,10 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                 report.notifications = len(made)
                 _queue_deliveries(conn, made, people, now, webhook)
         if expiring:
-            _expire(conn, expiring, heads, now)
+            _expire(conn, expiring, heads, now, uow.audit_key)
+            for c in expiring:  # resealed at commit
+                uow.touch(c.case_id, "cases.audit_seq", "cases.audit_head", "cases.version",
+                          f"clocks#{c.id}")
             report.expired = len(expiring)
         uow.commit()
     return report
@@ -246,12 +264,13 @@ def _lock_heads(conn: Connection, clocks: list[Clock]) -> dict[int, list[Any]]:
 
 
 def _expire(conn: Connection, clocks: list[Clock], heads: dict[int, list[Any]],
-            now: datetime) -> None:
+            now: datetime, key: AuditKey) -> None:
     """Audit each expired clock on its (locked) case, extending the chain from its head."""
     events = []
     for clock in sorted(clocks, key=lambda c: (c.case_id, c.id)):
         head = heads[clock.case_id]
-        link = next_link(clock.case_id, head[1], head[2], "clock_expired", actor="system:sweep",
+        link = next_link(clock.case_id, head[1], head[2], "clock_expired", key=key,
+                         actor="system:sweep",
                          channel="scheduler", at=now, payload={
                              "clock": clock.name, "due": aware(clock.due_at).isoformat(),
                              "period": clock.period})
@@ -286,7 +305,7 @@ def check_calendar(uow: UnitOfWork, *, now: datetime | None = None) -> int | Non
     Returns the missing year (None when nothing is missing).
     """
     with uow:
-        now = now or uow.now()
+        now = _as_of(uow, now)
         conn = uow.connection
         today = aware(now).date()
         year = next_year_missing(current_calendar(conn), today)

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.adapters.evidence_store import EvidenceStore
+from caseflow.domain.audit import AuditKey, Keyring
 from caseflow.domain.commands import Command
 from caseflow.domain.errors import ConflictError
 from caseflow.domain.events import DomainEvent
@@ -22,6 +23,16 @@ from caseflow.domain.moments import utcnow
 from caseflow.services.messagebus import MessageBus
 
 CONFLICT = "the case was changed by someone else; reload and retry"
+
+
+class Sealer(Protocol):
+    """Keeps each case's seal (its keyed digest of every row it shows) in step with its rows:
+    watches a session for the cases it changes, and reseals them before the commit."""
+
+    def watch(self, session: Session, uow: UnitOfWork) -> None: ...
+
+    def seal(self, connection: Connection, keyring: Keyring,
+             touched: dict[int, set[str]]) -> None: ...
 
 
 class UnitOfWork:
@@ -42,14 +53,46 @@ class UnitOfWork:
         evidence_dir: Path | str = "var/evidence",
         channel: str = "service",
         now: Callable[[], datetime] = utcnow,
+        keyring: Callable[[], Keyring] | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.now = now  # naive UTC; tests pass a fixed time
         self.evidence_dir = evidence_dir
         self.channel = channel
         self.bus = bus
+        self._keyring = keyring
+        self.sealer = sealer
+        # per case, the rows this unit of work changed ("cases.status", "clocks#12" …)
+        self.touched: dict[int, set[str]] = {}
+        self._snapshot = False
         self._connection: Connection | None = None
         self._session: Session | None = None
+
+    @property
+    def keyring(self) -> Keyring:
+        if self._keyring is None:
+            raise RuntimeError("this unit of work has no audit keyring (see bootstrap)")
+        return self._keyring()
+
+    @property
+    def audit_key(self) -> AuditKey:
+        """The key new audit events and seals are signed with."""
+        return self.keyring.current
+
+    def touch(self, case_id: int, *rows: str) -> None:
+        """Say which of a case's rows this unit of work changed (its ORM changes are seen
+        by themselves): they are resealed before the commit, and only they."""
+        self.touched.setdefault(case_id, set()).update(rows)
+
+    def snapshot(self) -> UnitOfWork:
+        """Read everything in this block from one consistent snapshot and write nothing
+        (REPEATABLE READ, read only, on PostgreSQL; one deferred transaction on SQLite):
+        a check reading cases and their events sees neither half of a concurrent commit."""
+        if self._connection is not None:
+            raise RuntimeError("snapshot() must be asked for before the first read")
+        self._snapshot = True
+        return self
 
     @cached_property
     def evidence(self) -> EvidenceStore:
@@ -58,13 +101,20 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self._connection = None
         self._session = None
+        self.touched = {}
         return self
 
     @property
     def connection(self) -> Connection:
         if self._connection is None:
             engine = self.session_factory.kw["bind"]
-            self._connection = engine.connect().execution_options(caseflow_write=True)
+            if self._snapshot:
+                options: dict[str, Any] = {}
+                if engine.dialect.name == "postgresql":
+                    options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+                self._connection = engine.connect().execution_options(**options)
+            else:
+                self._connection = engine.connect().execution_options(caseflow_write=True)
             self._connection.begin()
         return self._connection
 
@@ -73,6 +123,9 @@ class UnitOfWork:
         if self._session is None:
             # joins the connection's transaction; committing stays with the unit of work
             self._session = self.session_factory(bind=self.connection)
+            self._session.info["caseflow_uow"] = self  # append_event finds key and touched set
+            if self.sealer is not None:
+                self.sealer.watch(self._session, self)
         return self._session
 
     def __exit__(
@@ -83,6 +136,7 @@ class UnitOfWork:
     ) -> None:
         session, connection = self._session, self._connection
         self._session = self._connection = None
+        self._snapshot = False
         try:
             if session is not None:
                 session.close()
@@ -116,6 +170,9 @@ class UnitOfWork:
             if self._session is not None:
                 self._session.flush()
             if self._connection is not None:
+                if self.touched and self.sealer is not None and not self._snapshot:
+                    self.sealer.seal(self._connection, self.keyring, self.touched)
+                    self.touched = {}
                 self._connection.commit()
         except StaleDataError:
             self.rollback()
@@ -124,9 +181,13 @@ class UnitOfWork:
             self.rollback()
             raise ConflictError(f"conflicting concurrent change: {exc.orig}") from None
         except OperationalError as exc:
+            # A wait past its bound (a lock held, a statement or an idle transaction too
+            # long) is already ``Busy`` and a deadlock already ``ConflictError``: the engine's
+            # ``handle_error`` hook translates them (caseflow.adapters.database); this catches
+            # a driver that reports them some other way.
             self.rollback()
             text = str(exc.orig)
-            if "could not serialize" in text or "deadlock" in text or "locked" in text:
+            if "could not serialize" in text or "deadlock" in text:
                 raise ConflictError(f"concurrent change: {text.splitlines()[0]}") from None
             raise
 

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from caseflow.adapters.orm import Case
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import PermissionDenied, WorkflowMigrationError
+from caseflow.domain.events import CaseClosed
+from caseflow.domain.limits import check_reason
 from caseflow.services.access import get_user
-from caseflow.services.audit import append_event
+from caseflow.services.audit import append_entry, append_event
 from caseflow.services.clocks import close_clocks, rerule_clocks
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -55,6 +57,7 @@ def migrate_cases(
             raise PermissionDenied("only an admin migrates cases between workflow versions")
         if not reason or not reason.strip():
             raise WorkflowMigrationError("a migration needs a reason")
+        check_reason(reason)
         target = REGISTRY.definition(uow.session, key, to_version)
         for old, new in state_map.items():
             if new not in target.states:
@@ -101,5 +104,12 @@ def migrate_cases(
             if clocks == "recompute":
                 rerule_clocks(uow, case, target, actor=actor,
                               reason=f"{reason.strip()} (recomputed under v{to_version})")
+            if move.to_state in target.final_states:
+                # however a case ends, the capabilities that care hear of it (a linked case's
+                # outcome flows back to the case whose handoff opened it), as after a step
+                for entries in uow.publish(CaseClosed(case.id, move.to_state, actor, uow.now())):
+                    for spec in entries or ():
+                        append_entry(uow.session, case, spec, actor=actor, channel=uow.channel,
+                                     at=uow.now())
         uow.commit()
         return report

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from caseflow.adapters.orm import Agency, Case, Clock, Handoff
+from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import OPEN_HANDOFF_STATUSES
 from caseflow.services.access import get_user
@@ -194,3 +195,18 @@ def list_for_agency(uow: UnitOfWork, actor: str, *, status: Sequence[str] = OPEN
                                                          Handoff.status.in_(status))
                                    .order_by(Handoff.sent_at))
         return [view(h, uow.session) for h in rows]
+
+
+def handoff_for(uow: UnitOfWork, handoff_id: int, actor: str) -> HandoffView:
+    """One handoff, to the agency that sent it or the one it is addressed to; to anyone else
+    it is as unknown as a handoff that does not exist."""
+    with uow:
+        user = get_user(uow, actor)
+        if not isinstance(handoff_id, int) or isinstance(handoff_id, bool):
+            raise ValidationFailed(f"handoff id must be an integer, got {handoff_id!r}",
+                                   field="handoff_id")
+        handoff = uow.session.get(Handoff, handoff_id)
+        if handoff is None or user.agency_id not in (handoff.from_agency_id,
+                                                     handoff.to_agency_id):
+            raise NotFound(f"unknown handoff {handoff_id}")
+        return view(handoff, uow.session)

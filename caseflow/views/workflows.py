@@ -14,7 +14,7 @@ from caseflow.adapters.orm import Case, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
 from caseflow.domain.errors import NotFound, ValidationFailed
-from caseflow.services.access import get_case, get_user, visible_as
+from caseflow.services.access import get_case, get_user, refuse_outsider, visible_as
 from caseflow.services.cases import CaseView
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -73,12 +73,17 @@ def definition_in_force(uow: UnitOfWork, key: str, on: date) -> WorkflowDefiniti
         return REGISTRY.definition(session, key, REGISTRY.version_in_force(session, key, on))
 
 
-def case_in_workflow(uow: UnitOfWork, case_id: int) -> tuple[CaseView, WorkflowDefinition]:
-    """A case as callers see it, with the definition of the version it runs: what a client
-    needs to work on a case it did not open (e.g. one a handoff created)."""
+def case_in_workflow(uow: UnitOfWork, case_id: int,
+                     actor: str) -> tuple[CaseView, WorkflowDefinition]:
+    """A case with the definition of the version it runs, to a user of its own agency: what
+    a client needs to work on a case it did not open (e.g. one a handoff created). Anyone
+    else is refused as a write would refuse them (unknown unless they may see it)."""
     with uow:
         session = uow.session
+        user = get_user(uow, actor)
         case = get_case(uow, case_id)
+        if user.agency_id != case.agency_id:
+            refuse_outsider(session, actor, user.agency_id, case.id, case.number)
         definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
         view = CaseView(
             id=case.id, number=case.number, case_type=case.case_type,

@@ -1,4 +1,4 @@
-"""Two sweeper processes against one database raise each alert exactly once."""
+"""Three sweeper processes against one database raise each alert exactly once."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from tests.integration.test_clocks import open_timed
 CASES = 60
 
 
-def test_two_sweeper_processes_raise_each_alert_once(at, people, app, database_url):
+def test_three_sweeper_processes_raise_each_alert_once(at, people, app, database_url):
     for _ in range(CASES):
         open_timed(at)
     env = {**os.environ, "CASEFLOW_DATABASE_URL": database_url}
     cmd = [sys.executable, "-m", "caseflow.entrypoints.cli", "sweep", "--at", "2026-10-25T09:00", "--batch", "7"]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+                              text=True) for _ in range(3)]
     outputs = [p.communicate(timeout=180) for p in procs]
     for p, (_out, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err

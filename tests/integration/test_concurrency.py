@@ -37,9 +37,14 @@ def test_two_connections_on_postgres_one_wins_one_conflicts(uow, people, app, is
     services.fire(uow(), case.id, "start_check", actor="li.officer")
     both_loaded = threading.Barrier(2, timeout=10)
 
+    waited = threading.local()
+
     def wait_for_the_other(conn, cursor, statement, *args):  # noqa: ARG001
         # both transactions have read the case at the same version before either writes
-        if statement.lstrip().upper().startswith("UPDATE CASES"):
+        # (once per thread: the winner updates the case row again as it reseals it)
+        if statement.lstrip().upper().startswith("UPDATE CASES") and not getattr(
+                waited, "done", False):
+            waited.done = True
             both_loaded.wait()
 
     event.listen(app.engine, "before_cursor_execute", wait_for_the_other)

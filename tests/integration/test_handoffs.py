@@ -146,8 +146,11 @@ def test_reject_and_return_need_reasons_and_are_final(uow, people, app):
     sent = send(uow, case.id)
     with pytest.raises(ValidationFailed, match="reason"):
         handoffs.reject(uow(), sent.id, actor="gao.police", reason="")
-    with pytest.raises(Exception, match="another agency"):
+    # a third agency learns nothing of the handoff: it is as unknown as a missing one
+    with pytest.raises(NotFound, match=f"^unknown handoff {sent.id}$"):
         handoffs.reject(uow(), sent.id, actor="zhou.customs", reason="不属于本机关")
+    with pytest.raises(PermissionDenied, match="another agency"):  # the sender may not decide
+        handoffs.reject(uow(), sent.id, actor="chen.sup", reason="不属于本机关")
     rejected = handoffs.reject(uow(), sent.id, actor="gao.police", reason="未达到刑事立案追诉标准")
     assert rejected.status == "rejected" and rejected.status_reason == "未达到刑事立案追诉标准"
     before = counts(app)

@@ -97,8 +97,8 @@ def counts(app):
 
 
 def assert_chain_intact(app):
-    with app.session_factory() as s:
-        assert list(verify_all(s)) == []
+    with app.engine.connect() as conn:
+        assert list(verify_all(conn, app.keyring())) == []
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -350,10 +350,16 @@ def test_a_waiver_dated_in_the_future_or_before_the_period_does_not_count(at, pe
                                                                            waived_on, problem):
     case = served(at)
     before = state(app, case.id)
+    # keyed in on 25 Nov: a waiver dated after the step (4 Nov) but not after today reaches
+    # the period check; one dated after today is refused by the field's own bounds first
     with pytest.raises(PeriodNotMet, match=problem.replace("(", r"\(").replace(")", r"\)")):
-        services.fire(at("2026-11-04T10:00")(), case.id, "close_answer_period",
+        services.fire(at("2026-11-25T10:00")(), case.id, "close_answer_period",
                       actor="li.officer",
                       payload={"closed_on": "2026-11-04", "waived_on": waived_on})
+    with pytest.raises(ValidationFailed, match=f"waived_on: {waived_on} is in the future"):
+        services.fire(at("2026-10-29T10:00")(), case.id, "close_answer_period",
+                      actor="li.officer",
+                      payload={"closed_on": "2026-10-29", "waived_on": waived_on})
     assert state(app, case.id) == before
 
 

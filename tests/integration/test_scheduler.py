@@ -6,6 +6,7 @@ import time
 
 from sqlalchemy import func, select
 
+from caseflow import services
 from caseflow.adapters.orm import Alert
 from caseflow.entrypoints.scheduler import JOB_ID, build_scheduler, tick
 from tests.integration.test_clocks import open_timed
@@ -41,3 +42,16 @@ def test_tick_survives_and_is_idempotent(at, people, app):
     assert "4 alert(s) raised" in first["sweep"]
     assert "0 alert(s) raised" in second["sweep"]
     assert _alerts(app) == 4
+
+
+def test_the_hourly_checkpoint_is_written_only_when_a_head_moved(at, people, app):
+    from caseflow.entrypoints.scheduler import CHECKPOINT_JOB_ID, checkpoint
+    from tests.integration.test_engine import open_inspection
+
+    scheduler = build_scheduler(app, background=True, interval_seconds=3600)
+    assert scheduler.get_job(CHECKPOINT_JOB_ID) is not None
+    case = open_inspection(lambda channel="test": app.uow(channel))
+    first = checkpoint(app)
+    assert checkpoint(app) == first and app.checkpoints.numbers() == [1]
+    services.fire(app.uow("test"), case.id, "start_check", actor="li.officer")
+    assert checkpoint(app) != first and app.checkpoints.numbers() == [1, 2]

@@ -179,3 +179,39 @@ def test_a_case_migrated_into_a_final_state_stops_its_clocks(at, people, app, ti
     migrate_cases(at("2026-09-20T10:00")(), "timed", 2, {"checking": "decided"},
                   actor="zhao.admin", reason="并案处理", clocks="keep")
     assert {c.status for c in clocks(at, case.id, "2026-09-20T11:00").values()} == {"stopped"}
+
+
+def test_a_linked_case_closed_by_migration_reports_its_outcome_to_the_source(uow, people, app,
+                                                                             database_url):
+    """However a linked case ends, its outcome flows back: here a migration maps its state
+    to a final one of the new version, and the source case hears of it as after a step."""
+    from caseflow.adapters.orm import Handoff
+    from caseflow.services import handoffs
+    from caseflow.views.cases import case_for
+    from tests.integration.test_handoffs import approved_case, send
+
+    source = approved_case(uow)
+    sent = send(uow, source.id)
+    linked = handoffs.accept(uow(), sent.id, actor="gao.police", reason="予以接收").linked_case_id
+    text = (TEST_WORKFLOWS / "police_intake.v1.yaml").read_text(encoding="utf-8")
+    v2 = parse_definition(text.replace("version: 1", "version: 2", 1), "police_intake.v2.yaml")
+    with app.session_factory() as session, session.begin():
+        sync_definitions(session, [v2])
+    migrate_cases(uow(), "police_intake", 2, {"received": "not_filed"}, actor="zhao.admin",
+                  reason="历史案件清理，不予立案", clocks="keep")
+    with app.session_factory() as s:
+        handoff = s.get(Handoff, sent.id)
+        assert (handoff.outcome, handoff.outcome_at is not None) == ("not_filed", True)
+        source_events = s.scalars(select(Event).where(Event.case_id == source.id)
+                                  .order_by(Event.seq)).all()
+        linked_kinds = s.scalars(select(Event.kind).where(Event.case_id == linked)
+                                 .order_by(Event.seq)).all()
+    assert source_events[-1].kind == "handoff_outcome"
+    assert source_events[-1].payload["outcome"] == "not_filed"
+    assert source_events[-1].payload["linked_case_id"] == linked
+    assert linked_kinds[-2:] == ["workflow_migrated", "handoff_outcome"]
+    outcome = case_for(uow(), linked, "li.officer").to_dict()  # the sender sees it ended
+    assert (outcome["visibility"], outcome["status"], outcome["closed"]) == (
+        "outcome", "not_filed", True)
+    verify = CliRunner().invoke(main, ["--database-url", database_url, "audit", "verify"])
+    assert verify.exit_code == 0, verify.output

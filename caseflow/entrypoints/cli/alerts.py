@@ -6,6 +6,7 @@ import click
 
 from caseflow.entrypoints.cli.common import (
     Context,
+    RecordId,
     handles_errors,
     main,
     parse_at,
@@ -16,7 +17,8 @@ from caseflow.entrypoints.cli.common import (
 @main.command("inbox")
 @click.option("--as", "actor", required=True)
 @click.option("--unread", is_flag=True)
-@click.option("--ack", "ack_id", type=int, default=None, help="Acknowledge this notification.")
+@click.option("--ack", "ack_id", type=RecordId("notification"), default=None,
+              help="Acknowledge this notification.")
 @pass_ctx
 @handles_errors
 def inbox_command(ctx: Context, actor: str, unread: bool, ack_id: int | None) -> None:

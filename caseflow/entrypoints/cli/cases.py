@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from caseflow.entrypoints.cli.common import (
+    CASE_ID,
     Context,
     echo_json,
     handles_errors,
@@ -20,7 +21,7 @@ def case() -> None:
 
 
 @case.command("show")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.option("--as", "actor", required=True)
 @pass_ctx
 @handles_errors
@@ -32,7 +33,7 @@ def case_show(ctx: Context, case_id: int, actor: str) -> None:
 
 
 @case.command("triggers")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.option("--as", "actor", required=True)
 @pass_ctx
 @handles_errors
@@ -49,7 +50,7 @@ def case_triggers(ctx: Context, case_id: int, actor: str) -> None:
 
 
 @case.command("fire")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.argument("trigger")
 @click.option("--as", "actor", required=True)
 @click.option("--reason", default=None)
@@ -71,7 +72,7 @@ def case_fire(ctx: Context, case_id: int, trigger: str, actor: str, reason: str 
 
 
 @case.command("view")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.option("--as", "actor", required=True)
 @pass_ctx
 @handles_errors

@@ -8,6 +8,7 @@ import click
 
 from caseflow.domain.errors import CaseflowError
 from caseflow.entrypoints.cli.common import (
+    CASE_ID,
     Context,
     _fail,
     handles_errors,
@@ -23,7 +24,7 @@ def clocks() -> None:
 
 
 @clocks.command("show")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.option("--as", "actor", required=True)
 @pass_ctx
 @handles_errors
@@ -36,7 +37,7 @@ def clocks_show(ctx: Context, case_id: int, actor: str) -> None:
 
 
 @clocks.command("pause")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.argument("clock")
 @click.option("--as", "actor", required=True)
 @click.option("--reason", required=True, help="One of the clock's pause reasons.")
@@ -55,7 +56,7 @@ def clocks_pause(ctx: Context, case_id: int, clock: str, actor: str, reason: str
 
 
 @clocks.command("resume")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.argument("clock")
 @click.option("--as", "actor", required=True)
 @click.option("--note", default=None)
@@ -76,7 +77,7 @@ def clocks_resume(ctx: Context, case_id: int, clock: str, actor: str, note: str 
 
 
 @clocks.command("extend")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.argument("clock")
 @click.option("--as", "actor", required=True)
 @click.option("--reason", required=True)
@@ -108,12 +109,12 @@ def clocks_extend(ctx: Context, case_id: int, clock: str, actor: str, reason: st
 @pass_ctx
 def deadline_command(ctx: Context, start: str, period: str, pauses: tuple[str, ...]) -> None:
     """Print the due time of a period as JSON, counted exactly as clocks count."""
-    from caseflow.domain.periods import calculate
+    from caseflow.domain.limits import planned_deadline
 
     calendar = _stored_calendar(ctx)
     try:
-        result = calculate(start, period, list(pauses), calendar)
-    except ValueError as exc:
+        result = planned_deadline(start, period, list(pauses), calendar)
+    except (ValueError, OverflowError, CaseflowError) as exc:
         _fail(str(exc))
     click.echo(json.dumps(result, ensure_ascii=False))
 

@@ -14,7 +14,7 @@ import click
 
 from caseflow import __version__
 from caseflow.config import Settings
-from caseflow.domain.errors import CaseflowError
+from caseflow.domain.errors import Busy, CaseflowError
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -31,6 +31,8 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
         try:
             return fn(*args, **kwargs)
+        except Busy as exc:  # a wait ran past its bound: EX_TEMPFAIL, try again later
+            _fail(exc.message, Busy.exit_code)
         except CaseflowError as exc:
             _fail(exc.message)
         except (OperationalError, ProgrammingError) as exc:
@@ -51,22 +53,56 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 class Context:
     def __init__(self, database_url: str | None) -> None:
-        settings = Settings.from_env()
+        try:
+            settings = Settings.from_env()
+        except ValueError as exc:  # a setting in the environment is malformed
+            _fail(str(exc))
         if database_url:
             settings = replace(settings, database_url=database_url)
         self.settings = settings
         self._app = None
+        self.create_database = False  # only db upgrade and demo make a missing SQLite file
 
     @property
     def app(self):  # type: ignore[no-untyped-def]
         if self._app is None:
             from caseflow.bootstrap import bootstrap
 
-            self._app = bootstrap(self.settings)
+            self._app = bootstrap(self.settings, create=self.create_database)
         return self._app
+
+    def creating_app(self):  # type: ignore[no-untyped-def]
+        """The app of a command whose job is to make the database (created if missing)."""
+        self.create_database = True
+        return self.app
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+class RecordId(click.ParamType):
+    """The id of a stored record. An integer no row can have (beyond the database's integer
+    columns) gets the domain's answer for a missing id, ``unknown <noun> <id>``, before any
+    driver sees it and overflows."""
+
+    name = "integer"
+
+    def __init__(self, noun: str) -> None:
+        self.noun = noun
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        from caseflow.domain.limits import check_id
+
+        number = click.INT.convert(value, param, ctx)
+        try:
+            return check_id(number, self.noun)
+        except CaseflowError as exc:
+            _fail(exc.message)
+            raise  # unreachable: _fail exits
+
+
+CASE_ID = RecordId("case id")
 
 
 class _OneLineUsageError(click.UsageError):

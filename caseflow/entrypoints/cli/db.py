@@ -26,7 +26,8 @@ def db_upgrade(ctx: Context, revision: str) -> None:
     """Create or migrate the schema, then load the workflow definitions."""
     from caseflow.adapters import schema
 
-    ctx.app  # noqa: B018 - connect first: a bad URL fails here in one line
+    schema.check_revision(revision)  # an unknown revision creates and writes nothing
+    ctx.creating_app()  # connect first: a bad URL fails here in one line
     schema.upgrade(ctx.settings.database_url, revision)
     added = ctx.app.load_workflows()
     click.echo(f"schema at {revision}; workflows added: {', '.join(added) or 'none'}")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from caseflow.entrypoints.cli.common import (
+    CASE_ID,
     Context,
+    RecordId,
+    echo_json,
     handles_errors,
     main,
     parse_json,
@@ -19,7 +22,7 @@ def handoff() -> None:
 
 
 @handoff.command("send")
-@click.argument("case_id", type=int)
+@click.argument("case_id", type=CASE_ID)
 @click.argument("kind")
 @click.option("--to", "to_agency", required=True, help="Receiving agency code.")
 @click.option("--as", "actor", required=True)
@@ -56,7 +59,7 @@ def _handoff_decision(ctx: Context, action: str, handoff_id: int, actor: str,
 
 
 @handoff.command("accept")
-@click.argument("handoff_id", type=int)
+@click.argument("handoff_id", type=RecordId("handoff"))
 @click.option("--as", "actor", required=True)
 @click.option("--reason", default=None)
 @pass_ctx
@@ -67,7 +70,7 @@ def handoff_accept(ctx: Context, handoff_id: int, actor: str, reason: str | None
 
 def _declining(action: str, help_text: str) -> None:
     @handoff.command(action, help=help_text)
-    @click.argument("handoff_id", type=int)
+    @click.argument("handoff_id", type=RecordId("handoff"))
     @click.option("--as", "actor", required=True)
     @click.option("--reason", required=True)
     @pass_ctx
@@ -78,6 +81,18 @@ def _declining(action: str, help_text: str) -> None:
 
 _declining("reject", "Refuse a handoff, with reasons.")
 _declining("return", "Send a handoff back with its materials, with reasons.")
+
+
+@handoff.command("show")
+@click.argument("handoff_id", type=RecordId("handoff"))
+@click.option("--as", "actor", required=True)
+@pass_ctx
+@handles_errors
+def handoff_show(ctx: Context, handoff_id: int, actor: str) -> None:
+    """One handoff as JSON, to the agency that sent it or the one it is addressed to."""
+    from caseflow.views.handoffs import handoff_for
+
+    echo_json(handoff_for(ctx.app.uow("cli"), handoff_id, actor).to_dict())
 
 
 @handoff.command("list")

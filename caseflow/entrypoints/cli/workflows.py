@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from caseflow.entrypoints.cli.common import (
+    CASE_ID,
     Context,
     _fail,
     handles_errors,
@@ -68,7 +69,7 @@ def workflows_list(ctx: Context) -> None:
 @click.argument("key")
 @click.option("--version", "version", type=int, default=None, help="Default: the newest.")
 @click.option("--format", "fmt", type=click.Choice(["text", "svg", "yaml"]), default="text")
-@click.option("--case", "case_id", type=int, default=None, help="Highlight this case's state.")
+@click.option("--case", "case_id", type=CASE_ID, default=None, help="Highlight this case's state.")
 @click.option("--as", "actor", default=None, help="The user the case's state is shown to.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None)
 @pass_ctx

@@ -48,8 +48,8 @@ def case_date(uow: UnitOfWork, case: Case, value: Any, field: str) -> date:
 def mediation_case(uow: UnitOfWork, case_id: int, actor: str) -> tuple[Case, User]:
     """The open mediation case and the acting mediator of its agency, or a refusal."""
     session = uow.session
+    user = get_user(uow, actor)  # who asks first: an unknown user learns nothing of cases
     case = get_case(uow, case_id)
-    user = get_user(uow, actor)
     if user.agency_id != case.agency_id:
         refuse_outsider(session, actor, user.agency_id, case.id, case.number)
     if case.workflow_key != MEDIATION_WORKFLOW:

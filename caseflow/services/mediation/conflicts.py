@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Case, MediatorConflict, SystemEvent, User
 from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.limits import check_name, check_reason
 from caseflow.domain.settlements import normalise_name
 from caseflow.services.access import get_user
 from caseflow.services.audit import append_event
@@ -80,7 +81,7 @@ def declare_conflict(uow: UnitOfWork, *, mediator: str, party_name: str, reason:
             raise ValidationFailed("party_name: is required", field="party_name")
         if not isinstance(reason, str) or not reason.strip():
             raise ValidationFailed("reason: a declaration states the link", field="reason")
-        name, why = party_name.strip(), reason.strip()
+        name, why = check_name(party_name.strip(), "party_name"), check_reason(reason.strip())
         key = normalise_name(name)
         for row in session.scalars(select(MediatorConflict)
                                    .where(MediatorConflict.user_id == target.id)):

@@ -13,6 +13,7 @@ from typing import Any
 
 from caseflow.adapters.orm import MediationSession
 from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.limits import LIST_MAX, check_name, check_note, check_reason, check_text
 from caseflow.domain.settlements import notes_digest
 from caseflow.services.audit import append_event
 from caseflow.services.mediation.common import case_date, clean_reason, mediation_case
@@ -50,19 +51,25 @@ def record_session(
         held_on = case_date(uow, case, held_on, "held_on")
         if isinstance(attendees, str) or not isinstance(attendees, Sequence) or not attendees:
             raise ValidationFailed("attendees: list at least one attendee", field="attendees")
+        if len(attendees) > LIST_MAX:
+            raise ValidationFailed(f"attendees: at most {LIST_MAX}, got {len(attendees)}",
+                                   field="attendees")
         clean_attendees = []
         for i, name in enumerate(attendees):
             if not isinstance(name, str) or not name.strip():
                 raise ValidationFailed(f"attendees[{i}]: must be a non-empty name",
                                        field=f"attendees[{i}]")
-            clean_attendees.append(name.strip())
+            clean_attendees.append(check_name(name.strip(), f"attendees[{i}]"))
         if not isinstance(outcome, str) or not outcome.strip():
             raise ValidationFailed("outcome: is required", field="outcome")
         if len(outcome.strip()) > 200:
             raise ValidationFailed("outcome: at most 200 characters (put detail in the notes)",
                                    field="outcome")
+        check_text(outcome, "outcome", limit=200)
         if not isinstance(notes, str):
             raise ValidationFailed("notes: must be text", field="notes")
+        check_note(notes, "notes")
+        check_reason(reason)
         now = uow.now()
         row = MediationSession(case_id=case.id, held_on=held_on, attendees=clean_attendees,
                                outcome=outcome.strip(), notes=notes, recorded_by=actor,

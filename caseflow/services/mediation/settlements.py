@@ -26,6 +26,7 @@ from caseflow.adapters.orm import Case, Clock, Instalment, SettlementAgreement
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.clocks import INSTALMENT_RULE
 from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.limits import INSTALMENTS, check_reason, id_in_range
 from caseflow.domain.moments import aware
 from caseflow.domain.periods import Period
 from caseflow.domain.settlements import (
@@ -177,7 +178,9 @@ def record_settlement(
         code = check_currency(currency)
         chosen_terms = check_terms(terms)
         signed = case_date(uow, case, signed_on, "signed_on")
-        schedule = check_schedule(instalments, signed, total_fen)
+        schedule = check_schedule(instalments, signed, total_fen,
+                                  latest=INSTALMENTS.not_after.resolve(today(uow)))
+        check_reason(reason)
 
         session = uow.session
         now = uow.now()
@@ -264,7 +267,7 @@ def record_payment(
         case, user = mediation_case(uow, case_id, actor)
         session = uow.session
         agreement = session.get(SettlementAgreement, agreement_id) \
-            if isinstance(agreement_id, int) and not isinstance(agreement_id, bool) else None
+            if id_in_range(agreement_id) else None
         if agreement is None or agreement.case_id != case.id:
             raise ValidationFailed(f"agreement_id: case {case.number} has no agreement "
                                    f"{agreement_id!r}", field="agreement_id")
@@ -280,6 +283,7 @@ def record_payment(
         if inst.paid_on is not None:
             raise ValidationFailed(f"seq: instalment {seq} of agreement #{agreement.id} was "
                                    f"already paid on {inst.paid_on}", field="seq")
+        check_reason(reason)
         paid = parse_date(paid_on, "paid_on")
         if paid > today(uow):
             raise ValidationFailed(f"paid_on: {paid} is in the future", field="paid_on")
