@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,13 +49,18 @@ class App:
     session_factory: sessionmaker[Session]
     bus: MessageBus = field(default_factory=build_bus)
     _keyring: Keyring | None = None
+    _keyring_stamp: tuple[int, int, int] | None = None
 
     def keyring(self) -> Keyring:
         """The audit keys, read from their file outside the database on first need (the
-        embedded default file is made then, with one fresh key)."""
-        if self._keyring is None:
-            self._keyring = load_keyring(self.settings.audit_keys_path,
-                                         create=not self.settings.audit_keys_configured)
+        embedded default file is made then, with one fresh key), and read again whenever
+        the file changes: a long-running scheduler or web process signs with the key made
+        current by `caseflow audit rotate-key` from its next unit of work on."""
+        path = self.settings.audit_keys_path
+        stamp = _stamp(path)
+        if self._keyring is None or stamp != self._keyring_stamp:
+            self._keyring = load_keyring(path, create=not self.settings.audit_keys_configured)
+            self._keyring_stamp = _stamp(path)
         return self._keyring
 
     def reload_keyring(self) -> Keyring:
@@ -79,6 +85,14 @@ class App:
         definitions = load_directory(self.settings.workflows_dir)
         with self.session_factory() as session, session.begin():
             return sync_definitions(session, definitions)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def bootstrap(settings: Settings | None = None, **engine_kwargs) -> App:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +16,6 @@ DEFAULT_AUDIT_KEYS = "var/audit-keys.json"
 def checkpoint_dir_name(database_url: str) -> str:
     """A directory name per database (no password in it), so two databases never share a
     checkpoint chain by accident."""
-    import hashlib
-    import re
-
     bare = re.sub(r"://([^:@/]*)(:[^@/]*)?@", r"://\1@", database_url)
     tail = re.sub(r"[^A-Za-z0-9]+", "-", bare.rsplit("/", 1)[-1]).strip("-")[:40] or "db"
     return f"{tail}-{hashlib.sha256(bare.encode()).hexdigest()[:10]}"

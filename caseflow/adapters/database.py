@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseflow.config import (
@@ -63,7 +63,7 @@ def make_engine(url: str, *, check: bool = True, create: bool = False,
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except OperationalError as exc:
+        except DatabaseError as exc:  # OperationalError, or a file that is not a database
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             engine.dispose()
             raise DatabaseUnavailable(

@@ -155,8 +155,11 @@ class FieldSpec:
             if isinstance(value, datetime):
                 value = value.date()
             if not isinstance(value, date):
+                if not isinstance(value, str):  # 20261130 is a number, not a date
+                    raise PayloadError(name, f"must be a date YYYY-MM-DD as a string, "
+                                             f"got {value!r}")
                 try:
-                    value = date.fromisoformat(str(value))
+                    value = date.fromisoformat(value)
                 except ValueError:
                     raise PayloadError(name, f"must be a date YYYY-MM-DD, got {value!r}") \
                         from None
@@ -165,7 +168,10 @@ class FieldSpec:
             return value.isoformat()
         if kind == "datetime":
             if not isinstance(value, datetime):
-                text = str(value).strip()
+                if not isinstance(value, str):  # a number or a bare date object is no moment
+                    raise PayloadError(name, f"must be a date and time such as "
+                                             f"2026-03-02T10:00 as a string, got {value!r}")
+                text = value.strip()
                 if len(text) <= 10:  # a bare date: the moment matters (an hour clock, office close)
                     raise PayloadError(name, f"must be a date and time such as "
                                              f"{text or '2026-03-02'}T10:00, got {value!r}")
@@ -234,9 +240,16 @@ class TransitionDef:
         return clean
 
 
+OPEN_ENDED_MAX = {"hours": 366 * 24, "days": 366, "working_days": 250, "months": 12}
+"""The longest an open-ended extension may run, per unit: one year. Its length is typed at
+approval, so anything longer is a typo ("100000 days" would put the due date centuries
+ahead), not a decision."""
+
+
 @dataclass(frozen=True)
 class ExtensionRule:
-    """One kind of extension: ``by`` None means open-ended (its length is set at approval)."""
+    """One kind of extension: ``by`` None means open-ended (its length is set at approval,
+    at most ``OPEN_ENDED_MAX``)."""
 
     by: Period | None
     approver: str
@@ -396,7 +409,12 @@ def parse_definition(text: str, source_name: str = "<string>") -> WorkflowDefini
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+        if isinstance(exc, yaml.reader.ReaderError):  # a NUL or other unreadable character
+            where = f":{text.count(chr(10), 0, exc.position) + 1}"
+            what = (f"#x{exc.character:04x}" if isinstance(exc.character, int)
+                    else repr(exc.character))
+            problem = f"unacceptable character {what}: {exc.reason}"
         raise WorkflowDefinitionError(f"{source_name}{where}: YAML syntax error: {problem}") from None
     if not isinstance(doc, Mapping):
         raise WorkflowDefinitionError(f"{source_name}: a workflow file must be a mapping")

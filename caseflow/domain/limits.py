@@ -97,12 +97,36 @@ def check_name(value: str, field: str = "name") -> str:
     return check_text(value, field, limit=NAME_MAX, multiline=False)
 
 
+def _non_finite(value: Any, path: str, depth: int = 0) -> str | None:
+    """The path (``data.a[0].b``) of the first NaN or ±Infinity in ``value``, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if depth > 100:  # json.dumps refuses what nests deeper (RecursionError), below
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = _non_finite(item, f"{path}.{key}", depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _non_finite(item, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
 def check_payload_size(payload: Mapping[str, Any], field: str = "payload") -> None:
-    """The whole payload, serialised, within ``PAYLOAD_MAX`` bytes."""
+    """The whole payload, serialised, within ``PAYLOAD_MAX`` bytes, and JSON: no NaN or
+    ±Infinity anywhere in it, nested too (PostgreSQL's JSON refuses them; SQLite would store
+    them), refused naming where it is (``data.x``, ``data.a[0].b``)."""
+    where = _non_finite(payload, field)
+    if where is not None:
+        raise PayloadError(where, "must be a finite number (NaN and Infinity are not JSON)")
     try:
-        size = len(json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8",
-                                                                              "surrogatepass"))
-    except (TypeError, ValueError):
+        size = len(json.dumps(payload, ensure_ascii=False, default=str,
+                              allow_nan=False).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError, RecursionError):
         raise PayloadError(field, "must be JSON data") from None
     if size > PAYLOAD_MAX:
         raise PayloadError(field, f"is too large: at most {PAYLOAD_MAX} bytes as JSON, "
@@ -211,7 +235,10 @@ def planned_deadline(start: str, period: str, pauses: list[str], calendar: WorkC
     ``PLANNING`` bounds: the start, every pause and the last day (a period of centuries is a
     typo, not a plan)."""
     today = today or datetime.now(TZ).date()
-    start_at = parse_local_datetime(start)
+    try:
+        start_at = parse_local_datetime(start)
+    except ValueError as exc:  # malformed, or out of range once read as Beijing time
+        raise PayloadError("--from", str(exc)) from None
     check_day(start_at.date(), "--from", today, PLANNING)
     for text in pauses:
         for part in str(text).split("/"):

@@ -471,7 +471,10 @@ def parse_local_datetime(text: str) -> datetime:
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=TZ)
-    return value.astimezone(TZ)
+    try:
+        return value.astimezone(TZ)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first day Python counts
+        raise ValueError(f"'{cleaned}' is out of range") from None
 
 
 def day_start(day: date) -> datetime:

@@ -45,6 +45,7 @@ from caseflow.domain.audit import (
     verify_case,
 )
 from caseflow.domain.errors import PermissionDenied
+from caseflow.domain.limits import check_reason
 from caseflow.services.access import get_case, get_user, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -179,43 +180,52 @@ class CaseSealer:
     def watch(self, session: Session, uow: UnitOfWork) -> None:
         @event.listens_for(session, "after_flush")
         def _collect(sess: Session, _ctx: Any) -> None:
-            by_clock: dict[int, set[str]] = defaultdict(set)
-            by_agreement: dict[int, set[str]] = defaultdict(set)
+            by_clock: dict[int, dict[str, Any]] = defaultdict(dict)
+            by_agreement: dict[int, dict[str, Any]] = defaultdict(dict)
             for obj in (*sess.new, *sess.dirty, *sess.deleted):
+                fresh = obj in sess.new
                 if isinstance(obj, Case):
                     state = inspect(obj)
-                    changed = [c for c in _CASE_COLUMNS if obj in sess.new
+                    changed = [c for c in _CASE_COLUMNS if fresh
                                or state.attrs[c].history.has_changes()]
+                    before = {} if fresh else {
+                        f"cases.{c}": {"v": canonical_value(state.attrs[c].history.deleted[0])}
+                        for c in changed if c != "version" and state.attrs[c].history.deleted}
                     # the version counter moves in the UPDATE itself, unseen by history
-                    uow.touch(obj.id, "cases.version", *(f"cases.{c}" for c in changed))
+                    uow.touch(obj.id, "cases.version", *(f"cases.{c}" for c in changed),
+                              before=before)
                 elif isinstance(obj, Event):
                     uow.touch(obj.case_id, "cases.audit_seq", "cases.audit_head")
                 elif type(obj) in _TABLE_OF:
-                    uow.touch(obj.case_id, f"{_TABLE_OF[type(obj)]}#{obj.id}")
+                    name = f"{_TABLE_OF[type(obj)]}#{obj.id}"
+                    uow.touch(obj.case_id, name, before=_images(name, obj, fresh))
                 elif isinstance(obj, CaseIPRight):
                     uow.touch(obj.case_id, f"ip_rights#{obj.ip_right_id}")
                 elif isinstance(obj, CaseLink):
+                    name = f"case_links#{obj.id}"
                     for owner in (obj.from_case_id, obj.to_case_id):
-                        uow.touch(owner, f"case_links#{obj.id}")
-                elif isinstance(obj, ClockSegment):
-                    by_clock[obj.clock_id].add(f"clock_segments#{obj.id}")
-                elif isinstance(obj, ClockExtension):
-                    by_clock[obj.clock_id].add(f"clock_extensions#{obj.id}")
+                        uow.touch(owner, name, before=_images(name, obj, fresh))
+                elif isinstance(obj, ClockSegment | ClockExtension):
+                    table = "clock_segments" if isinstance(obj, ClockSegment) else \
+                        "clock_extensions"
+                    name = f"{table}#{obj.id}"
+                    by_clock[obj.clock_id].update({name: _image(name, obj, fresh)})
                 elif isinstance(obj, Instalment):
-                    by_agreement[obj.agreement_id].add(f"instalments#{obj.id}")
+                    name = f"instalments#{obj.id}"
+                    by_agreement[obj.agreement_id].update({name: _image(name, obj, fresh)})
             conn = sess.connection()
-            if by_clock:
-                for clock_id, case_id in conn.execute(
-                        select(Clock.id, Clock.case_id).where(Clock.id.in_(by_clock))):
-                    uow.touch(case_id, *by_clock[clock_id])
-            if by_agreement:
-                for agreement_id, case_id in conn.execute(
-                        select(SettlementAgreement.id, SettlementAgreement.case_id)
-                        .where(SettlementAgreement.id.in_(by_agreement))):
-                    uow.touch(case_id, *by_agreement[agreement_id])
+            for owners, model, found in ((by_clock, Clock, Clock.case_id),
+                                         (by_agreement, SettlementAgreement,
+                                          SettlementAgreement.case_id)):
+                if owners:
+                    for owner_id, case_id in conn.execute(
+                            select(model.id, found).where(model.id.in_(owners))):
+                        images = owners[owner_id]
+                        uow.touch(case_id, *images, before={
+                            k: v for k, v in images.items() if v is not None})
 
-    def seal(self, connection: Connection, keyring: Keyring,
-             touched: dict[int, set[str]]) -> None:
+    def seal(self, connection: Connection, keyring: Keyring, touched: dict[int, set[str]],
+             before: dict[int, dict[str, Any]]) -> None:
         ids = sorted(cid for cid in touched if cid is not None)
         new_cases = [cid for cid in ids if "cases.number" in touched[cid]]
         groups = {group_of(row) for cid in ids for row in touched[cid]}
@@ -230,8 +240,8 @@ class CaseSealer:
             if cid in new_cases:
                 digests = {name: row_digest(v) for name, v in rows[cid].items()}
             else:
-                digests = _resealed(cid, seals.get(cid), rows[cid], touched[cid], queried,
-                                    keyring)
+                digests = _resealed(cid, seals.get(cid), rows[cid], touched[cid],
+                                    before.get(cid, {}), queried, keyring)
                 if digests is None:
                     continue
             params.append({"b_id": cid, "seal": seal_digests(cid, digests, key)})
@@ -240,12 +250,16 @@ class CaseSealer:
 
 
 def _resealed(case_id: int, seal: Any, current: dict[str, dict[str, Any]], changed: set[str],
-              read: set[str], keyring: Keyring) -> dict[str, str] | None:
-    """The case's digests with the changed rows' replaced; None if the stored seal or an
-    unchanged row no longer verifies (a tamper to leave on record)."""
+              before: dict[str, Any], read: set[str], keyring: Keyring) -> dict[str, str] | None:
+    """The case's digests with the changed rows' replaced; None if the stored seal, an
+    unchanged row, or what a changed row held before this change no longer verifies (a
+    tamper to leave on record, not to launder)."""
     if not seal_verifies(case_id, seal, keyring):
         return None
     digests = dict(seal["rows"])
+    for name, image in before.items():
+        if digests.get(name) != row_digest(image):
+            return None
     for name, values in current.items():
         digest = row_digest(values)
         if name in changed:
@@ -257,6 +271,45 @@ def _resealed(case_id: int, seal: Any, current: dict[str, dict[str, Any]], chang
             return None
         del digests[name]
     return digests
+
+
+def _image(name: str, obj: Any, fresh: bool) -> dict[str, Any] | None:
+    """What an ORM row held before this flush changed it, in sealed form (None for a new
+    row, or where an attribute's old value was never loaded)."""
+    if fresh:
+        return None
+    return row_image(group_of(name), obj)
+
+
+def _images(name: str, obj: Any, fresh: bool) -> dict[str, Any]:
+    image = _image(name, obj, fresh)
+    return {} if image is None else {name: image}
+
+
+def row_image(table: str, obj: Any) -> dict[str, Any] | None:
+    """The sealed form of an ORM row as it was loaded (its pending changes undone)."""
+    state = inspect(obj)
+    skip = _UNSEALED.get(table, set())
+    values: dict[str, Any] = {}
+    counter = state.mapper.version_id_col
+    updated = any(state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs)
+    for attr in state.mapper.column_attrs:
+        column = attr.columns[0].name
+        if column in skip:
+            continue
+        if counter is not None and attr.columns[0] is counter:
+            # the flush's UPDATE moved the counter on without history: one step back
+            current = state.dict.get(attr.key)
+            values[column] = current - 1 if updated and current is not None else current
+            continue
+        history = state.attrs[attr.key].history
+        if history.deleted:
+            values[column] = canonical_value(history.deleted[0])
+        elif history.unchanged:
+            values[column] = canonical_value(history.unchanged[0])
+        else:
+            return None  # never loaded, or set without its old value: nothing to check
+    return values
 
 
 SEALER = CaseSealer()
@@ -348,7 +401,7 @@ def rotate_key(uow: UnitOfWork, rotate: Callable[[], Keyring], *, actor: str,
     """Make a fresh audit key current (``rotate`` writes it to the keyring file); what the
     old keys signed still verifies. Only an admin rotates, with a reason; the rotation is a
     ``system_events`` row (who, when, why, the key ids before and after). Returns the new id."""
-    why = require_reason(reason, "rotating the audit key")
+    why = check_reason(require_reason(reason, "rotating the audit key"))
     with uow:
         if "admin" not in get_user(uow, actor).roles:
             raise PermissionDenied("only an admin rotates the audit key")

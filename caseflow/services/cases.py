@@ -554,7 +554,10 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     if updated.rowcount != 1:
         raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
     conn.execute(_INSERT_EVENT, links)
-    uow.touch(case.id, *_ADVANCED_ROWS[closes])  # resealed before the commit
+    uow.touch(case.id, *_ADVANCED_ROWS[closes], before={  # resealed before the commit,
+        "cases.status": {"v": source}, "cases.data": {"v": case.data},  # if these held
+        "cases.audit_seq": {"v": case.audit_seq},  # what the seal vouches for
+        "cases.audit_head": {"v": case.audit_head}})
     return CaseView(
         id=case.id, number=case.number, case_type=case.case_type,
         workflow_key=case.workflow_key, workflow_version=case.workflow_version,
@@ -613,6 +616,7 @@ def assign(
     expected_version: int | None = None,
 ) -> CaseView:
     """Assign a case: supervisors assign anyone in the agency; an officer may take it."""
+    check_reason(reason)
     with uow:
         user, case = user_and_case(uow, actor, case_id)
         require_same_agency(uow, user, case)  # before the target: outsiders learn nothing

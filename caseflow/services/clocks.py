@@ -29,6 +29,7 @@ from caseflow.domain.clocks import (
     thresholds,
 )
 from caseflow.domain.definitions import (
+    OPEN_ENDED_MAX,
     ClockRule,
     ExtensionRule,
     TransitionDef,
@@ -618,6 +619,11 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
             if wanted is None:
                 raise ValidationFailed("by: an open-ended extension needs its length",
                                        field="by")
+            longest = OPEN_ENDED_MAX[wanted.unit]
+            if wanted.amount > longest:
+                raise ValidationFailed(f"by: {wanted} is too long for an open-ended "
+                                       f"extension: at most one year ({longest} "
+                                       f"{wanted.unit})", field="by")
             amount = wanted
         elif wanted is None:
             amount = ext.by

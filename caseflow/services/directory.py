@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from caseflow.adapters.orm import Agency, SystemEvent, User, UserRole
 from caseflow.domain.errors import PermissionDenied, ValidationFailed
-from caseflow.domain.limits import check_reason
+from caseflow.domain.limits import check_reason, check_text
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
 from caseflow.services.access import get_user, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
@@ -19,9 +19,23 @@ _HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # ASCII digits only, 00
 EARLIEST_CLOSE = "06:00"  # an office closing before this is a typo, not office hours
 
 
+def _line(value: object, field: str, limit: int, *, optional: bool = False) -> str | None:
+    """One line of clean text within ``limit`` (the column's size), required unless
+    ``optional``; a field-level PayloadError / ValidationFailed otherwise."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed(f"{field}: is required", field=field)
+    return check_text(value, field, limit=limit, multiline=False)
+
+
 def ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: str,
                   city: str = "宁波") -> int:
     """Create the agency if it does not exist; return its id."""
+    _line(code, "code", 64)
+    _line(name_zh, "name_zh", 200)
+    _line(name_en, "name_en", 200)
+    _line(city, "city", 64)
     if kind not in AGENCY_KINDS:
         raise ValidationFailed(f"kind: {kind!r} is not one of {', '.join(AGENCY_KINDS)}",
                                field="kind")
@@ -41,6 +55,10 @@ def ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: 
 def create_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
                 roles: Iterable[str], *, supervisor: str | None = None,
                 email: str | None = None, organisation: str | None = None) -> int:
+    _line(username, "username", 64)
+    _line(name, "name", 100)
+    _line(email, "email", 200, optional=True)
+    _line(organisation, "organisation", 200, optional=True)
     roles = list(roles)
     for role in roles:
         if role not in ROLES:

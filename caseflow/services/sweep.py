@@ -35,6 +35,7 @@ from caseflow.domain.clocks import due_of, next_check, thresholds
 from caseflow.domain.errors import ConflictError, ValidationFailed
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.domain.periods import Period
+from caseflow.services.audit import row_image
 from caseflow.services.clocks import record_of, rule_for
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -200,10 +201,15 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                 report.notifications = len(made)
                 _queue_deliveries(conn, made, people, now, webhook)
         if expiring:
+            held = {cid: {"cases.audit_seq": {"v": h[1]}, "cases.audit_head": {"v": h[2]}}
+                    for cid, h in heads.items()}  # before _expire moves the heads on
             _expire(conn, expiring, heads, now, uow.audit_key)
-            for c in expiring:  # resealed at commit
+            for c in expiring:  # resealed at commit, if they held what the seal vouches for
+                image = row_image("clocks", c)
                 uow.touch(c.case_id, "cases.audit_seq", "cases.audit_head", "cases.version",
-                          f"clocks#{c.id}")
+                          f"clocks#{c.id}", before={
+                              **held[c.case_id],
+                              **({f"clocks#{c.id}": image} if image is not None else {})})
             report.expired = len(expiring)
         uow.commit()
     return report

@@ -31,8 +31,8 @@ class Sealer(Protocol):
 
     def watch(self, session: Session, uow: UnitOfWork) -> None: ...
 
-    def seal(self, connection: Connection, keyring: Keyring,
-             touched: dict[int, set[str]]) -> None: ...
+    def seal(self, connection: Connection, keyring: Keyring, touched: dict[int, set[str]],
+             before: dict[int, dict[str, Any]]) -> None: ...
 
 
 class UnitOfWork:
@@ -65,6 +65,8 @@ class UnitOfWork:
         self.sealer = sealer
         # per case, the rows this unit of work changed ("cases.status", "clocks#12" …)
         self.touched: dict[int, set[str]] = {}
+        # per case, what a changed row held before this unit of work first changed it
+        self.before: dict[int, dict[str, Any]] = {}
         self._snapshot = False
         self._connection: Connection | None = None
         self._session: Session | None = None
@@ -80,10 +82,18 @@ class UnitOfWork:
         """The key new audit events and seals are signed with."""
         return self.keyring.current
 
-    def touch(self, case_id: int, *rows: str) -> None:
+    def touch(self, case_id: int, *rows: str,
+              before: dict[str, Any] | None = None) -> None:
         """Say which of a case's rows this unit of work changed (its ORM changes are seen
-        by themselves): they are resealed before the commit, and only they."""
-        self.touched.setdefault(case_id, set()).update(rows)
+        by themselves): they are resealed before the commit, and only they — and only if
+        what they held ``before`` (where known) is what the case's seal vouches for."""
+        rows_so_far = self.touched.setdefault(case_id, set())
+        if before:
+            held = self.before.setdefault(case_id, {})
+            for name, image in before.items():
+                if name not in rows_so_far:  # only what it held before this unit of work
+                    held[name] = image
+        rows_so_far.update(rows)
 
     def snapshot(self) -> UnitOfWork:
         """Read everything in this block from one consistent snapshot and write nothing
@@ -102,6 +112,7 @@ class UnitOfWork:
         self._connection = None
         self._session = None
         self.touched = {}
+        self.before = {}
         return self
 
     @property
@@ -147,6 +158,13 @@ class UnitOfWork:
                         connection.rollback()
                 finally:
                     connection.close()
+        # A lost race surfaces wherever the session flushes — an autoflush before a query
+        # inside a service, not only ``flush``/``commit``: leaving the block, it is the same
+        # ConflictError as at the commit, whichever service let it escape (rolled back above).
+        if isinstance(exc, StaleDataError):
+            raise ConflictError(CONFLICT) from None
+        if isinstance(exc, IntegrityError):
+            raise ConflictError(f"conflicting concurrent change: {exc.orig}") from None
 
     def publish(self, event: DomainEvent) -> list:
         """Let the handlers wired for ``event`` react now, in this transaction."""
@@ -171,8 +189,8 @@ class UnitOfWork:
                 self._session.flush()
             if self._connection is not None:
                 if self.touched and self.sealer is not None and not self._snapshot:
-                    self.sealer.seal(self._connection, self.keyring, self.touched)
-                    self.touched = {}
+                    self.sealer.seal(self._connection, self.keyring, self.touched, self.before)
+                    self.touched, self.before = {}, {}
                 self._connection.commit()
         except StaleDataError:
             self.rollback()

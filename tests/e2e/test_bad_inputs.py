@@ -32,7 +32,7 @@ from caseflow.config import PROJECT_ROOT, Settings
 from caseflow.domain.calendar import TZ
 from caseflow.entrypoints.cli import main
 from caseflow.entrypoints.demo import run_demo
-from caseflow.services.clocks import pause_clock
+from caseflow.services.clocks import extend_clock, pause_clock
 from tests.conftest import _fresh_url
 
 TODAY = datetime.now(TZ).date()
@@ -52,6 +52,7 @@ class Bad:
     says: str
     url: str | None = None
     files: dict[str, bytes] | None = None  # written into the scratch directory first
+    env: dict[str, str] | None = None  # set for the process (``{scratch}`` filled in)
 
 
 def fire(case: str, trigger: str, actor: str, data: dict | None = None, *extra: str) -> tuple:
@@ -89,6 +90,9 @@ MALFORMED = {"unclosed.yaml": b"year: 2027\nrest: [2027-01-01\n",
              "year-far.yaml": f"year: {TODAY.year + 10}\nrest: [{TODAY.year + 10}-01-01]\n"
              .encode(),
              "latin1.yaml": "year: 2027\nrest: [2027-01-01]  # caf\xe9\n".encode("latin-1")}
+NOT_A_DATABASE = {"bad.yaml": b"year: 2027\nrest: [2027-01-01]\n"}
+WORKFLOW_WITH_NUL = {"nul.yaml": b"key: nul\nversion: 1\ntitle: {zh: \x00, en: x}\n"}
+NO_KEYS = {"CASEFLOW_AUDIT_KEYS": "{scratch}/no-such-keys.json"}
 
 CASES: dict[str, Bad] = {
     # numbers -------------------------------------------------------------------------------
@@ -133,6 +137,10 @@ CASES: dict[str, Bad] = {
                                               f"unknown case id {HUGE}"),
     "case fire --expect-version beyond int64": Bad(start(verify(), "--expect-version", HUGE),
                                                    f"not {HUGE}"),
+    "demo --cases -1": Bad(("demo", "--cases", "-1"), "--cases': -1 is not in the range"),
+    "demo --cases 0": Bad(("demo", "--cases", "0"), "--cases': 0 is not in the range"),
+    "demo --cases beyond int64": Bad(("demo", "--cases", HUGE),
+                                     f"--cases': {HUGE} is not in the range"),
     # database URLs -------------------------------------------------------------------------
     "--database-url foo://bar": Bad(("audit", "verify"), "invalid database URL 'foo://bar'",
                                     url="foo://bar"),
@@ -152,6 +160,25 @@ CASES: dict[str, Bad] = {
         ("db", "upgrade", "--revision", "deadbeef"), "deadbeef",
         url="sqlite:///{scratch}/new/fresh.db"),
     "db upgrade --revision head+1": Bad(("db", "upgrade", "--revision", "head+1"), "head+1"),
+    "--database-url naming a file that is not a database": Bad(
+        ("audit", "verify"), "file is not a database", url="sqlite:///{scratch}/bad.yaml",
+        files=NOT_A_DATABASE),
+    "db upgrade on a file that is not a database": Bad(
+        ("db", "upgrade"), "file is not a database", url="sqlite:///{scratch}/bad.yaml",
+        files=NOT_A_DATABASE),
+    "demo on a file that is not a database": Bad(
+        ("demo", "--cases", "1"), "file is not a database", url="sqlite:///{scratch}/bad.yaml",
+        files=NOT_A_DATABASE),
+    # audit keys ----------------------------------------------------------------------------
+    "demo with an audit key file that does not exist, new database": Bad(
+        ("demo", "--cases", "1"), "no-such-keys.json not found",
+        url="sqlite:///{scratch}/new/demo.db", env=NO_KEYS),
+    "demo with an audit key file that does not exist": Bad(
+        ("demo", "--cases", "1"), "no-such-keys.json not found", env=NO_KEYS),
+    # workflow files ------------------------------------------------------------------------
+    "workflows validate a file with a NUL": Bad(
+        ("workflows", "validate", "{scratch}/nul.yaml"),
+        "nul.yaml:3: YAML syntax error: unacceptable character #x0000", files=WORKFLOW_WITH_NUL),
     # calendar files ------------------------------------------------------------------------
     "calendar YAML with an unclosed list": Bad(
         ("calendar", "load", "{scratch}/unclosed.yaml", "--as", "{admin_user}"),
@@ -185,6 +212,13 @@ CASES: dict[str, Bad] = {
                                  "clue_received_on: 0001-01-01 is implausibly early"),
     "date field ten years ahead": Bad(start(verify(TEN_YEARS)),
                                       f"clue_received_on: {TEN_YEARS} is in the future"),
+    "date field given a number": Bad(start(verify(int(YESTERDAY.strftime("%Y%m%d")))),
+                                     "clue_received_on: must be a date YYYY-MM-DD as a string"),
+    "datetime field given a number": Bad(
+        fire("{court}", "receive_preservation_application", "{judge}", {
+            "preservation_kind": "property", "applied_at": int(f"{YESTERDAY:%Y%m%d}1000"),
+            "prefiling": False, "goods_detained_by_customs": False}),
+        "applied_at: must be a date and time"),
     "scheduled date ten years ahead": Bad(
         fire("{court}", "request_supplement", "{judge}",
              {"items_to_complete": "证据目录", "due_on": TEN_YEARS}),
@@ -227,6 +261,22 @@ CASES: dict[str, Bad] = {
                                        "at: 9999-12-31 23:00 is in the future"),
     "sweep --at tomorrow": Bad(("sweep", "--at", f"{TODAY + timedelta(days=1)}T09:00"),
                                "is in the future"),
+    "sweep --at 0001-01-01T00:00 (before UTC's first day)": Bad(
+        ("sweep", "--at", "0001-01-01T00:00"), "--at: '0001-01-01T00:00' is out of range"),
+    "sweep --at 9999-12-31T23:00-10:00 (after UTC's last day)": Bad(
+        ("sweep", "--at", "9999-12-31T23:00-10:00"),
+        "--at: '9999-12-31T23:00-10:00' is out of range"),
+    "deadline --from 0001-01-01T00:00+14:00": Bad(
+        ("deadline", "--from", "0001-01-01T00:00+14:00", "--period", "3 days"),
+        "--from: '0001-01-01T00:00+14:00' is out of range"),
+    "deadline --from 9999-12-31T23:00-10:00": Bad(
+        ("deadline", "--from", "9999-12-31T23:00-10:00", "--period", "3 days"),
+        "--from: '9999-12-31T23:00-10:00' is out of range"),
+    "open-ended extension of 100,000 days": Bad(
+        ("clocks", "extend", "{extended}", "decision_deadline", "--by", "100000 days",
+         "--reason", "案情特别复杂", "--decided-on", TODAY.isoformat(), "--participant", "王建国",
+         "--participant", "陈晓燕", "--participant", "刘志强", "--as", "{extended_supervisor}"),
+        "by: 100000 days is too long for an open-ended extension"),
     # sizes and characters ------------------------------------------------------------------
     "reason of 30,000 characters": Bad(start(verify(), "--reason", "因" * 30_000),
                                         "reason: is too long: at most 2000"),
@@ -300,15 +350,40 @@ def prepared(backend: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     paused, paused_officer, _ = case_in("admin_enforcement", "clue_received", 1)
     pause_clock(app.uow(), int(paused), "filing_decision", actor=paused_officer,
                 reason="testing")
+    extended = _filed_and_extended(app, officer, supervisor)
     court, judge, _ = case_in("court_litigation", "complaint_received")
     names = {"mediation": mediation, "mediator": mediator, "admin": admin, "officer": officer,
              "paused": paused, "paused_officer": paused_officer, "court": court,
-             "judge": judge, "supervisor": supervisor, "admin_user": "admin"}
+             "judge": judge, "supervisor": supervisor, "admin_user": "admin",
+             "extended": extended, "extended_supervisor": supervisor}
     engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
     env.update(CASEFLOW_AUDIT_KEYS=str(keys), CASEFLOW_CHECKPOINT_DIR=str(root / "checkpoints"),
                CASEFLOW_EVIDENCE_DIR=str(root / "evidence"), PYTHONPATH=str(PROJECT_ROOT))
     yield {"url": url, "names": names, "env": env, "keys": keys}
+
+
+def _filed_and_extended(app, officer: str, supervisor: str) -> str:  # type: ignore[no-untyped-def]
+    """An administrative case filed yesterday whose decision period had its ordinary
+    extension: the next one is open-ended (the heads' collective decision sets its length)."""
+    case = services.open_case(
+        app.uow(), actor=officer, case_type="admin_enforcement", assignee=officer,
+        received_on=YESTERDAY, title="恒达服饰商行涉嫌销售假冒注册商标服装",
+        parties=[{"role": "rights_holder", "name": "露米埃时装有限公司"},
+                 {"role": "alleged_infringer", "name": "宁波市恒达服饰商行"}],
+        ip_rights=[{"kind": "trademark", "number": "G1234567", "title": "LUMIÈRE"}])
+    for trigger, actor, payload in [
+        ("start_verification", officer, verify(clue_no="XS-EXT")),
+        ("submit_filing_proposal", officer, {"proposal": "file",
+                                             "verification_summary": "经核查，线索属实"}),
+        ("approve_filing", supervisor, {"filing_no": "甬市监立〔2026〕1号",
+                                        "filed_on": YESTERDAY.isoformat(),
+                                        "case_cause": "销售侵犯注册商标专用权的商品",
+                                        "investigators": ["李明", "张伟"]}),
+    ]:
+        services.fire(app.uow(), case.id, trigger, actor=actor, payload=payload)
+    extend_clock(app.uow(), case.id, "decision_deadline", actor=supervisor, reason="案情复杂")
+    return str(case.id)
 
 
 def snapshot(prepared: dict) -> dict:
@@ -360,9 +435,10 @@ def test_bad_input_is_refused_in_one_line_and_writes_nothing(case: Bad, prepared
     url = _fill(case.url or prepared["url"], fill)
     before = snapshot(prepared)
     assert before["audit"][0] == 0, before["audit"]
+    env = {**prepared["env"], **{k: _fill(v, fill) for k, v in (case.env or {}).items()}}
     proc = subprocess.run(
         [sys.executable, "-m", "caseflow.entrypoints.cli", "--database-url", url, *args],
-        capture_output=True, cwd=cwd, env=prepared["env"], timeout=120)
+        capture_output=True, cwd=cwd, env=env, timeout=120)
     stderr = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr, stderr
     assert proc.returncode != 0, (proc.stdout, stderr)

@@ -86,11 +86,15 @@ def test_events_are_keyed_and_a_rotated_key_still_verifies_the_old_ones(app, uow
     REGISTRY.clear()
     keyed = bootstrap(replace(app.settings, audit_keys_path=keys, audit_keys_configured=True))
     before = open_inspection(lambda channel="test": keyed.uow(channel))
+    REGISTRY.clear()
+    running = bootstrap(keyed.settings)  # a scheduler or web process started before rotation
+    open_inspection(lambda channel="test": running.uow(channel))
     new_id = rotate_key(keyed.uow("test"), lambda: (rotate_keyring(keys),
                                                     keyed.reload_keyring())[1],
                         actor="zhao.admin", reason="年度密钥轮换")
     assert new_id == "k2"
     after = open_inspection(lambda channel="test": keyed.uow(channel))
+    later = open_inspection(lambda channel="test": running.uow(channel))  # picks up k2
     with keyed.engine.connect() as conn:
         kids = dict(conn.execute(text("SELECT case_id, key_id FROM events WHERE case_id IN "
                                       "(:a, :b) AND seq = 1"), {"a": before.id, "b": after.id}
@@ -98,6 +102,10 @@ def test_events_are_keyed_and_a_rotated_key_still_verifies_the_old_ones(app, uow
         rotated = conn.execute(text("SELECT actor, reason, payload FROM system_events WHERE "
                                     "kind = 'audit_key_rotated'")).one()
     assert kids == {before.id: "k1", after.id: "k2"}
+    with keyed.engine.connect() as conn:
+        assert conn.execute(text("SELECT key_id FROM events WHERE case_id = :c"),
+                            {"c": later.id}).scalar_one() == "k2"
+    running.engine.dispose()
     assert rotated.actor == "zhao.admin" and rotated.reason == "年度密钥轮换"
     assert verify(keyed.uow("test"), None).problems == []
     # an old key lost: what it signed can no longer be trusted, and verify says so
@@ -193,3 +201,53 @@ def test_a_state_set_behind_the_engine_is_not_laundered_by_the_next_step(app, uo
     found = [str(p) for p in verify(uow(), None).problems]
     assert any(f"(id {case.id}) event 2: state jumped outside the engine" in f
                and "'received'" in f and "'checking'" in f for f in found), found
+
+
+# --- a tamper followed by the engine's own write to the same row is not laundered ----------
+
+def _findings(uow) -> list[str]:
+    return [str(p) for p in verify(uow(), None).problems]
+
+
+@pytest.mark.tampers
+def test_case_data_tampered_then_merged_by_a_step_stays_found(app, uow, people):
+    case = open_inspection(uow)
+    services.fire(uow(), case.id, "start_check", actor="li.officer")
+    with app.engine.begin() as conn:
+        conn.execute(text("""UPDATE cases SET data = '{"forged": "2026-01-05"}' WHERE id = :c"""),
+                     {"c": case.id})
+    services.fire(uow(), case.id, "file_case", actor="chen.sup", payload={"filing_no": "F-7"})
+    assert any(f"(id {case.id}) cases.data: altered" in f for f in _findings(uow))
+
+
+@pytest.mark.tampers
+def test_a_clock_tampered_then_paused_by_the_officer_stays_found(app, at, people):
+    from caseflow.services.clocks import pause_clock
+    from tests.integration.test_clocks import open_timed
+
+    case = open_timed(at)
+    with app.engine.begin() as conn:
+        clock = conn.execute(text("SELECT id FROM clocks WHERE case_id = :c AND name = "
+                                  "'filing'"), {"c": case.id}).scalar_one()
+        conn.execute(text("UPDATE clocks SET started_at = '2026-09-25 02:00:00', due_at = "
+                          "'2026-10-30 16:00:00', due_last_day = '2026-10-30' WHERE id = :k"),
+                     {"k": clock})
+    pause_clock(at("2026-09-22T09:00")(), case.id, "filing", actor="li.officer",
+                reason="appraisal")
+    found = _findings(lambda: at("2026-09-22T09:00")())
+    assert any(f"(id {case.id}) clocks#{clock}: altered" in f for f in found), found
+
+
+@pytest.mark.tampers
+def test_a_handoff_tampered_then_accepted_stays_found(app, uow, people):
+    from caseflow.services import handoffs
+    from tests.integration.test_handoffs import approved_case, send
+
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE handoffs SET reason = '伪造', materials = '[]' WHERE id = :h"),
+                     {"h": sent.id})
+    handoffs.accept(uow(), sent.id, actor="gao.police", reason="材料齐全，予以接收")
+    found = _findings(uow)
+    assert any(f"(id {case.id}) handoffs#{sent.id}: altered" in f for f in found), found

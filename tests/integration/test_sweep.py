@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from caseflow import services
 from caseflow.adapters.orm import Alert, Clock, Event
-from caseflow.domain.errors import PermissionDenied
+from caseflow.domain.errors import NotFound, PermissionDenied
 from caseflow.entrypoints.cli import main
 from caseflow.services.alerts import acknowledge, inbox, mark_read
 from caseflow.services.calendar import load_schedule
@@ -88,8 +88,13 @@ def test_inbox_read_and_acknowledge(at, people, app):
     acknowledge(at("2026-10-25T10:00")(), "li.officer", items[-1].id)
     unread = inbox(at("2026-10-25T10:00")(), "li.officer", unread_only=True)
     assert len(unread) == len(items) - 2
-    with pytest.raises(PermissionDenied):
+    # another user's notification is answered like a missing one
+    with pytest.raises(NotFound, match=f"^unknown notification {items[0].id}$"):
         mark_read(at("2026-10-25T10:00")(), "chen.sup", items[0].id)
+    with pytest.raises(NotFound, match=f"^unknown notification {items[0].id}$"):
+        acknowledge(at("2026-10-25T10:00")(), "chen.sup", items[0].id)
+    with pytest.raises(NotFound, match="^unknown notification 99999999999$"):
+        acknowledge(at("2026-10-25T10:00")(), "li.officer", 99_999_999_999)
 
 
 CAL_2027 = """\

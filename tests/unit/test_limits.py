@@ -157,6 +157,30 @@ def test_the_whole_payload_has_a_size_limit():
         check_payload_size({"a": "x" * PAYLOAD_MAX})
 
 
+@pytest.mark.parametrize(("payload", "where"), [
+    ({"x": float("nan")}, "data.x"),
+    ({"x": float("inf")}, "data.x"),
+    ({"x": [1.5, float("-inf")]}, "data.x[1]"),
+    ({"x": {"y": ({"z": float("nan")},)}}, "data.x.y[0].z"),
+])
+def test_a_payload_holds_no_nan_or_infinity_anywhere(payload, where):
+    with pytest.raises(PayloadError, match="must be a finite number") as refused:
+        check_payload_size(payload, "data")
+    assert refused.value.field == where and str(refused.value).startswith(f"{where}: ")
+    check_payload_size({"x": [1.5, {"y": -2e300}]}, "data")  # finite numbers are fine
+
+
+@pytest.mark.parametrize("value", [20261130, 2026.1130, True, ["2026-11-30"]])
+def test_a_date_is_a_string_not_a_number(value):
+    with pytest.raises(PayloadError, match="^d: must be a date YYYY-MM-DD as a string"):
+        FieldSpec("d", "date").coerce(value)
+    with pytest.raises(PayloadError, match="^t: must be a date and time"):
+        FieldSpec("t", "datetime").coerce(value)
+    with pytest.raises(PayloadError, match="^t: must be a date and time"):
+        FieldSpec("t", "datetime").coerce(date(2026, 11, 30))  # a day is no moment
+    assert FieldSpec("d", "date").coerce(date(2026, 11, 30)) == "2026-11-30"
+
+
 # --- dates --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "resolved"), [

@@ -47,8 +47,8 @@ def audit_verify(ctx: Context, case_ids: tuple[int, ...], evidence: bool,
     with the last checkpoint; print every finding (case, row, what differs)."""
     from caseflow.services.checkpoints import verify
 
-    report = verify(ctx.app.uow("cli"), _store(ctx, checkpoint_dir), list(case_ids) or None,
-                    evidence=evidence)
+    store = _store(ctx, checkpoint_dir)
+    report = verify(ctx.app.uow("cli"), store, list(case_ids) or None, evidence=evidence)
     if report.problems:
         for problem in report.problems:
             click.echo(str(problem))
@@ -57,6 +57,10 @@ def audit_verify(ctx: Context, case_ids: tuple[int, ...], evidence: bool,
     click.echo(f"audit chain intact: {report.events} events in {report.cases} cases")
     if report.checkpoint is not None:
         click.echo(f"every case matches checkpoint {report.checkpoint} or has moved on from it")
+    else:
+        click.echo(f"note: no checkpoint in {store.directory} to compare with: a case deleted "
+                   "whole, or the database restored from an older copy, would not be seen "
+                   "(run `caseflow audit checkpoint`, and lodge `caseflow audit export`)")
 
 
 @audit.command("checkpoint")

@@ -71,8 +71,16 @@ class Context:
             self._app = bootstrap(self.settings, create=self.create_database)
         return self._app
 
-    def creating_app(self):  # type: ignore[no-untyped-def]
-        """The app of a command whose job is to make the database (created if missing)."""
+    def creating_app(self, *, needs_keys: bool = False):  # type: ignore[no-untyped-def]
+        """The app of a command whose job is to make the database (created if missing).
+
+        With ``needs_keys`` (a command that writes audited records, such as ``demo``) a
+        configured audit keyring must be readable first: a missing or malformed key file is
+        refused before the database, or its directory, is made or half-filled."""
+        if needs_keys and self._app is None and self.settings.audit_keys_configured:
+            from caseflow.adapters.audit_keys import load_keyring
+
+            load_keyring(self.settings.audit_keys_path, create=False)  # AuditKeyError
         self.create_database = True
         return self.app
 
@@ -172,6 +180,8 @@ def parse_at(value: str | None):  # type: ignore[no-untyped-def]
         return naive_utc(parse_local_datetime(value))
     except ValueError as exc:
         _fail(f"--at: {exc}")
+    except OverflowError:  # 0001-01-01T00:00 Beijing time is before the first UTC day
+        _fail(f"--at: {value.strip()!r} is out of range")
 
 
 def parse_day(option: str, value: str | None):  # type: ignore[no-untyped-def]

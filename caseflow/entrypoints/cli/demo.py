@@ -12,8 +12,16 @@ from caseflow.entrypoints.cli.common import (
 )
 
 
+class _Count(click.IntRange):
+    """An integer in a range; a non-integer is refused as by ``int`` ("not a valid
+    integer"), not as "not a valid integer range"."""
+
+    name = "integer"
+
+
 @main.command()
-@click.option("--cases", "per_type", type=int, default=5, help="Cases per workflow type.")
+@click.option("--cases", "per_type", type=_Count(1, 1000), default=5,
+              help="Cases per workflow type (1 to 1000).")
 @click.option("--seed", type=int, default=2026)
 @click.option("--serve/--no-serve", default=False, help="Start the web app afterwards.")
 @click.option("--port", type=int, default=5000)
@@ -24,7 +32,7 @@ def demo(ctx: Context, per_type: int, seed: int, serve: bool, port: int) -> None
     from caseflow.adapters import schema
     from caseflow.entrypoints.demo import run_demo
 
-    ctx.creating_app()  # the demo makes its database when there is none
+    ctx.creating_app(needs_keys=True)  # the demo makes its database when there is none
     schema.upgrade(ctx.settings.database_url)
     ctx.app.load_workflows()
     summary = run_demo(ctx.app, per_type=per_type, seed=seed, echo=click.echo)
