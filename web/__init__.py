@@ -1,4 +1,4 @@
-"""Flask app factory. For now: health and version; the API and pages grow here."""
+"""Flask app factory: health, version and the REST API (``/api/v1``); the pages grow here."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         scheduler.start()
         app.extensions["caseflow.scheduler"] = scheduler
         atexit.register(lambda: scheduler.shutdown(wait=False))
+
+    from web.api import init_api
+
+    init_api(app)
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]

@@ -100,6 +100,26 @@ class User(Base):
         return frozenset(r.role for r in self.role_rows)
 
 
+class ApiToken(Base):
+    """A bearer token another system calls the API with: it acts as its user (a service
+    account of one agency, with that user's roles). Only the SHA-256 of the secret is kept —
+    a random 256-bit secret needs no slow hash — so a stolen table lets nobody call the API."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)

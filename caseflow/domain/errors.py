@@ -102,3 +102,22 @@ class ValidationFailed(CaseflowError):
     """Bad input to a service call (unknown party role, bad link, …)."""
 
     http_status = 422
+
+
+class Unauthenticated(CaseflowError):
+    """No valid credentials came with the request (no token, an unknown, expired or revoked
+    one): the same answer for each, so a caller learns nothing about which tokens exist."""
+
+    http_status = 401
+
+
+class PreconditionRequired(CaseflowError):
+    """A write to a case came without the version it was made against (``If-Match``)."""
+
+    http_status = 428
+
+
+class PreconditionFailed(CaseflowError):
+    """The version a write was made against is no longer the case's: reload and retry."""
+
+    http_status = 412

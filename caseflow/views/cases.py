@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from caseflow.adapters.orm import Case, CaseLink, Event, Handoff
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import NotFound
+from caseflow.domain.limits import id_in_range
 from caseflow.services.access import get_user, visible_as
 from caseflow.services.handoffs import Material
 from caseflow.services.unit_of_work import UnitOfWork
@@ -271,7 +272,7 @@ def case_for(uow: UnitOfWork, case_id: int, actor: str) -> VisibleCase:
     with uow:
         session = uow.session
         user = get_user(uow, actor)
-        case = session.get(Case, case_id) if isinstance(case_id, int) else None
+        case = session.get(Case, case_id) if id_in_range(case_id) else None
         if case is None:
             raise NotFound(f"unknown case id {case_id}")
         visibility, handed = visible_as(session, case, user)

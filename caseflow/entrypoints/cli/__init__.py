@@ -16,6 +16,7 @@ from caseflow.entrypoints.cli import (  # noqa: F401 - each registers its comman
     db,
     demo,
     handoffs,
+    tokens,
     workflows,
 )
 from caseflow.entrypoints.cli.common import main

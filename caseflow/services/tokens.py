@@ -1,0 +1,128 @@
+"""API tokens: how another system (the province's platforms, a complaint feed, the court's
+system) is known to the API. A token acts as its user, a service account of one agency with
+that user's roles, until it expires or is revoked; the secret is shown once and only its
+SHA-256 is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from caseflow.adapters.orm import ApiToken, SystemEvent
+from caseflow.domain.errors import NotFound, PermissionDenied, Unauthenticated, ValidationFailed
+from caseflow.domain.limits import check_id, check_name, check_reason
+from caseflow.services.access import get_user, require_reason
+from caseflow.services.unit_of_work import UnitOfWork
+
+PREFIX = "cf_"
+MAX_DAYS = 366
+LAST_USED_EVERY = timedelta(minutes=1)  # last-used time kept to the minute: no write per call
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    name: str
+    user: str
+    agency: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _record(token: ApiToken) -> TokenRecord:
+    return TokenRecord(token.id, token.name, token.user.username, token.user.agency.code,
+                       token.created_by, token.created_at, token.expires_at,
+                       token.revoked_at, token.last_used_at)
+
+
+def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days: int = 90,
+                 reason: str) -> tuple[TokenRecord, str]:
+    """Issue a token for ``for_user`` (an admin does, with a reason); returns its record and
+    the secret, which is never shown again. Audited as a system event."""
+    check_name(name, "name")
+    why = check_reason(require_reason(reason, "issuing an API token"))
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed(f"days: between 1 and {MAX_DAYS}, got {days!r}", field="days")
+    with uow:
+        if "admin" not in get_user(uow, actor).roles:
+            raise PermissionDenied("only an admin issues API tokens")
+        user = get_user(uow, for_user)
+        secret = PREFIX + secrets.token_urlsafe(32)
+        now = uow.now()
+        token = ApiToken(user_id=user.id, name=name.strip(), secret_sha256=_digest(secret),
+                         created_by=actor, created_at=now, expires_at=now + timedelta(days=days))
+        uow.session.add(token)
+        uow.flush()
+        uow.session.add(SystemEvent(kind="api_token_issued", actor=actor, at=now, reason=why,
+                                    payload={"token": token.id, "user": user.username,
+                                             "name": token.name, "days": days}))
+        record = _record(token)
+        uow.commit()
+        return record, secret
+
+
+def revoke_token(uow: UnitOfWork, token_id: int, *, actor: str, reason: str) -> TokenRecord:
+    why = check_reason(require_reason(reason, "revoking an API token"))
+    with uow:
+        if "admin" not in get_user(uow, actor).roles:
+            raise PermissionDenied("only an admin revokes API tokens")
+        check_id(token_id, "token")
+        token = uow.session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(f"unknown token {token_id}")
+        if token.revoked_at is None:
+            token.revoked_at = uow.now()
+            uow.session.add(SystemEvent(kind="api_token_revoked", actor=actor, at=uow.now(),
+                                        reason=why, payload={"token": token.id}))
+        record = _record(token)
+        uow.commit()
+        return record
+
+
+def list_tokens(uow: UnitOfWork, *, actor: str) -> list[TokenRecord]:
+    with uow:
+        if "admin" not in get_user(uow, actor).roles:
+            raise PermissionDenied("only an admin lists API tokens")
+        return [_record(t) for t in uow.session.scalars(select(ApiToken).order_by(ApiToken.id))]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a request is: the token's user, and the token (its id goes into the channel)."""
+
+    username: str
+    token_id: int
+
+
+def authenticate(uow: UnitOfWork, secret: str | None) -> Caller:
+    """The caller a bearer secret stands for; Unauthenticated (one answer for every failure)
+    for none, an unknown, an expired or a revoked one, or a deactivated user."""
+    refused = Unauthenticated("a valid API token is required (Authorization: Bearer …)")
+    if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
+        raise refused
+    with uow:
+        token = uow.session.scalar(select(ApiToken).where(
+            ApiToken.secret_sha256 == _digest(secret)))
+        now = uow.now()
+        if (token is None or token.revoked_at is not None or token.expires_at <= now
+                or not token.user.active):
+            raise refused
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+            token.last_used_at = now
+            uow.commit()
+        return Caller(token.user.username, token.id)

@@ -1,0 +1,138 @@
+"""The REST API over real HTTP (a live server on a free port), on both databases: bearer
+tokens, problem+json errors, ETag / If-Match on case writes, outsiders answered like missing
+ids, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from werkzeug.serving import make_server
+
+from caseflow.adapters.orm import Event
+from caseflow.services.tokens import create_token, revoke_token
+from tests.integration.test_engine import open_inspection
+from web import create_app
+
+
+@pytest.fixture
+def server(app, people) -> Iterator[str]:
+    web = create_app(app.settings)
+    web.extensions["caseflow"].engine.dispose()
+    web.extensions["caseflow"] = app  # the test's engine: one database, one keyring
+    httpd = make_server("127.0.0.1", 0, web, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def call(base: str, method: str, path: str, token: str | None = None,
+         body: object = None, headers: dict[str, str] | None = None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, dict(resp.headers), json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), json.loads(err.read() or b"null")
+
+
+def issue(uow, username: str, days: int = 30) -> str:
+    _record, secret = create_token(uow(), for_user=username, name="浙江知识产权在线对接",
+                                   actor="zhao.admin", days=days, reason="省平台对接测试")
+    return secret
+
+
+def test_reads_and_fires_over_http_with_etag_and_if_match(server, uow, app):
+    token = issue(uow, "li.officer")
+    case = open_inspection(uow)
+    status, headers, body = call(server, "GET", f"/api/v1/cases/{case.id}", token)
+    assert status == 200 and body["number"] == case.number
+    assert headers["ETag"] == f'"{body["version"]}"'
+    status, _h, triggers = call(server, "GET", f"/api/v1/cases/{case.id}/triggers", token)
+    assert status == 200 and "start_check" in [t["trigger"] for t in triggers]
+
+    fire = f"/api/v1/cases/{case.id}/fire/start_check"
+    status, headers, body = call(server, "POST", fire, token, {"reason": "举报线索"})
+    assert status == 428 and headers["Content-Type"] == "application/problem+json"
+    assert "If-Match" in body["detail"]
+    status, _h, body = call(server, "POST", fire, token, {"reason": "举报线索"},
+                            {"If-Match": '"999"'})
+    assert status == 412 and body["status"] == 412
+    status, headers, body = call(server, "POST", fire, token, {"reason": "举报线索"},
+                                 {"If-Match": f'"{case.version}"'})
+    assert status == 200 and body["status"] == "checking"
+    assert headers["ETag"] == f'"{body["version"]}"'
+    with app.engine.connect() as conn:
+        channel = conn.execute(text("SELECT channel FROM events WHERE case_id = :c AND "
+                                    "trigger = 'start_check'"), {"c": case.id}).scalar_one()
+    assert channel.startswith("api:t")  # the token's id is in the audit trail
+
+
+def test_refusals_are_problem_json_and_write_nothing(server, uow, app):
+    token = issue(uow, "li.officer")
+    case = open_inspection(uow)
+    with app.session_factory() as s:
+        before = s.scalar(select(func.count()).select_from(Event))
+    fire = f"/api/v1/cases/{case.id}/fire/start_check"
+    match = {"If-Match": f'"{case.version}"'}
+    status, _h, body = call(server, "POST", fire, token, {"reason": "x", "bogus": 1}, match)
+    assert status == 422 and "bogus" in body["errors"]
+    status, _h, body = call(server, "POST", fire, token, {"reason": "线索\u0000"}, match)
+    assert status == 422 and body["errors"] == {"reason": [body["detail"]]}
+    status, _h, body = call(server, "POST", f"/api/v1/cases/{case.id}/fire/no_such", token,
+                            {}, match)
+    assert status == 409
+    with app.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == before
+
+
+def test_no_token_an_unknown_expired_or_revoked_one_get_the_same_401(server, uow, app):
+    case = open_inspection(uow)
+    path = f"/api/v1/cases/{case.id}"
+    good = issue(uow, "chen.sup")
+    revoked = issue(uow, "chen.sup")
+    revoke_token(uow(), 2, actor="zhao.admin", reason="对接结束")
+    expired = issue(uow, "li.officer", days=1)
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE api_tokens SET expires_at = :t WHERE id = 3"),
+                     {"t": app.uow().now() - timedelta(minutes=1)})
+    answers = [call(server, "GET", path, t) for t in (None, "cf_nope", revoked, expired)]
+    assert {a[0] for a in answers} == {401}
+    assert len({a[2]["detail"] for a in answers}) == 1
+    assert all(a[1]["WWW-Authenticate"].startswith("Bearer") for a in answers)
+    assert call(server, "GET", path, good)[0] == 200
+
+
+def test_an_outsider_gets_the_answer_of_a_missing_case(server, uow):
+    customs = issue(uow, "zhou.customs")
+    case = open_inspection(uow)
+    mine = call(server, "GET", f"/api/v1/cases/{case.id}", customs)
+    missing = call(server, "GET", "/api/v1/cases/999999", customs)
+    huge = call(server, "GET", "/api/v1/cases/99999999999999999999", customs)
+    assert mine[0] == missing[0] == huge[0] == 404
+    assert mine[2]["detail"].replace(str(case.id), "N") == \
+        missing[2]["detail"].replace("999999", "N")
+
+
+def test_the_openapi_document_is_served_and_describes_the_api(server):
+    status, _h, doc = call(server, "GET", "/api/v1/openapi.json")
+    assert status == 200 and doc["openapi"].startswith("3.")
+    assert "/api/v1/cases/{case_id}/fire/{trigger}" in doc["paths"]
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    status, _h, body = call(server, "GET", "/api/v1/nowhere", None)
+    assert status == 401  # nothing under the API answers without a token
