@@ -274,7 +274,7 @@ CASES: dict[str, Bad] = {
         "--from: '9999-12-31T23:00-10:00' is out of range"),
     "open-ended extension of 100,000 days": Bad(
         ("clocks", "extend", "{extended}", "decision_deadline", "--by", "100000 days",
-         "--reason", "案情特别复杂", "--decided-on", TODAY.isoformat(), "--participant", "王建国",
+         "--reason", "案情特别复杂", "--decided-on", "{today}", "--participant", "王建国",
          "--participant", "陈晓燕", "--participant", "刘志强", "--as", "{extended_supervisor}"),
         "by: 100000 days is too long for an open-ended extension"),
     # sizes and characters ------------------------------------------------------------------
@@ -355,7 +355,10 @@ def prepared(backend: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     names = {"mediation": mediation, "mediator": mediator, "admin": admin, "officer": officer,
              "paused": paused, "paused_officer": paused_officer, "court": court,
              "judge": judge, "supervisor": supervisor, "admin_user": "admin",
-             "extended": extended, "extended_supervisor": supervisor}
+             "extended": extended, "extended_supervisor": supervisor,
+             # Beijing's date after the extension was approved (not at import: a run may
+             # cross midnight, and the collective decision cannot predate that approval)
+             "today": datetime.now(TZ).date().isoformat()}
     engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
     env.update(CASEFLOW_AUDIT_KEYS=str(keys), CASEFLOW_CHECKPOINT_DIR=str(root / "checkpoints"),
