@@ -182,7 +182,7 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
-    # the keyed seal over every row the case shows (caseflow.domain.audit.seal_rows)
+    # the keyed seal over every row the case shows (caseflow.domain.audit.seal_digests)
     seal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")

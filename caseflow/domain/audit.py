@@ -228,13 +228,11 @@ def row_digest(values: Mapping[str, Any]) -> str:
 def seal_digests(case_id: int, digests: Mapping[str, str], key: AuditKey) -> dict[str, Any]:
     """The seal of a case: a digest per row (``cases.status``, ``clocks#12`` …) and an HMAC
     over all of them and the case id, under ``key``."""
-    mac = key.mac(canonical_json({"case_id": case_id, "rows": dict(digests)}))
-    return {"k": key.id, "rows": dict(digests), "mac": mac}
+    return {"k": key.id, "rows": dict(digests), "mac": _seal_mac(case_id, digests, key)}
 
 
-def seal_rows(case_id: int, rows: Mapping[str, Mapping[str, Any]], key: AuditKey) -> dict[str, Any]:
-    """The seal over rows as they stand."""
-    return seal_digests(case_id, {name: row_digest(v) for name, v in rows.items()}, key)
+def _seal_mac(case_id: int, digests: Mapping[str, str], key: AuditKey) -> str:
+    return key.mac(canonical_json({"case_id": case_id, "rows": dict(digests)}))
 
 
 def seal_verifies(case_id: int, seal: Any, keyring: Keyring) -> bool:
@@ -244,8 +242,7 @@ def seal_verifies(case_id: int, seal: Any, keyring: Keyring) -> bool:
     key = keyring.get(seal.get("k"))
     if key is None:
         return False
-    expected = key.mac(canonical_json({"case_id": case_id, "rows": dict(seal["rows"])}))
-    return hmac.compare_digest(expected, str(seal.get("mac", "")))
+    return hmac.compare_digest(_seal_mac(case_id, seal["rows"], key), str(seal.get("mac", "")))
 
 
 def check_seal(case_id: int, case_number: str, seal: Mapping[str, Any] | None,
@@ -261,8 +258,7 @@ def check_seal(case_id: int, case_number: str, seal: Mapping[str, Any] | None,
         return [finding("cases.seal", f"forged or unverifiable (sealed with key "
                                       f"{seal.get('k')!r}, which the keyring does not hold)")]
     sealed = dict(seal["rows"])
-    expected = key.mac(canonical_json({"case_id": case_id, "rows": sealed}))
-    if not hmac.compare_digest(expected, str(seal.get("mac", ""))):
+    if not seal_verifies(case_id, seal, keyring):
         return [finding("cases.seal", "forged (the seal's MAC does not match its digests)")]
     found = []
     for name, values in rows.items():

@@ -42,7 +42,7 @@ _ALLOWED_CONTROLS = frozenset("\n\t\r")
 
 def check_id(value: Any, noun: str) -> int:
     """An id the database can hold; any other integer is unknown, like a missing id."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= ID_MAX:
+    if not id_in_range(value):
         raise NotFound(f"unknown {noun} {value}")
     return value
 
