@@ -121,3 +121,15 @@ class PreconditionFailed(CaseflowError):
     """The version a write was made against is no longer the case's: reload and retry."""
 
     http_status = 412
+
+
+class PayloadTooLarge(CaseflowError):
+    """A request body or an uploaded file is over its size limit."""
+
+    http_status = 413
+
+
+class UnsupportedMediaType(CaseflowError):
+    """A body or an uploaded file is of a type this endpoint does not take."""
+
+    http_status = 415

@@ -4,57 +4,14 @@ ids, the OpenAPI document."""
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, text
-from werkzeug.serving import make_server
 
 from caseflow.adapters.orm import Event
-from caseflow.services.tokens import create_token, revoke_token
+from caseflow.services.tokens import revoke_token
+from tests.e2e.http import call, issue
 from tests.integration.test_engine import open_inspection
-from web import create_app
-
-
-@pytest.fixture
-def server(app, people) -> Iterator[str]:
-    web = create_app(app.settings)
-    web.extensions["caseflow"].engine.dispose()
-    web.extensions["caseflow"] = app  # the test's engine: one database, one keyring
-    httpd = make_server("127.0.0.1", 0, web, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-
-
-def call(base: str, method: str, path: str, token: str | None = None,
-         body: object = None, headers: dict[str, str] | None = None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, dict(resp.headers), json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), json.loads(err.read() or b"null")
-
-
-def issue(uow, username: str, days: int = 30) -> str:
-    _record, secret = create_token(uow(), for_user=username, name="浙江知识产权在线对接",
-                                   actor="zhao.admin", days=days, reason="省平台对接测试")
-    return secret
 
 
 def test_reads_and_fires_over_http_with_etag_and_if_match(server, uow, app):

@@ -16,6 +16,9 @@ from caseflow.services.tokens import Caller, authenticate
 
 PROBLEM = "application/problem+json"
 PREFIX = "/api/v1"
+# one blueprint per resource, each module ``web/api/<name>.py`` with ``blp`` and ``URL_PREFIX``
+RESOURCES = ("cases", "clocks", "handoffs", "mediation", "alerts", "audit", "workflows",
+             "calendar", "admin")
 
 
 def problem(status: int, title: str, detail: str | None = None,
@@ -107,7 +110,9 @@ def init_api(app: Flask) -> Api:
         g.caflow_caller = authenticate(engine.uow("api"), secret)
         return None
 
-    from web.api import cases
+    import importlib
 
-    api.register_blueprint(cases.blp, url_prefix=f"{PREFIX}/cases")
+    for name in RESOURCES:
+        module = importlib.import_module(f"web.api.{name}")
+        api.register_blueprint(module.blp, url_prefix=module.URL_PREFIX)
     return api

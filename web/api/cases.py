@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
 from caseflow import services
-from caseflow.domain.errors import ConflictError, PreconditionFailed, PreconditionRequired
+from caseflow.domain.errors import ConflictError, PreconditionFailed
 from caseflow.views.cases import case_for
 from web.api import caller, uow
+from web.api.common import if_match, json_response
 
 blp = Blueprint("cases", __name__, description="Cases: read, triggers, fire")
+URL_PREFIX = "/api/v1/cases"
 
 
 class FireBody(Schema):
@@ -37,35 +38,13 @@ class CaseOut(Schema):
     version = fields.Integer()
 
 
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _if_match() -> int:
-    raw = request.headers.get("If-Match")
-    if not raw:
-        raise PreconditionRequired("a write to a case needs If-Match with the ETag (the "
-                                   "case's version) it was made against")
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(f"If-Match {raw!r} is not a version this API issued")
-    return int(value)
-
-
-def _json(body: Any, version: int | None = None) -> Response:
-    response = jsonify(body)
-    if version is not None:
-        response.headers["ETag"] = _etag(version)
-    return response
-
-
 @blp.route("/<int:case_id>")
 class CaseResource(MethodView):
     @blp.response(200)
     def get(self, case_id: int):  # type: ignore[no-untyped-def]
         """The case as the caller's agency may see it (404 if it may not, as if missing)."""
         view = case_for(uow(), case_id, caller().username).to_dict()
-        return _json(view, view.get("version"))
+        return json_response(view, view.get("version"))
 
 
 @blp.route("/<int:case_id>/triggers")
@@ -74,7 +53,7 @@ class TriggersResource(MethodView):
     def get(self, case_id: int):  # type: ignore[no-untyped-def]
         """The triggers the caller may fire now, each with its fields, periods and blocks."""
         options = services.available_triggers(uow(), case_id, caller().username)
-        return _json([t.to_dict() for t in options])
+        return json_response([t.to_dict() for t in options])
 
 
 @blp.route("/<int:case_id>/fire/<trigger>")
@@ -83,11 +62,11 @@ class FireResource(MethodView):
     @blp.response(200, CaseOut)
     def post(self, body: dict[str, Any], case_id: int, trigger: str):  # type: ignore[no-untyped-def]
         """Fire ``trigger`` against the version in If-Match (428 without, 412 if stale)."""
-        expected = _if_match()
+        expected = if_match()
         try:
             view = services.fire(uow(), case_id, trigger, actor=caller().username,
                                  payload=body["payload"], reason=body["reason"],
                                  expected_version=expected, override=body["override"])
         except ConflictError as exc:
             raise PreconditionFailed(exc.message) from None
-        return _json(view.to_dict(), view.version)
+        return json_response(view.to_dict(), view.version)

@@ -1,0 +1,60 @@
+"""What every API resource shares: the case version as an ETag and If-Match on case writes,
+JSON responses, and the query-string schemas that refuse unknown parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from marshmallow import RAISE, Schema, fields, validate
+
+from caseflow.domain.errors import PreconditionFailed, PreconditionRequired
+
+MAX_PAGE = 200
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match() -> int:
+    """The case version the caller's write was made against (428 without, 412 garbled)."""
+    raw = request.headers.get("If-Match")
+    if not raw:
+        raise PreconditionRequired("a write to a case needs If-Match with the ETag (the "
+                                   "case's version) it was made against")
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 12:
+        raise PreconditionFailed(f"If-Match {raw[:40]!r} is not a version this API issued")
+    return int(value)
+
+
+def json_response(body: Any, version: int | None = None, status: int = 200) -> Response:
+    """``body`` as JSON; with ``version``, the case's ETag goes with it."""
+    response = jsonify(body)
+    response.status_code = status
+    if version is not None:
+        response.headers["ETag"] = etag(version)
+    return response
+
+
+class Strict(Schema):
+    """A body or query schema that refuses what it does not know (422 naming the field)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class PageArgs(Strict):
+    """``?page=&per_page=`` — pages count from 1; at most 200 rows a page."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class ReasonBody(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class NoArgs(Strict):
+    """For endpoints that take no query parameters: any given is refused."""
