@@ -29,6 +29,42 @@ DEFAULT_STATEMENT_TIMEOUT_S = 30.0
 DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_S = 60.0
 
 
+DEFAULT_SECRET_KEY_FILE = "var/secret-key"  # demo mode only: made on first start
+DEFAULT_SESSION_IDLE_MINUTES = 30
+DEFAULT_SESSION_MAX_HOURS = 12
+
+
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off; ValueError names the variable."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={raw!r} is not one of 1/true/yes/on or 0/false/no/off")
+
+
+def _whole(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(f"{name}={raw!r} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def argon2_parameters() -> tuple[int, int, int]:
+    """argon2id's cost for password hashes — passes, memory in KiB, lanes — from
+    CASEFLOW_ARGON2_TIME_COST, CASEFLOW_ARGON2_MEMORY_KIB and CASEFLOW_ARGON2_PARALLELISM;
+    by default RFC 9106's low-memory profile (3, 65536, 4). Hashes made with other values
+    are redone at their owner's next sign-in."""
+    return (_whole("CASEFLOW_ARGON2_TIME_COST", 3, 1, 20),
+            _whole("CASEFLOW_ARGON2_MEMORY_KIB", 65536, 1024, 4 * 1024 * 1024),
+            _whole("CASEFLOW_ARGON2_PARALLELISM", 4, 1, 64))
+
+
 def _seconds(name: str, default: float) -> float:
     """A non-negative number of seconds from the environment; ValueError names the variable."""
     raw = os.environ.get(name, "").strip()
@@ -56,6 +92,24 @@ class Settings:
     audit_keys_configured: bool = False
     # the append-only checkpoint store; by default one directory per database
     checkpoint_dir: Path | None = None
+    # the web app: demo mode (CASEFLOW_DEMO, which `caseflow demo --serve` turns on) lets the
+    # demo's shared password sign in and makes a secret key in ``secret_key_file`` when none
+    # is set; outside it the app refuses to start without CASEFLOW_SECRET_KEY
+    demo: bool = False
+    secret_key: str | None = None
+    secret_key_file: Path = Path(DEFAULT_SECRET_KEY_FILE)
+    # the session cookie's Secure flag (CASEFLOW_COOKIE_SECURE): None means "on, except in
+    # demo mode" — a deployment is served over https; set 0 to sign in over plain http
+    cookie_secure: bool | None = None
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
+    session_max_hours: int = DEFAULT_SESSION_MAX_HOURS
+    # reverse proxies in front of the app (CASEFLOW_PROXY_HOPS): their X-Forwarded-For and
+    # -Proto are believed, so lock-out counts the client's address, not the proxy's
+    proxy_hops: int = 0
+
+    @property
+    def secure_cookies(self) -> bool:
+        return (not self.demo) if self.cookie_secure is None else self.cookie_secure
 
     @property
     def checkpoints(self) -> Path:
@@ -80,4 +134,15 @@ class Settings:
             audit_keys_configured="CASEFLOW_AUDIT_KEYS" in os.environ,
             checkpoint_dir=(Path(os.environ["CASEFLOW_CHECKPOINT_DIR"])
                             if os.environ.get("CASEFLOW_CHECKPOINT_DIR") else None),
+            demo=_flag("CASEFLOW_DEMO", False),
+            secret_key=os.environ.get("CASEFLOW_SECRET_KEY") or None,
+            secret_key_file=Path(os.environ.get("CASEFLOW_SECRET_KEY_FILE",
+                                                DEFAULT_SECRET_KEY_FILE)),
+            cookie_secure=(_flag("CASEFLOW_COOKIE_SECURE", True)
+                           if os.environ.get("CASEFLOW_COOKIE_SECURE", "").strip() else None),
+            session_idle_minutes=_whole("CASEFLOW_SESSION_IDLE_MINUTES",
+                                        DEFAULT_SESSION_IDLE_MINUTES, 1, 24 * 60),
+            session_max_hours=_whole("CASEFLOW_SESSION_MAX_HOURS", DEFAULT_SESSION_MAX_HOURS,
+                                     1, 24 * 7),
+            proxy_hops=_whole("CASEFLOW_PROXY_HOPS", 0, 0, 5),
         )

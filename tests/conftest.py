@@ -42,6 +42,16 @@ if "CASEFLOW_AUDIT_KEYS" not in os.environ:
     load_keyring(_KEYS, create=True)
     os.environ["CASEFLOW_AUDIT_KEYS"] = str(_KEYS)
 
+# The web app will not start without a secret key outside demo mode; the test servers speak
+# plain http, so their session cookies are not Secure (tests of either say so themselves).
+os.environ.setdefault("CASEFLOW_SECRET_KEY", "caseflow-tests-only-" + uuid.uuid4().hex)
+os.environ.setdefault("CASEFLOW_COOKIE_SECURE", "0")
+# argon2id at a test's cost (8 MiB, one pass): hundreds of sign-ins stay quick; the default
+# cost is RFC 9106's (tests/integration/test_signin.py checks both)
+os.environ.setdefault("CASEFLOW_ARGON2_TIME_COST", "1")
+os.environ.setdefault("CASEFLOW_ARGON2_MEMORY_KIB", "8192")
+os.environ.setdefault("CASEFLOW_ARGON2_PARALLELISM", "1")
+
 
 @pytest.fixture(autouse=True)
 def _checkpoint_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

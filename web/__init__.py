@@ -1,4 +1,5 @@
-"""Flask app factory: health, version and the REST API (``/api/v1``); the pages grow here."""
+"""Flask app factory: health, version, sign-in (``web.signin``), the REST API (``/api/v1``)
+and the security every response gets (``web.security``); the pages grow here."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from caseflow.config import Settings
 
 
 def create_app(settings: Settings | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+    """The web app. Outside demo mode it refuses to start without CASEFLOW_SECRET_KEY
+    (``web.security.ConfigurationError`` naming the variable)."""
+    from web.security import init_security
+    from web.signin import init_signin
+
+    settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(test_config or {})
+    init_security(app, settings)  # first: no engine is made for an app that cannot start
     engine_app = bootstrap(settings)
     app.extensions["caseflow"] = engine_app
 
@@ -32,6 +40,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
 
     from web.api import init_api
 
+    init_signin(app, settings)  # before the API: its authentication resumes sessions
     init_api(app)
 
     @app.get("/health")

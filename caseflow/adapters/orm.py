@@ -89,6 +89,11 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # sign-in for people: an argon2id hash (None: this user cannot sign in with a password);
+    # ``password_demo`` marks the demo's shared password, which works in demo mode only
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -116,6 +121,63 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+SIGN_IN_OUTCOMES = ("ok", "failed", "refused")
+LOCK_SCOPES = ("account", "address")
+
+
+class SignInAttempt(Base):
+    """One try at signing in: the name typed (whether or not such a user exists), the
+    address it came from and how it ended — what lock-out and rate limits count."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", SIGN_IN_OUTCOMES), name="outcome"),
+        Index("ix_sign_in_attempts_username_at", "username", "at"),
+        Index("ix_sign_in_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class SignInLock(Base):
+    """An account name or an address locked out of signing in until ``locked_until``."""
+
+    __tablename__ = "sign_in_locks"
+    __table_args__ = (
+        CheckConstraint(_in("scope", LOCK_SCOPES), name="scope"),
+        Index("ix_sign_in_locks_scope_key", "scope", "key", "locked_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    locked_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WebSession(Base):
+    """A person's signed-in session: the cookie holds a random secret, the table its
+    SHA-256, when it began and when it was last seen (idle and absolute timeouts), and
+    when and why it ended (signed out, expired, password changed, user deactivated)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -22,6 +22,14 @@ class NotFound(CaseflowError):
     http_status = 404
 
 
+class UnknownCaseType(NotFound):
+    """A case is to be opened as a type no loaded workflow has (or none in force on its
+    receipt date): nothing the engine holds, but a value the caller chose — the API answers
+    422 naming ``case_type``, not 404."""
+
+    http_status = 422
+
+
 class PermissionDenied(CaseflowError):
     http_status = 403
 
@@ -133,3 +141,14 @@ class UnsupportedMediaType(CaseflowError):
     """A body or an uploaded file is of a type this endpoint does not take."""
 
     http_status = 415
+
+
+class TooManyAttempts(CaseflowError):
+    """Signing in is locked out for a while (too many failures for the account or from the
+    address): the same answer whether or not the password given was right."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 900) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

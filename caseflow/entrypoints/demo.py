@@ -7,6 +7,7 @@ officers do: opening, assigning, attaching evidence, firing triggers with payloa
 from __future__ import annotations
 
 import random
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from caseflow.bootstrap import App
 from caseflow.domain.definitions import FieldSpec, TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import CaseflowError
 from caseflow.domain.guards import required_customs_security
+from caseflow.domain.vocabulary import ROLES
 from caseflow.services.checkpoints import write_checkpoint
 from caseflow.services.directory import create_user, ensure_agency
+from caseflow.services.signin import set_demo_passwords, set_password
 from caseflow.views.directory import StaffMember, staff_members
 from caseflow.views.workflows import case_in_workflow, definition_in_force, workflow_versions
 
@@ -130,6 +133,7 @@ def ensure_people(app: App) -> None:
         if username not in existing:
             create_user(app.uow("demo"), username, name, agency, roles, supervisor=boss,
                         email=f"{username}@example.nb.gov.cn")
+    set_demo_passwords(app.uow("demo"))  # the shared password "demo", in demo mode only
 
 
 class _Walker:
@@ -336,3 +340,92 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
     lines.append(f"audit checkpoint {mark.number}: {mark.cases} cases under root "
                  f"{mark.root[:16]}… ({mark.path})")
     return "\n".join(lines)
+
+
+# --- the sign-ins the demo prints ----------------------------------------------------------
+
+DEMO_PASSWORD = "demo"  # the shared password set_demo_passwords gives; demo mode only
+# the demo's system account: what another system (the province's platform) calls the API as
+SYSTEM_ACCOUNT = ("zjip.feed", "浙江知识产权在线（演示对接账号）", "nb-amr", ["officer"])
+TOKEN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SignInSheet:
+    """Who to sign in as (one per agency and role, all with the shared password), and a
+    fresh API token of the demo's system account (its secret shown this once)."""
+
+    address: str
+    people: list[StaffMember]
+    token_user: str
+    token_id: int
+    token: str
+
+    @property
+    def curl_path(self) -> str:
+        return "/api/v1/cases"
+
+    def render(self, *, serving: bool, port: int) -> str:
+        base = self.address.rstrip("/")
+        lines = ["", "=" * 72,
+                 f"caseflow 演示已就绪 / demo ready:  {self.address}",
+                 f"  API 文档 / reference:  {base}/api/v1/docs"]
+        if not serving:
+            lines.append(f"  启动 / start it:  CASEFLOW_DEMO=1 caseflow serve --port {port}   "
+                         "(或 or: caseflow demo --serve)")
+        lines += ["",
+                  f"演示登录 / demo sign-ins — 统一密码 / shared password: {DEMO_PASSWORD}"
+                  "  (仅演示模式 / demo mode only)", ""]
+        rows = [("用户名 username", "姓名 name", "机构 agency", "角色 roles")]
+        rows += [(m.username, m.name, m.agency, ", ".join(r for r in ROLES if r in m.roles))
+                 for m in self.people]
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            lines.append("  " + "  ".join(_pad(cell, widths[i]) for i, cell in
+                                           enumerate(row[:3])) + "  " + row[3])
+        lines += ["",
+                  f"演示 API 令牌 / demo API token (账号 account {self.token_user}, "
+                  f"{TOKEN_DAYS} 天 days; 只显示这一次 / shown once):",
+                  f"  {self.token}",
+                  f"  curl -H \"Authorization: Bearer {self.token}\" {base}{self.curl_path}",
+                  "=" * 72]
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def demo_sign_ins(app: App, address: str) -> SignInSheet:
+    """The demo's sign-ins: the first active user of every role in every agency (the demo
+    passwords are set by ``ensure_people``), and a new API token for the demo's system
+    account, issued by the demo's admin."""
+    from caseflow.services.tokens import create_token
+
+    username, name, agency, roles = SYSTEM_ACCOUNT
+    staff = staff_members(app.uow("demo"))
+    if username not in {m.username for m in staff}:
+        create_user(app.uow("demo"), username, name, agency, roles,
+                    organisation="浙江知识产权在线（演示）")
+        # a system calls with its token, it does not sign in: a random password of its own
+        # (never shown) keeps the shared demo password off it
+        set_password(app.uow("demo"), username, "Zj-" + secrets.token_urlsafe(24),
+                     actor="admin", reason="演示对接账号：只用 API 令牌 / token only")
+    picked: list[StaffMember] = []
+    order = {code: i for i, (code, *_rest) in enumerate(AGENCIES)}
+    for member in sorted((m for m in staff if m.active and m.username != username),
+                         key=lambda m: order.get(m.agency, len(order))):
+        covered = {(p.agency, r) for p in picked for r in p.roles}
+        if any((member.agency, r) not in covered for r in member.roles):
+            picked.append(member)
+    record, secret = create_token(app.uow("demo"), for_user=username, name="演示 API 令牌 demo",
+                                  actor="admin", days=TOKEN_DAYS,
+                                  reason="演示：对接示例 / demo: API example")
+    return SignInSheet(address, picked, username, record.id, secret)

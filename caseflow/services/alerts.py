@@ -35,14 +35,15 @@ class InboxItem:
 
 
 def inbox(uow: UnitOfWork, username: str, *, unread_only: bool = False,
-          limit: int = 100) -> list[InboxItem]:
+          limit: int = 100, offset: int = 0) -> list[InboxItem]:
     with uow:
         user = get_user(uow, username)
         query = (select(Notification, Alert, Case.number)
                  .join(Alert, Alert.id == Notification.alert_id)
                  .outerjoin(Case, Case.id == Alert.case_id)
                  .where(Notification.user_id == user.id)
-                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+                 .order_by(Notification.created_at.desc(), Notification.id.desc())
+                 .offset(offset).limit(limit))
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
         return [InboxItem(

@@ -38,6 +38,7 @@ from caseflow.domain.errors import (
     NotFound,
     PermissionDenied,
     ReasonRequired,
+    UnknownCaseType,
     ValidationFailed,
 )
 from caseflow.domain.events import CaseClosed
@@ -263,7 +264,10 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
     if not isinstance(received_on, date):
         raise ValidationFailed("received_on: must be a date", field="received_on")
     check_day(received_on, "received_on", today)
-    version = REGISTRY.version_in_force(uow.session, case_type, received_on)
+    try:
+        version = REGISTRY.version_in_force(uow.session, case_type, received_on)
+    except NotFound as exc:  # a value the caller chose, not a record they cannot see
+        raise UnknownCaseType(exc.message, field="case_type") from None
     definition = REGISTRY.definition(uow.session, case_type, version)
     if user.agency.kind not in definition.agency_kinds:
         raise PermissionDenied(
@@ -272,7 +276,7 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
         )
     owner = None
     if assignee is not None:
-        owner = get_user(uow, assignee)
+        owner = _assignee(uow, assignee, user.agency)
         if owner.agency_id != user.agency_id:
             raise ValidationFailed(f"assignee {assignee} is not in {user.agency.code}",
                                    field="assignee")
@@ -611,6 +615,16 @@ def available_triggers(uow: UnitOfWork, case_id: int, actor: str) -> list[Trigge
 
 # --- assignment -------------------------------------------------------------------------------
 
+def _assignee(uow: UnitOfWork, username: str, agency: Agency) -> User:
+    """The user a case is to be assigned to: an unknown name is refused like another
+    agency's user (ValidationFailed on ``assignee``), not as a missing record."""
+    try:
+        return get_user(uow, username)
+    except NotFound:
+        raise ValidationFailed(f"assignee {username} is not in {agency.code}",
+                               field="assignee") from None
+
+
 def assign(
     uow: UnitOfWork, case_id: int, assignee: str, *, actor: str, reason: str | None = None,
     expected_version: int | None = None,
@@ -620,7 +634,7 @@ def assign(
     with uow:
         user, case = user_and_case(uow, actor, case_id)
         require_same_agency(uow, user, case)  # before the target: outsiders learn nothing
-        target = get_user(uow, assignee)
+        target = _assignee(uow, assignee, case.agency)
         if target.agency_id != case.agency_id:
             raise ValidationFailed(f"{assignee} is not in {case.agency.code}", field="assignee")
         if "supervisor" not in user.roles and not (target.id == user.id and case.assignee_id is None):

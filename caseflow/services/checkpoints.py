@@ -262,3 +262,39 @@ def prove(uow: UnitOfWork, store: CheckpointStore, case_id: int, *, actor: str,
             "seq": seq, "head": head, "leaf": hashes[index],
             "path": [{"side": p.side, "hash": p.hash} for p in path],
             "merkle_root": root, "matches_checkpoint_root": root == stored.body.get("root")}
+
+
+def verify_for(uow: UnitOfWork, store: CheckpointStore | None, *, actor: str,
+               case_ids: list[int] | None = None, evidence: bool = False) -> VerifyReport:
+    """``verify`` on behalf of ``actor``: an admin checks every case (or the given ones); a
+    supervisor only the cases of their own agency (the given ones, else all of them) — any
+    other case id is unknown to them, as if missing. Anyone else is refused. ``notes`` say
+    what the check could not see."""
+    from dataclasses import replace
+
+    from caseflow.domain.errors import PermissionDenied
+    from caseflow.services.access import get_case, get_user
+
+    with uow:
+        user = get_user(uow, actor)
+        is_admin, agency = "admin" in user.roles, user.agency.code
+        wanted = sorted(set(case_ids)) if case_ids else None
+        if not is_admin:
+            if "supervisor" not in user.roles:
+                raise PermissionDenied("only an admin or a supervisor verifies the audit trail")
+            own = set(uow.session.scalars(select(Case.id).where(
+                Case.agency_id == user.agency_id)))
+            for case_id in wanted or ():
+                if get_case(uow, case_id).id not in own:
+                    raise NotFound(f"unknown case id {case_id}")
+            wanted = wanted or sorted(own)
+            if not wanted:
+                return VerifyReport([], 0, 0, None, [f"{agency} has no cases"])
+    report = verify(uow, store, wanted, evidence=evidence)
+    notes = list(report.notes)
+    if report.checkpoint is None:
+        notes.append("no checkpoint to compare with: a case deleted whole, or the database "
+                     "restored from an older copy, would not be seen")
+    if not is_admin:
+        notes.append(f"only the cases of {agency} were checked")
+    return replace(report, notes=notes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as _field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -474,14 +475,23 @@ def _legal_day(on: date | None, now: datetime, what: str) -> datetime | None:
     return at
 
 
+def _check_version(case: Case, expected_version: int | None) -> None:
+    """Refuse a write made against another version of the case (the API's If-Match)."""
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(f"case {case.number} is at version {case.version}, "
+                            f"not {expected_version}; reload and retry")
+
+
 def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
-                note: str | None = None, on: date | None = None) -> ClockView:
+                note: str | None = None, on: date | None = None,
+                expected_version: int | None = None) -> ClockView:
     """Stop counting while the law says time is not counted (testing, appraisal …), from the
     legal date ``on`` the cause began (the appraisal commissioned), else from now."""
     check_note(note)
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         _may_pause(uow, case, user)
+        _check_version(case, expected_version)
         rule = rule_for(uow.session, case, clock)
         if not rule.pausable:
             raise ValidationFailed(f"clock {name!r} cannot be paused: the law excludes no time "
@@ -503,7 +513,8 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
         _record(uow, case, spec, actor)
         _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return clock_view(clock, rule, now, current_calendar(uow.connection))
+        return replace(clock_view(clock, rule, now, current_calendar(uow.connection)),
+                       case_version=case.version)
 
 
 def _follow(uow: UnitOfWork, case: Case, calendar: WorkCalendar, now: datetime,
@@ -514,13 +525,15 @@ def _follow(uow: UnitOfWork, case: Case, calendar: WorkCalendar, now: datetime,
 
 
 def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
-                 note: str | None = None, on: date | None = None) -> ClockView:
+                 note: str | None = None, on: date | None = None,
+                 expected_version: int | None = None) -> ClockView:
     """Count again from the legal date ``on`` the cause ended (the result received), else
     from now; a pause from day A to day B excludes A..B−1."""
     check_note(note)
     with uow:
         case, clock, user = _open_clock(uow, case_id, name, actor)
         _may_pause(uow, case, user)
+        _check_version(case, expected_version)
         rule = rule_for(uow.session, case, clock)
         if clock.status != "paused":
             raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
@@ -541,7 +554,8 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
         _record(uow, case, replace(spec, reason=note), actor)
         _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return clock_view(clock, rule, now, current_calendar(uow.connection))
+        return replace(clock_view(clock, rule, now, current_calendar(uow.connection)),
+                       case_version=case.version)
 
 
 def _collective(ext: ExtensionRule, decided_on: date | None, participants: Sequence[str],
@@ -571,7 +585,8 @@ def _collective(ext: ExtensionRule, decided_on: date | None, participants: Seque
 
 def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
                  by: str | None = None, decided_on: date | None = None,
-                 participants: Sequence[str] = ()) -> ClockView:
+                 participants: Sequence[str] = (),
+                 expected_version: int | None = None) -> ClockView:
     """Extend with approval, as the rule allows: who approves, by how much, how many times;
     a collective decision also records its date and participants."""
     check_reason(reason)
@@ -610,6 +625,7 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
                                              case.workflow_version)
             require_approver(uow.session, definition.approval("extension"), case_id=case.id,
                              case_number=case.number, username=actor, roles=user.roles)
+        _check_version(case, expected_version)
         after = max([aware(clock.started_at).date(),
                      *(aware(e.approved_at).date() for e in clock.extensions)])
         decision, problem = _collective(ext, decided_on, participants, after, aware(now).date())
@@ -647,7 +663,8 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
             "note": ext.note, **({"collective_decision": decision} if decision else {})}), actor)
         _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return clock_view(clock, rule, now, current_calendar(uow.connection))
+        return replace(clock_view(clock, rule, now, current_calendar(uow.connection)),
+                       case_version=case.version)
 
 
 @dataclass(frozen=True)
@@ -711,6 +728,8 @@ class ClockView:
     start_basis: str = "keyed"
     explanation: tuple[Explanation, ...] = ()
     party: bool = False  # the party's own period: ended, never overdue
+    # the case's version after a write through this clock (the API's ETag); not shown
+    case_version: int | None = _field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from caseflow.adapters.orm import Agency, SystemEvent, User, UserRole
-from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from caseflow.domain.limits import check_reason, check_text
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
 from caseflow.services.access import get_user, require_reason
@@ -29,9 +31,77 @@ def _line(value: object, field: str, limit: int, *, optional: bool = False) -> s
     return check_text(value, field, limit=limit, multiline=False)
 
 
-def ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: str,
-                  city: str = "宁波") -> int:
-    """Create the agency if it does not exist; return its id."""
+@dataclass(frozen=True)
+class AgencyRecord:
+    """An agency as the directory shows it."""
+
+    code: str
+    kind: str
+    name_zh: str
+    name_en: str
+    city: str
+    office_closes_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as the directory shows it: never a password or token hash."""
+
+    username: str
+    name: str
+    agency: str  # agency code
+    roles: tuple[str, ...]  # in the vocabulary's order
+    supervisor: str | None
+    email: str | None
+    organisation: str | None
+    active: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "roles": list(self.roles)}
+
+
+def agency_record(agency: Agency) -> AgencyRecord:
+    return AgencyRecord(agency.code, agency.kind, agency.name_zh, agency.name_en, agency.city,
+                        agency.office_closes_at)
+
+
+def user_record(uow: UnitOfWork, user: User) -> UserRecord:
+    boss = None
+    if user.supervisor_id is not None:
+        boss = uow.session.scalar(select(User.username).where(User.id == user.supervisor_id))
+    roles = tuple(r for r in ROLES if r in user.roles)
+    return UserRecord(user.username, user.name, user.agency.code, roles, boss, user.email,
+                      user.organisation, user.active)
+
+
+def require_admin(uow: UnitOfWork, actor: str, what: str) -> User:
+    """The acting user, if an active admin; PermissionDenied otherwise."""
+    user = get_user(uow, actor)
+    if "admin" not in user.roles:
+        raise PermissionDenied(f"only an admin {what}")
+    return user
+
+
+def any_user(uow: UnitOfWork, username: str) -> User:
+    """A user, active or not (an admin's view); NotFound for an unknown one."""
+    user = None
+    if isinstance(username, str) and len(username) <= 64:
+        user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"unknown user {username!r}")
+    return user
+
+
+def _audit(uow: UnitOfWork, kind: str, actor: str, reason: str | None,
+           payload: dict[str, Any]) -> None:
+    uow.session.add(SystemEvent(kind=kind, actor=actor, at=uow.now(), reason=reason,
+                                payload=payload))
+
+
+def _check_agency(code: str, kind: str, name_zh: str, name_en: str, city: str) -> None:
     _line(code, "code", 64)
     _line(name_zh, "name_zh", 200)
     _line(name_en, "name_en", 200)
@@ -39,26 +109,55 @@ def ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: 
     if kind not in AGENCY_KINDS:
         raise ValidationFailed(f"kind: {kind!r} is not one of {', '.join(AGENCY_KINDS)}",
                                field="kind")
+
+
+def _ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: str,
+                   city: str) -> tuple[Agency, bool]:
+    agency = uow.session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        agency = Agency(code=code, kind=kind, name_zh=name_zh, name_en=name_en, city=city)
+        uow.session.add(agency)
+        uow.flush()
+        return agency, True
+    if agency.kind != kind:
+        raise ValidationFailed(f"agency {code} exists with kind {agency.kind}", field="kind")
+    return agency, False
+
+
+def ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: str,
+                  city: str = "宁波") -> int:
+    """Create the agency if it does not exist; return its id."""
+    _check_agency(code, kind, name_zh, name_en, city)
     with uow:
-        agency = uow.session.scalar(select(Agency).where(Agency.code == code))
-        if agency is None:
-            agency = Agency(code=code, kind=kind, name_zh=name_zh, name_en=name_en, city=city)
-            uow.session.add(agency)
-            uow.flush()
-        elif agency.kind != kind:
-            raise ValidationFailed(f"agency {code} exists with kind {agency.kind}", field="kind")
+        agency, _created = _ensure_agency(uow, code, kind, name_zh, name_en, city)
         agency_id = agency.id
         uow.commit()
         return agency_id
 
 
-def create_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
-                roles: Iterable[str], *, supervisor: str | None = None,
-                email: str | None = None, organisation: str | None = None) -> int:
-    _line(username, "username", 64)
-    _line(name, "name", 100)
-    _line(email, "email", 200, optional=True)
-    _line(organisation, "organisation", 200, optional=True)
+def register_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: str,
+                    city: str = "宁波", *, actor: str,
+                    reason: str | None = None) -> tuple[AgencyRecord, bool]:
+    """``ensure_agency`` by an admin: the agency, and whether it was made now (audited as a
+    ``system_events`` row ``agency_created``). An existing agency of that code and kind is
+    returned as it is; of another kind it is refused."""
+    _check_agency(code, kind, name_zh, name_en, city)
+    why = check_reason(reason)
+    with uow:
+        require_admin(uow, actor, "adds an agency")
+        agency, created = _ensure_agency(uow, code, kind, name_zh, name_en, city)
+        if created:
+            _audit(uow, "agency_created", actor, why,
+                   {"agency": code, "kind": kind, "name_zh": name_zh, "name_en": name_en,
+                    "city": city})
+        record = agency_record(agency)
+        uow.commit()
+        return record, created
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    if isinstance(roles, str):
+        raise ValidationFailed("roles: a list of roles, not one string", field="roles")
     roles = list(roles)
     for role in roles:
         if role not in ROLES:
@@ -66,25 +165,180 @@ def create_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
                                    field="roles")
     if not roles:
         raise ValidationFailed("roles: at least one role is required", field="roles")
+    return list(dict.fromkeys(roles))
+
+
+def _supervisor_id(uow: UnitOfWork, supervisor: str | None) -> int | None:
+    if supervisor is None:
+        return None
+    boss_id = uow.session.scalar(select(User.id).where(User.username == supervisor))
+    if boss_id is None:
+        raise ValidationFailed(f"unknown supervisor {supervisor!r}", field="supervisor")
+    return boss_id
+
+
+def _insert_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
+                 roles: list[str], supervisor: str | None, email: str | None,
+                 organisation: str | None) -> User:
+    if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValidationFailed(f"username {username!r} is taken", field="username")
+    agency = uow.session.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        raise ValidationFailed(f"unknown agency {agency_code!r}", field="agency")
+    boss_id = _supervisor_id(uow, supervisor)
+    user = User(username=username, name=name, agency_id=agency.id, supervisor_id=boss_id,
+                email=email, organisation=organisation,
+                role_rows=[UserRole(role=r) for r in roles])
+    uow.session.add(user)
+    uow.flush()
+    return user
+
+
+def _check_user(username: str, name: str, email: str | None,
+                organisation: str | None) -> None:
+    _line(username, "username", 64)
+    _line(name, "name", 100)
+    _line(email, "email", 200, optional=True)
+    _line(organisation, "organisation", 200, optional=True)
+
+
+def create_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
+                roles: Iterable[str], *, supervisor: str | None = None,
+                email: str | None = None, organisation: str | None = None) -> int:
+    _check_user(username, name, email, organisation)
+    roles = _check_roles(roles)
     with uow:
-        if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
-            raise ValidationFailed(f"username {username!r} is taken", field="username")
-        agency = uow.session.scalar(select(Agency).where(Agency.code == agency_code))
-        if agency is None:
-            raise ValidationFailed(f"unknown agency {agency_code!r}", field="agency")
-        boss_id = None
-        if supervisor is not None:
-            boss_id = uow.session.scalar(select(User.id).where(User.username == supervisor))
-            if boss_id is None:
-                raise ValidationFailed(f"unknown supervisor {supervisor!r}", field="supervisor")
-        user = User(username=username, name=name, agency_id=agency.id, supervisor_id=boss_id,
-                    email=email, organisation=organisation,
-                    role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)])
-        uow.session.add(user)
-        uow.flush()
+        user = _insert_user(uow, username, name, agency_code, roles, supervisor, email,
+                            organisation)
         user_id = user.id
         uow.commit()
         return user_id
+
+
+def register_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
+                  roles: Iterable[str], *, actor: str, supervisor: str | None = None,
+                  email: str | None = None, organisation: str | None = None,
+                  reason: str | None = None) -> UserRecord:
+    """``create_user`` by an admin, audited as a ``system_events`` row ``user_created``;
+    returns the new user's record."""
+    _check_user(username, name, email, organisation)
+    roles = _check_roles(roles)
+    why = check_reason(reason)
+    with uow:
+        require_admin(uow, actor, "adds a user")
+        user = _insert_user(uow, username, name, agency_code, roles, supervisor, email,
+                            organisation)
+        record = user_record(uow, user)
+        _audit(uow, "user_created", actor, why,
+               {"user": username, "agency": agency_code, "roles": list(record.roles),
+                "supervisor": supervisor})
+        uow.commit()
+        return record
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()  # update_user: leave this attribute as it is
+
+
+def update_user(uow: UnitOfWork, username: str, *, actor: str, reason: str,
+                name: Any = KEEP, email: Any = KEEP, roles: Any = KEEP,
+                supervisor: Any = KEEP, organisation: Any = KEEP) -> UserRecord:
+    """Change a user's name, e-mail, organisation, roles or supervisor (``None`` clears the
+    e-mail, organisation or supervisor); an admin does, with a reason. Audited as one
+    ``system_events`` row ``user_updated`` with each changed attribute's value before and
+    after; a change to what is already there writes nothing. An admin does not take away
+    their own admin role (another admin does), and nobody supervises themselves, directly
+    or through a chain."""
+    why = check_reason(require_reason(reason, "changing a user")) or ""
+    if name is not KEEP:
+        _line(name, "name", 100)
+    if email is not KEEP:
+        _line(email, "email", 200, optional=True)
+    if organisation is not KEEP:
+        _line(organisation, "organisation", 200, optional=True)
+    if roles is not KEEP:
+        roles = _check_roles(roles)
+    if supervisor is not KEEP and supervisor is not None:
+        _line(supervisor, "supervisor", 64)
+    with uow:
+        admin = require_admin(uow, actor, "changes a user")
+        user = any_user(uow, username)
+        before = user_record(uow, user)
+        changes: dict[str, dict[str, Any]] = {}
+        for attribute, value in (("name", name), ("email", email),
+                                 ("organisation", organisation)):
+            if value is not KEEP and getattr(user, attribute) != value:
+                changes[attribute] = {"from": getattr(user, attribute), "to": value}
+                setattr(user, attribute, value)
+        if roles is not KEEP and set(roles) != set(before.roles):
+            if user.id == admin.id and "admin" not in roles:
+                raise ConflictError("an admin does not take away their own admin role: "
+                                    "another admin does", field="roles")
+            keep = [row for row in user.role_rows if row.role in roles]
+            held = {row.role for row in keep}
+            user.role_rows = keep + [UserRole(role=r) for r in roles if r not in held]
+            changes["roles"] = {"from": list(before.roles),
+                                "to": [r for r in ROLES if r in roles]}
+        if supervisor is not KEEP and supervisor != before.supervisor:
+            boss_id = _supervisor_id(uow, supervisor)
+            _refuse_cycle(uow, user, boss_id)
+            user.supervisor_id = boss_id
+            changes["supervisor"] = {"from": before.supervisor, "to": supervisor}
+        if not changes:
+            return before
+        uow.flush()
+        _audit(uow, "user_updated", actor, why, {"user": user.username, "changes": changes})
+        record = user_record(uow, user)
+        uow.commit()
+        return record
+
+
+def _refuse_cycle(uow: UnitOfWork, user: User, boss_id: int | None) -> None:
+    seen = {user.id}
+    current = boss_id
+    while current is not None:
+        if current in seen:
+            raise ValidationFailed(f"supervisor: {user.username} would supervise themselves "
+                                   "through the chain of supervisors", field="supervisor")
+        seen.add(current)
+        current = uow.session.scalar(select(User.supervisor_id).where(User.id == current))
+
+
+def _set_active(uow: UnitOfWork, username: str, active: bool, *, actor: str,
+                reason: str) -> UserRecord:
+    what = "reactivating a user" if active else "deactivating a user"
+    why = check_reason(require_reason(reason, what)) or ""
+    with uow:
+        admin = require_admin(uow, actor, "reactivates a user" if active
+                              else "deactivates a user")
+        user = any_user(uow, username)
+        if user.active == active:
+            return user_record(uow, user)
+        if user.id == admin.id:
+            raise ConflictError("an admin does not deactivate themselves: another admin does")
+        user.active = active
+        _audit(uow, "user_reactivated" if active else "user_deactivated", actor, why,
+               {"user": user.username})
+        record = user_record(uow, user)
+        uow.commit()
+        return record
+
+
+def deactivate_user(uow: UnitOfWork, username: str, *, actor: str, reason: str) -> UserRecord:
+    """Stop a user acting (an admin, with a reason): every service refuses them, their API
+    tokens and sign-in sessions stop working. Audited (``user_deactivated``); deactivating
+    one who already is writes nothing. An admin does not deactivate themselves."""
+    return _set_active(uow, username, False, actor=actor, reason=reason)
+
+
+def reactivate_user(uow: UnitOfWork, username: str, *, actor: str, reason: str) -> UserRecord:
+    """Let a deactivated user act again (an admin, with a reason); audited
+    (``user_reactivated``). Their tokens work again unless expired or revoked."""
+    return _set_active(uow, username, True, actor=actor, reason=reason)
 
 
 def _closing_time(closes_at: str) -> str:

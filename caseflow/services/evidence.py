@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseflow.adapters.orm import Evidence, Handoff
 from caseflow.adapters.registry import REGISTRY
-from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from caseflow.domain.limits import check_note, check_text
 from caseflow.domain.vocabulary import ACTING_ROLES
 from caseflow.services.access import require_same_agency, user_and_case, visible_as
@@ -27,6 +27,7 @@ class EvidenceRecord:
     sha256: str
     size: int
     case: str
+    case_version: int = 0  # the case's version after the attachment (the API's ETag)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "sha256": self.sha256, "size": self.size, "case": self.case}
@@ -35,6 +36,7 @@ class EvidenceRecord:
 def attach_evidence(
     uow: UnitOfWork, case_id: int, *, actor: str, filename: str, content: bytes,
     media_type: str = "application/octet-stream", description: str = "",
+    expected_version: int | None = None,
 ) -> EvidenceRecord:
     """Store the bytes by SHA-256 and record who attached them, when, to which case."""
     if isinstance(filename, str):
@@ -47,6 +49,9 @@ def attach_evidence(
         require_same_agency(uow, user, case)
         if not (user.roles & ACTING_ROLES):
             raise PermissionDenied(f"user {actor} has no role that works cases")
+        if expected_version is not None and expected_version != case.version:
+            raise ConflictError(f"case {case.number} is at version {case.version}, "
+                                f"not {expected_version}")
         if not filename or not isinstance(filename, str):
             raise ValidationFailed("filename: is required", field="filename")
         if not isinstance(content, bytes | bytearray) or not content:
@@ -70,7 +75,8 @@ def attach_evidence(
         uow.flush()
         evidence_id = item.id
         uow.commit()
-        return EvidenceRecord(id=evidence_id, sha256=digest, size=len(content), case=case.number)
+        return EvidenceRecord(id=evidence_id, sha256=digest, size=len(content), case=case.number,
+                              case_version=case.version)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ acceptance clock; the linked case's outcome flows back to the source case as eve
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as _field
 from typing import Any
 
 from sqlalchemy import select
@@ -113,6 +114,10 @@ class HandoffView:
     received_at: str | None
     decided_at: str | None
     idempotency_key: str
+    # not shown: True when a send was a retry answered with the first send's handoff, and
+    # the sending case's version after the send (the API's ETag)
+    replayed: bool = _field(default=False, compare=False)
+    case_version: int | None = _field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,7 +169,7 @@ def hand_off(
     uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: str, reason: str,
     idempotency_key: str, evidence_ids: Sequence[int] | None = None,
     documents: Sequence[str] = (), to_user: str | None = None,
-    payload: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None, expected_version: int | None = None,
 ) -> HandoffView:
     """Send a case across to another agency, exactly once per idempotency key.
 
@@ -183,7 +188,7 @@ def hand_off(
                    to_user=to_user, idempotency_key=idempotency_key)
     try:
         return _send(uow, evidence_ids=evidence_ids, documents=documents, payload=payload,
-                     **request)
+                     expected_version=expected_version, **request)
     except (ConflictError, InvalidTrigger, IntegrityError):
         with uow:  # lost a race with the same key? then the winner's handoff is the answer
             retry = _sent_before(uow, **request)
@@ -212,12 +217,14 @@ def _sent_before(uow: UnitOfWork, *, case_id: int, kind: str, actor: str, to_age
         raise ValidationFailed("idempotency_key: already used for a different handoff "
                                f"(handoff {existing.id}); use a new key for a new request",
                                field="idempotency_key")
-    return view(existing, session)
+    return replace(view(existing, session), replayed=True,
+                   case_version=session.get(Case, existing.case_id).version)
 
 
 def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: str, reason: str,
           idempotency_key: str, evidence_ids: Sequence[int] | None, documents: Sequence[str],
-          to_user: str | None, payload: dict[str, Any] | None) -> HandoffView:
+          to_user: str | None, payload: dict[str, Any] | None,
+          expected_version: int | None = None) -> HandoffView:
     with uow:
         session = uow.session
         retry = _sent_before(uow, case_id=case_id, kind=kind, actor=actor, to_agency=to_agency,
@@ -229,6 +236,9 @@ def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: st
             refuse_outsider(session, actor, user.agency_id, case.id, case.number)
         if not (user.roles & ACTING_ROLES):
             raise PermissionDenied(f"user {actor} has no role that may send a handoff")
+        if expected_version is not None and expected_version != case.version:
+            raise ConflictError(f"case {case.number} is at version {case.version}, "
+                                f"not {expected_version}; reload and retry")
         rule = _rule(session, case, kind)
         definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
         approval = definition.transfer_for(handoff=kind)
@@ -296,7 +306,7 @@ def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: st
                          "idempotency_key": idempotency_key, "source": rule.source})
         append_entry(session, case, started, actor=actor, channel=uow.channel, at=now)
         uow.flush()
-        result = view(handoff, session)
+        result = replace(view(handoff, session), case_version=case.version)
         uow.commit()
         return result
 

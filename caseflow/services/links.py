@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from caseflow.adapters.orm import CaseLink
-from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.errors import ConflictError, PermissionDenied, ValidationFailed
 from caseflow.domain.limits import check_reason
 from caseflow.domain.vocabulary import ACTING_ROLES, LINK_KINDS, check_choice
 from caseflow.services.access import get_case, require_same_agency, user_and_case
@@ -24,6 +24,7 @@ class CaseLinkRecord:
     from_case: str
     to_case: str
     kind: str
+    from_version: int = 0  # the from case's version after the link (the API's ETag)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "from": self.from_case, "to": self.to_case, "kind": self.kind}
@@ -44,7 +45,7 @@ def _ancestors(uow: UnitOfWork, case_id: int) -> set[int]:
 
 def link_cases(
     uow: UnitOfWork, from_case_id: int, to_case_id: int, *, actor: str,
-    kind: str = "related", reason: str | None = None,
+    kind: str = "related", reason: str | None = None, expected_version: int | None = None,
 ) -> CaseLinkRecord:
     """Link two cases of the actor's agency (``parent_child``: from is the parent); audited
     on both."""
@@ -62,6 +63,9 @@ def link_cases(
         require_same_agency(uow, user, child)
         if parent.id == child.id:
             raise ValidationFailed("a case cannot be linked to itself", field="to_case_id")
+        if expected_version is not None and expected_version != parent.version:
+            raise ConflictError(f"case {parent.number} is at version {parent.version}, "
+                                f"not {expected_version}")
         existing = uow.session.scalar(select(CaseLink).where(
             CaseLink.from_case_id.in_([parent.id, child.id]),
             CaseLink.to_case_id.in_([parent.id, child.id]), CaseLink.kind == kind))
@@ -82,4 +86,5 @@ def link_cases(
         uow.flush()
         link_id = link.id
         uow.commit()
-        return CaseLinkRecord(id=link_id, from_case=parent.number, to_case=child.number, kind=kind)
+        return CaseLinkRecord(id=link_id, from_case=parent.number, to_case=child.number, kind=kind,
+                              from_version=parent.version)

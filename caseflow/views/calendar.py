@@ -34,8 +34,15 @@ class CalendarStatus:
                 "next_year_missing": self.next_year_missing}
 
 
-def calendar_status(uow: UnitOfWork) -> CalendarStatus:
+def calendar_status(uow: UnitOfWork, actor: str | None = None) -> CalendarStatus:
+    """How the calendar stands; with ``actor``, only for an admin (PermissionDenied)."""
     with uow:
+        if actor is not None:
+            from caseflow.domain.errors import PermissionDenied
+            from caseflow.services.access import get_user
+
+            if "admin" not in get_user(uow, actor).roles:
+                raise PermissionDenied("only an admin sees the calendar's status")
         conn = uow.connection
         cal = current_calendar(conn)
         loaded = tuple(r.year for r in conn.execute(select(CalendarYear.year)))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from caseflow.adapters.orm import Agency, Case, Clock, Handoff
 from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.limits import id_in_range
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import OPEN_HANDOFF_STATUSES
 from caseflow.services.access import get_user
@@ -186,14 +187,17 @@ def acceptance_times(uow: UnitOfWork, actor: str, *,
 
 
 def list_for_agency(uow: UnitOfWork, actor: str, *, status: Sequence[str] = OPEN_HANDOFF_STATUSES,
-                    incoming: bool = True) -> list[HandoffView]:
-    """Handoffs addressed to (or sent by) the actor's agency."""
+                    incoming: bool = True, offset: int = 0,
+                    limit: int | None = None) -> list[HandoffView]:
+    """Handoffs addressed to (or sent by) the actor's agency, oldest first; ``offset`` and
+    ``limit`` page through them."""
     with uow:
         user = get_user(uow, actor)
         column = Handoff.to_agency_id if incoming else Handoff.from_agency_id
         rows = uow.session.scalars(select(Handoff).where(column == user.agency_id,
                                                          Handoff.status.in_(status))
-                                   .order_by(Handoff.sent_at))
+                                   .order_by(Handoff.sent_at, Handoff.id)
+                                   .offset(offset).limit(limit))
         return [view(h, uow.session) for h in rows]
 
 
@@ -205,7 +209,7 @@ def handoff_for(uow: UnitOfWork, handoff_id: int, actor: str) -> HandoffView:
         if not isinstance(handoff_id, int) or isinstance(handoff_id, bool):
             raise ValidationFailed(f"handoff id must be an integer, got {handoff_id!r}",
                                    field="handoff_id")
-        handoff = uow.session.get(Handoff, handoff_id)
+        handoff = uow.session.get(Handoff, handoff_id) if id_in_range(handoff_id) else None
         if handoff is None or user.agency_id not in (handoff.from_agency_id,
                                                      handoff.to_agency_id):
             raise NotFound(f"unknown handoff {handoff_id}")

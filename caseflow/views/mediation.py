@@ -225,3 +225,23 @@ def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
             recorded_by=agreement.recorded_by),
         schedule=tuple(instalment_statuses(session, case.id, now)),
     )
+
+
+def mediation_for(uow: Any, case_id: int, actor: str) -> tuple[MediationRecord, int | None]:
+    """The mediation record of a case as ``actor`` may see it (:func:`mediation_view`), and
+    the case's version for its own agency (the ETag its writes are made against; ``None``
+    for anyone else). NotFound, as if missing, for anyone who may not see the case, and for
+    a case that is not a mediation."""
+    from caseflow.domain.errors import NotFound
+    from caseflow.services.access import get_case, get_user, visible_as
+
+    with uow:
+        session = uow.session
+        user = get_user(uow, actor)
+        case = get_case(uow, case_id)
+        visible_as(session, case, user)  # NotFound for anyone who may not see it
+        if case.workflow_key != MEDIATION_WORKFLOW:
+            raise NotFound(f"case {case.number} is a {case.workflow_key} case: it has no "
+                           "mediation record")
+        record = mediation_view(session, case, user.agency.kind, now=uow.now())
+        return record, case.version if user.agency_id == case.agency_id else None

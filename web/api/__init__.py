@@ -1,6 +1,6 @@
 """The REST API, ``/api/v1``: flask-smorest on the service layer, which alone reads and
 writes the database. Every error is ``application/problem+json`` (RFC 9457); identity comes
-from the bearer token, never from a parameter."""
+from the bearer token or the signed-in session (``web.signin``), never from a parameter."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from caseflow.domain.errors import Busy, CaseflowError
+from caseflow.domain.errors import CaseflowError, Unauthenticated
 from caseflow.services.tokens import Caller, authenticate
+from web.apidocs import is_public
 
 PROBLEM = "application/problem+json"
 PREFIX = "/api/v1"
 # one blueprint per resource, each module ``web/api/<name>.py`` with ``blp`` and ``URL_PREFIX``
 RESOURCES = ("cases", "clocks", "handoffs", "mediation", "alerts", "audit", "workflows",
-             "calendar", "admin")
+             "calendar", "admin", "session")
 
 
 def problem(status: int, title: str, detail: str | None = None,
@@ -29,7 +30,9 @@ def problem(status: int, title: str, detail: str | None = None,
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    # a message may quote the caller's input, lone surrogates included: never a 500 for it
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "replace")
+    response = Response(text, status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -39,13 +42,15 @@ _TITLES = {400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "N
            405: "Method not allowed", 409: "Conflict", 412: "Precondition failed",
            413: "Payload too large", 415: "Unsupported media type",
            422: "Unprocessable content", 428: "Precondition required",
+           429: "Too many requests",
            500: "Server error", 503: "Busy"}
 
 
 def caseflow_problem(exc: CaseflowError) -> Response:
     status = exc.http_status
     errors = {exc.field: [exc.message]} if exc.field else None
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+    retry_after = getattr(exc, "retry_after", None)  # Busy, TooManyAttempts
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="caseflow"'}
     return problem(status, _TITLES.get(status, "Error"), exc.message, errors, headers)
@@ -74,14 +79,22 @@ class CaseflowApi(Api):
             response.headers[name] = value
         return response
 
+    def _register_responses(self) -> None:
+        from web.apidocs import register_problem_responses
+
+        register_problem_responses(self)  # errors documented as problem+json, as sent
+
 
 def caller() -> Caller:
     return g.caflow_caller
 
 
 def uow():  # type: ignore[no-untyped-def]
-    """A unit of work whose audit channel names the calling token (``api:t12``)."""
-    return current_app.extensions["caseflow"].uow(f"api:t{caller().token_id}")
+    """A unit of work whose audit channel names the calling token (``api:t12``) or the
+    signed-in session (``web:s34``; the event's actor is its user)."""
+    who = caller()
+    channel = f"api:t{who.token_id}" if who.token_id is not None else f"web:s{who.session_id}"
+    return current_app.extensions["caseflow"].uow(channel)
 
 
 def init_api(app: Flask) -> Api:
@@ -90,24 +103,47 @@ def init_api(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config.setdefault(  # evidence + its form
+        "EVIDENCE_MAX_BYTES", 20 * 1024 * 1024) + 1024 * 1024)
     app.config.setdefault("API_SPEC_OPTIONS", {
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     })
-    api = CaseflowApi(app)
+    from web.apidocs import DocumentAsServed, docs
+
+    api = CaseflowApi(app, spec_kwargs={"extra_plugins": [DocumentAsServed()]})
+    app.register_blueprint(docs)  # /api/v1/docs, the reference page (no token needed)
 
     @app.errorhandler(CaseflowError)
     def _caseflow_error(exc: CaseflowError):  # type: ignore[no-untyped-def]
         return caseflow_problem(exc)
 
+    from web import signin
+    from web.api import session as session_api
+    from web.security import SAFE_METHODS, csrf
+
     @app.before_request
     def _authenticate():  # type: ignore[no-untyped-def]
-        if not request.path.startswith(PREFIX) or request.path == f"{PREFIX}/openapi.json":
+        if not request.path.startswith(PREFIX) or is_public(request.path):
             return None
         header = request.headers.get("Authorization", "")
-        secret = header[7:].strip() if header[:7].lower() == "bearer " else None
-        engine = current_app.extensions["caseflow"]
-        g.caflow_caller = authenticate(engine.uow("api"), secret)
+        if header:  # a token's request: the token alone says who (its cookies count for
+            # nothing, so no cross-site page can borrow them and it needs no CSRF token)
+            secret = header[7:].strip() if header[:7].lower() == "bearer " else None
+            engine = current_app.extensions["caseflow"]
+            g.caflow_caller = authenticate(engine.uow("api"), secret)
+            return None
+        if request.path == session_api.PATH and request.method == "POST":
+            return None  # signing in (JSON only: no cross-site form can post it)
+        user = signin.session_user()
+        if user is None:
+            ended = signin.session_ended()
+            if ended:
+                raise Unauthenticated(ended)  # the session's cookie came, its session is over
+            authenticate(current_app.extensions["caseflow"].uow("api"), None)  # the one 401
+        g.caflow_caller = Caller(user.username, None, user.user.session_id)
+        if request.method not in SAFE_METHODS:
+            csrf.protect()  # every unsafe request a cookie authenticates (X-CSRFToken)
         return None
 
     import importlib

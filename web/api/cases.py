@@ -1,28 +1,166 @@
-"""``/api/v1/cases``: read a case as the caller may see it, the triggers the caller may fire
-now (with their field specs), and fire one against the version the caller read (If-Match)."""
+"""``/api/v1/cases``: open a case, list the caller's agency's cases (filters, text search,
+sorting by what falls due first, pages), read a case as the caller may see it, the triggers
+the caller may fire now (with their field specs), fire one, assign and claim, link, and
+evidence (multipart upload with a size limit and a media-type allow-list, list, download).
+
+Every write to a case goes against the version the caller read (``If-Match``: 428 without,
+412 when stale) and answers with the case's new version as its ``ETag``. JSON bodies must be
+``application/json`` and uploads ``multipart/form-data`` (415 otherwise)."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields
+from flask_smorest.fields import Upload
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from caseflow import services
-from caseflow.domain.errors import ConflictError, PreconditionFailed
+from caseflow.domain.errors import (
+    ConflictError,
+    PayloadTooLarge,
+    PreconditionFailed,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from caseflow.domain.limits import NOTE_MAX, REASON_MAX
+from caseflow.domain.moments import aware
+from caseflow.domain.vocabulary import (
+    IP_RIGHT_KINDS,
+    LINK_KINDS,
+    PARTY_KINDS,
+    PARTY_ORIGINS,
+    PARTY_ROLES,
+)
+from caseflow.services.evidence import download_evidence
+from caseflow.views.case_list import SORTS, CaseFilters, evidence_of, list_cases
 from caseflow.views.cases import case_for
 from web.api import caller, uow
-from web.api.common import if_match, json_response
+from web.api.common import NoArgs, PageArgs, Strict, etag, if_match, json_response
 
-blp = Blueprint("cases", __name__, description="Cases: read, triggers, fire")
+blp = Blueprint("cases", __name__, description="Cases: open, list, read, triggers, fire, "
+                "assign and claim, link, evidence")
 URL_PREFIX = "/api/v1/cases"
 
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024  # default of the app's EVIDENCE_MAX_BYTES setting
 
-class FireBody(Schema):
-    class Meta:
-        unknown = RAISE
 
+def evidence_limit() -> int:
+    """The largest evidence file taken, in bytes (the app's ``EVIDENCE_MAX_BYTES``)."""
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
+
+
+@blp.before_request
+def _body_media_type() -> None:
+    """Bodies this resource reads: JSON, except evidence uploads (multipart/form-data)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if request.path.rstrip("/").endswith("/evidence"):
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType(f"evidence is uploaded as multipart/form-data, not "
+                                       f"{request.mimetype or 'a body without a type'}")
+        return
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", "").lower()
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType(f"this endpoint takes application/json, not "
+                                   f"{request.mimetype or 'a body without a type'}")
+
+
+def _written(exc: ConflictError) -> PreconditionFailed:
+    """A write refused because the case moved on since the caller read it: 412."""
+    return PreconditionFailed(exc.message)
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO dates, stored (naive UTC) times as Beijing times, recursively."""
+    if isinstance(value, datetime):
+        return (aware(value) if value.tzinfo is None else value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- schemas: what comes in --------------------------------------------------------------------
+
+class PartyIn(Strict):
+    role = fields.String(required=True, validate=validate.OneOf(PARTY_ROLES))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(load_default="enterprise", validate=validate.OneOf(PARTY_KINDS))
+    origin = fields.String(load_default="local", validate=validate.OneOf(PARTY_ORIGINS))
+    region = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=100))
+    credit_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=64),
+                                metadata={"description": "统一社会信用代码"})
+    contact = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=200))
+
+
+class RightIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(IP_RIGHT_KINDS))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "registration number, e.g. G1234567"})
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    holder = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200))
+
+
+class OpenCaseBody(Strict):
+    case_type = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                              metadata={"description": "a workflow key, e.g. inspection"})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    received_on = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "default today (Beijing)"})
+    parties = fields.List(fields.Nested(PartyIn), load_default=list,
+                          validate=validate.Length(max=200))
+    ip_rights = fields.List(fields.Nested(RightIn), load_default=list,
+                            validate=validate.Length(max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict,
+                       metadata={"description": "free-form case data"})
+    assignee = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=64),
+                             metadata={"description": "a username of the caller's agency"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=REASON_MAX))
+
+
+class CaseListArgs(PageArgs):
+    type = fields.String(validate=validate.Length(min=1, max=64),
+                         metadata={"description": "a case type (workflow key)"})
+    state = fields.String(validate=validate.Length(min=1, max=64))
+    agency = fields.String(validate=validate.Length(min=1, max=64),
+                           metadata={"description": "an agency code"})
+    assignee = fields.String(validate=validate.Length(min=1, max=64),
+                             metadata={"description": "a username of the caller's agency"})
+    unassigned = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "a running clock is past due"})
+    due_before = fields.Date(metadata={"description": "a running clock falls due before "
+                                                      "this day begins (Beijing)"})
+    received_from = fields.Date()
+    received_to = fields.Date()
+    q = fields.String(validate=validate.Length(max=200),
+                      metadata={"description": "text in the number, title, a party's name or "
+                                               "an IP right's number"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(SORTS),
+                         metadata={"description": "due (default): the earliest running "
+                                                  "clock first, cases without one last"})
+
+
+class FireBody(Strict):
     payload = fields.Dict(keys=fields.String(), load_default=dict,
                           metadata={"description": "the step's fields, as its specs say"})
     reason = fields.String(load_default=None, allow_none=True)
@@ -31,36 +169,212 @@ class FireBody(Schema):
                                                       "your role override, with the reason"})
 
 
+class AssignBody(Strict):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=REASON_MAX))
+
+
+class ClaimBody(Strict):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=REASON_MAX))
+
+
+class LinkBody(Strict):
+    to_case_id = fields.Integer(required=True, strict=True)
+    kind = fields.String(load_default="related", validate=validate.OneOf(LINK_KINDS),
+                         metadata={"description": "parent_child: this case is the parent"})
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=REASON_MAX))
+
+
+class EvidenceForm(Strict):
+    file = Upload(metadata={"description": "the file (its part's Content-Type is checked "
+                                           "against its leading bytes)"})
+    description = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX))
+
+
+# --- schemas: what goes out --------------------------------------------------------------------
+
 class CaseOut(Schema):
-    id = fields.Integer()
+    """A case after a write: enough to show it and to send the next write."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    case_type = fields.String(required=True)
+    workflow_key = fields.String(required=True)
+    workflow_version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    version = fields.Integer(required=True)
+    agency = fields.String(required=True)
+    title = fields.String(required=True)
+    closed = fields.Boolean(required=True)
+
+
+class CaseItemOut(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    type = fields.String(required=True)
+    state = fields.String(required=True)
+    title = fields.String(required=True)
+    agency = fields.String(required=True)
+    assignee = fields.String(required=True, allow_none=True)
+    received_on = fields.Date(required=True)
+    next_due = fields.DateTime(required=True, allow_none=True,
+                               metadata={"description": "the earliest running clock's due "
+                                                        "time (Beijing), or null"})
+    overdue = fields.Boolean(required=True)
+
+
+class CasePageOut(Schema):
+    items = fields.List(fields.Nested(CaseItemOut), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class CaseReadOut(Schema):
+    """A case as the caller may see it; ``visibility`` says which view: ``full`` (the owning
+    agency), ``shared`` (what handoffs to the caller's agency share), ``outcome``, or a
+    mediation record. Parts a view does not show are absent."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    visibility = fields.String(required=True)
+    id = fields.Integer(required=True)
     number = fields.String()
+    case = fields.String()
+    title = fields.String()
+    type = fields.String()
+    workflow = fields.String()
     status = fields.String()
     version = fields.Integer()
+    agency = fields.String()
+    assignee = fields.String(allow_none=True)
+    received_on = fields.String()
+    closed_at = fields.String(allow_none=True)
+    closed = fields.Boolean()
+    data = fields.Dict()
+    parties = fields.List(fields.Dict())
+    ip_rights = fields.List(fields.Dict())
+    evidence = fields.List(fields.Dict())
+    links = fields.List(fields.Dict())
+    events = fields.List(fields.Dict())
+    handoffs = fields.List(fields.Dict())
+    materials = fields.List(fields.Dict())
+    outcomes = fields.List(fields.String())
 
+
+class FieldOut(Schema):
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    values = fields.List(fields.String(), required=True)
+    title_zh = fields.String(required=True)
+    title_en = fields.String(required=True)
+
+
+class PeriodOut(Schema):
+    kind = fields.String(required=True)
+    clocks = fields.List(fields.String(), required=True)
+    source = fields.String(required=True)
+    on = fields.String(required=True, allow_none=True)
+    met = fields.Boolean(required=True)
+    detail = fields.String(required=True)
+    unless = fields.List(fields.String(), required=True)
+    unless_zh = fields.List(fields.String(), required=True)
+
+
+class TriggerOut(Schema):
+    trigger = fields.String(required=True)
+    dest = fields.String(required=True)
+    title_zh = fields.String(required=True)
+    title_en = fields.String(required=True)
+    reason_required = fields.Boolean(required=True)
+    fields_ = fields.List(fields.Nested(FieldOut), required=True, data_key="fields",
+                          attribute="fields")
+    blocked_by = fields.List(fields.String(), required=True)
+    periods = fields.List(fields.Nested(PeriodOut), required=True)
+
+
+class LinkOut(Schema):
+    id = fields.Integer(required=True)
+    from_case = fields.String(required=True, data_key="from")
+    to_case = fields.String(required=True, data_key="to")
+    kind = fields.String(required=True)
+
+
+class EvidenceOut(Schema):
+    id = fields.Integer(required=True)
+    case = fields.String(required=True)
+    filename = fields.String(required=True)
+    media_type = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True)
+    description = fields.String(required=True)
+
+
+class EvidenceItemOut(Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    media_type = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True)
+    description = fields.String(required=True)
+    added_by = fields.String(required=True)
+    added_at = fields.DateTime(required=True)
+
+
+# --- the cases collection ----------------------------------------------------------------------
+
+@blp.route("")
+class CasesResource(MethodView):
+    @blp.arguments(CaseListArgs, location="query", unknown=RAISE)
+    @blp.response(200, CasePageOut)
+    def get(self, args: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """The caller's agency's cases: filtered, searched, sorted, a page at a time."""
+        page, per_page, sort = args.pop("page"), args.pop("per_page"), args.pop("sort")
+        return list_cases(uow(), caller().username, CaseFilters(**args), sort=sort,
+                          page=page, per_page=per_page)
+
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.arguments(OpenCaseBody)
+    @blp.response(201, CaseOut)
+    def post(self, _query: dict[str, Any], body: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Open a case in the caller's agency (201, its Location and ETag)."""
+        view = services.open_case(uow(), actor=caller().username, **body)
+        return view, 201, {"Location": f"{URL_PREFIX}/{view.id}", "ETag": etag(view.version)}
+
+
+# --- one case ----------------------------------------------------------------------------------
 
 @blp.route("/<int:case_id>")
 class CaseResource(MethodView):
-    @blp.response(200)
-    def get(self, case_id: int):  # type: ignore[no-untyped-def]
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.response(200, CaseReadOut)
+    def get(self, _query: dict[str, Any], case_id: int):  # type: ignore[no-untyped-def]
         """The case as the caller's agency may see it (404 if it may not, as if missing)."""
-        view = case_for(uow(), case_id, caller().username).to_dict()
+        view = _plain(case_for(uow(), case_id, caller().username).to_dict())
         return json_response(view, view.get("version"))
 
 
 @blp.route("/<int:case_id>/triggers")
 class TriggersResource(MethodView):
-    @blp.response(200)
-    def get(self, case_id: int):  # type: ignore[no-untyped-def]
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.response(200, TriggerOut(many=True))
+    def get(self, _query: dict[str, Any], case_id: int):  # type: ignore[no-untyped-def]
         """The triggers the caller may fire now, each with its fields, periods and blocks."""
-        options = services.available_triggers(uow(), case_id, caller().username)
-        return json_response([t.to_dict() for t in options])
+        return services.available_triggers(uow(), case_id, caller().username)
 
 
 @blp.route("/<int:case_id>/fire/<trigger>")
 class FireResource(MethodView):
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(FireBody)
     @blp.response(200, CaseOut)
-    def post(self, body: dict[str, Any], case_id: int, trigger: str):  # type: ignore[no-untyped-def]
+    def post(self, _query: dict[str, Any], body: dict[str, Any], case_id: int,
+             trigger: str):  # type: ignore[no-untyped-def]
         """Fire ``trigger`` against the version in If-Match (428 without, 412 if stale)."""
         expected = if_match()
         try:
@@ -68,5 +382,195 @@ class FireResource(MethodView):
                                  payload=body["payload"], reason=body["reason"],
                                  expected_version=expected, override=body["override"])
         except ConflictError as exc:
-            raise PreconditionFailed(exc.message) from None
-        return json_response(view.to_dict(), view.version)
+            raise _written(exc) from None
+        return view, 200, {"ETag": etag(view.version)}
+
+
+@blp.route("/<int:case_id>/assign")
+class AssignResource(MethodView):
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.arguments(AssignBody)
+    @blp.response(200, CaseOut)
+    def post(self, _query: dict[str, Any], body: dict[str, Any],
+             case_id: int):  # type: ignore[no-untyped-def]
+        """Assign the case to a user of its agency (a supervisor does), against If-Match."""
+        expected = if_match()
+        try:
+            view = services.assign(uow(), case_id, body["assignee"], actor=caller().username,
+                                   reason=body["reason"], expected_version=expected)
+        except ConflictError as exc:
+            raise _written(exc) from None
+        return view, 200, {"ETag": etag(view.version)}
+
+
+@blp.route("/<int:case_id>/claim")
+class ClaimResource(MethodView):
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.arguments(ClaimBody)
+    @blp.response(200, CaseOut)
+    def post(self, _query: dict[str, Any], body: dict[str, Any],
+             case_id: int):  # type: ignore[no-untyped-def]
+        """Take an unassigned case for yourself, against If-Match."""
+        expected = if_match()
+        me = caller().username
+        try:
+            view = services.assign(uow(), case_id, me, actor=me, reason=body["reason"],
+                                   expected_version=expected)
+        except ConflictError as exc:
+            raise _written(exc) from None
+        return view, 200, {"ETag": etag(view.version)}
+
+
+@blp.route("/<int:case_id>/links")
+class LinksResource(MethodView):
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.arguments(LinkBody)
+    @blp.response(201, LinkOut)
+    def post(self, _query: dict[str, Any], body: dict[str, Any],
+             case_id: int):  # type: ignore[no-untyped-def]
+        """Link this case to another of the agency's cases, against this case's If-Match."""
+        expected = if_match()
+        try:
+            link = services.link_cases(uow(), case_id, body["to_case_id"],
+                                       actor=caller().username, kind=body["kind"],
+                                       reason=body["reason"], expected_version=expected)
+        except ConflictError as exc:
+            raise _written(exc) from None
+        return link, 201, {"ETag": etag(link.from_version)}
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_TEXT_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _ooxml(part: str) -> Callable[[bytes], bool]:
+    def sniff(content: bytes) -> bool:
+        if not content.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return False
+        return "[Content_Types].xml" in names and any(n.startswith(part) for n in names)
+    return sniff
+
+
+def _plain_text(content: bytes) -> bool:
+    if _TEXT_CONTROLS.search(content):
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            content.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+SNIFFERS: dict[str, Callable[[bytes], bool]] = {
+    "application/pdf": lambda b: b.startswith(b"%PDF-"),
+    "image/jpeg": lambda b: b.startswith(b"\xff\xd8\xff"),
+    "image/png": lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
+    "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
+    DOCX: _ooxml("word/"),
+    XLSX: _ooxml("xl/"),
+    "text/plain": _plain_text,
+    "video/mp4": lambda b: b[4:8] == b"ftyp",
+}
+"""The media types evidence may have, each with the test its leading bytes must pass."""
+
+
+def _checked_upload() -> tuple[str, str, bytes]:
+    """The uploaded file's name, media type and bytes: one ``file`` part, within the size
+    limit (413), of an allowed type its bytes bear out (415)."""
+    unknown = sorted(set(request.files) - {"file"})
+    if unknown:
+        raise ValidationFailed(f"{unknown[0]}: unknown file field; send the file as 'file'",
+                               field=unknown[0])
+    parts = request.files.getlist("file")
+    if len(parts) != 1:
+        raise ValidationFailed("file: exactly one file is required" if parts else
+                               "file: is required (a multipart part with a filename)",
+                               field="file")
+    storage = parts[0]
+    name = PurePosixPath((storage.filename or "").replace("\\", "/")).name.strip()
+    if not name:
+        raise ValidationFailed("file: the part needs a filename", field="file")
+    limit = evidence_limit()
+    content = storage.stream.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"file: over the limit of {limit} bytes ({limit // 1048576} MiB)",
+                              field="file")
+    if not content:
+        raise ValidationFailed("file: is empty", field="file")
+    declared = (storage.mimetype or "").lower()
+    if declared not in SNIFFERS:
+        raise UnsupportedMediaType(
+            f"file: {declared or 'no type'} is not taken; evidence is one of "
+            f"{', '.join(sorted(SNIFFERS))}", field="file")
+    if not SNIFFERS[declared](content):
+        raise UnsupportedMediaType(f"file: its content is not {declared} (its leading bytes "
+                                   "say otherwise)", field="file")
+    return name, declared, content
+
+
+def _disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the exact name as RFC 5987 ``filename*``."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_"
+                       for c in filename) or "evidence"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@blp.route("/<int:case_id>/evidence")
+class EvidenceResource(MethodView):
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.response(200, EvidenceItemOut(many=True))
+    def get(self, _query: dict[str, Any], case_id: int):  # type: ignore[no-untyped-def]
+        """The case's evidence the caller may download (404 for outsiders)."""
+        return list(evidence_of(uow(), case_id, caller().username))  # a tuple means status
+
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.arguments(EvidenceForm, location="form", unknown=RAISE,
+                   content_type="multipart/form-data")
+    @blp.response(201, EvidenceOut)
+    def post(self, _query: dict[str, Any], form: dict[str, Any],
+             case_id: int):  # type: ignore[no-untyped-def]
+        """Attach a file (multipart ``file``, ``description``), against If-Match."""
+        expected = if_match()
+        name, media_type, content = _checked_upload()
+        try:
+            record = services.attach_evidence(
+                uow(), case_id, actor=caller().username, filename=name, content=content,
+                media_type=media_type, description=form["description"],
+                expected_version=expected)
+        except ConflictError as exc:
+            raise _written(exc) from None
+        body = {"id": record.id, "case": record.case, "filename": name,
+                "media_type": media_type, "sha256": record.sha256, "size": record.size,
+                "description": form["description"]}
+        return body, 201, {"ETag": etag(record.case_version),
+                           "Location": f"{URL_PREFIX}/{case_id}/evidence/{record.id}"}
+
+
+_DOWNLOAD_DOC = {"responses": {"200": {
+    "description": "the file's bytes, as the stored media type",
+    "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in sorted(SNIFFERS)},
+}}}
+
+
+@blp.route("/<int:case_id>/evidence/<int:evidence_id>")
+class EvidenceFileResource(MethodView):
+    @blp.arguments(NoArgs, location="query", unknown=RAISE)
+    @blp.doc(**_DOWNLOAD_DOC)
+    def get(self, _query: dict[str, Any], case_id: int,
+            evidence_id: int):  # type: ignore[no-untyped-def]
+        """Download one piece of evidence (an attachment, never rendered in place)."""
+        item = download_evidence(uow(), case_id, evidence_id, actor=caller().username)
+        response = Response(item.content, status=200, content_type=item.media_type)
+        response.headers["Content-Disposition"] = _disposition(item.filename)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

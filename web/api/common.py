@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from caseflow.domain.errors import PreconditionFailed, PreconditionRequired
 
@@ -39,10 +39,46 @@ def json_response(body: Any, version: int | None = None, status: int = 200) -> R
 
 
 class Strict(Schema):
-    """A body or query schema that refuses what it does not know (422 naming the field)."""
+    """A body or query schema that refuses what it does not know (422 naming the field).
+
+    In a JSON body a value's type is the JSON type: a boolean field takes ``true``/``false``
+    only and a number field a number (marshmallow alone also takes ``0``, ``"yes"`` or
+    ``"12"``, which the document says are wrong). Query strings are text and are left to
+    marshmallow's parsing."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _json_types(self, data: Any, **_kwargs: Any) -> Any:
+        if type(data) is not dict:  # a query string (webargs' MultiDictProxy), or a list
+            return data
+        errors = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            if key in data:
+                wrong = _json_type_error(field, data[key])
+                if wrong:
+                    errors[key] = [wrong]
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+def _json_type_error(field: fields.Field, value: Any) -> str | None:
+    if value is None:
+        return None  # allow_none decides
+    if isinstance(field, fields.Boolean) and not isinstance(value, bool):
+        return "Not a valid boolean."
+    if isinstance(field, fields.Integer) and (isinstance(value, bool)
+                                              or not isinstance(value, int)):
+        return "Not a valid integer."
+    if isinstance(field, fields.Float) and (isinstance(value, bool)
+                                            or not isinstance(value, int | float)):
+        return "Not a valid number."
+    if isinstance(field, fields.List) and isinstance(value, list):
+        return next((w for w in (_json_type_error(field.inner, v) for v in value) if w), None)
+    return None
 
 
 class PageArgs(Strict):

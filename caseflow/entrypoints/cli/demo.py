@@ -30,21 +30,25 @@ class _Count(click.IntRange):
 def demo(ctx: Context, per_type: int, seed: int, serve: bool, port: int) -> None:
     """Create agencies, users and realistic cases of every type, and advance them."""
     from caseflow.adapters import schema
-    from caseflow.entrypoints.demo import run_demo
+    from caseflow.entrypoints.demo import demo_sign_ins, run_demo
 
     ctx.creating_app(needs_keys=True)  # the demo makes its database when there is none
     schema.upgrade(ctx.settings.database_url)
     ctx.app.load_workflows()
     summary = run_demo(ctx.app, per_type=per_type, seed=seed, echo=click.echo)
     click.echo(summary)
+    sheet = demo_sign_ins(ctx.app, f"http://127.0.0.1:{port}/")
+    click.echo(sheet.render(serving=serve, port=port))
     if serve:
-        _serve(ctx, "127.0.0.1", port)
+        _serve(ctx, "127.0.0.1", port, demo=True)  # demo mode: the password "demo" works
 
 
-def _serve(ctx: Context, host: str, port: int) -> None:
+def _serve(ctx: Context, host: str, port: int, demo: bool = False) -> None:
+    from dataclasses import replace
+
     from web import create_app
 
-    app = create_app(settings=ctx.settings)
+    app = create_app(settings=replace(ctx.settings, demo=True) if demo else ctx.settings)
     click.echo(f"caseflow web on http://{host}:{port}/  (Ctrl-C stops)")
     app.run(host=host, port=port)
 

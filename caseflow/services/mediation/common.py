@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Case, User
 from caseflow.adapters.registry import REGISTRY
-from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.errors import ConflictError, PermissionDenied, ValidationFailed
 from caseflow.domain.moments import TZ, aware, naive_utc
 from caseflow.domain.settlements import parse_date
 from caseflow.domain.vocabulary import MEDIATION_WORKFLOW
@@ -69,3 +69,10 @@ def clean_reason(reason: str | None) -> str | None:
     if reason is None:
         return None
     return str(reason).strip() or None
+
+
+def check_version(case: Case, expected_version: int | None) -> None:
+    """Refuse (ConflictError) a write made against another version of the case."""
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(f"case {case.number} is at version {case.version}, "
+                            f"not {expected_version}; reload and retry")

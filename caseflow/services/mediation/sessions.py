@@ -16,7 +16,12 @@ from caseflow.domain.errors import ValidationFailed
 from caseflow.domain.limits import LIST_MAX, check_name, check_note, check_reason, check_text
 from caseflow.domain.settlements import notes_digest
 from caseflow.services.audit import append_event
-from caseflow.services.mediation.common import case_date, clean_reason, mediation_case
+from caseflow.services.mediation.common import (
+    case_date,
+    check_version,
+    clean_reason,
+    mediation_case,
+)
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -30,6 +35,7 @@ class SessionRecord:
     attendees: tuple[str, ...]
     outcome: str
     notes_sha256: str
+    case_version: int | None = None  # the case's version after the write (the API's ETag)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "case": self.case, "held_on": self.held_on,
@@ -40,6 +46,7 @@ class SessionRecord:
 def record_session(
     uow: UnitOfWork, case_id: int, *, actor: str, held_on: date, attendees: Sequence[str],
     outcome: str, notes: str = "", reason: str | None = None,
+    expected_version: int | None = None,
 ) -> SessionRecord:
     """Record one mediation session (date, attendees, outcome, confidential notes).
 
@@ -48,6 +55,7 @@ def record_session(
     """
     with uow:
         case, user = mediation_case(uow, case_id, actor)
+        check_version(case, expected_version)
         held_on = case_date(uow, case, held_on, "held_on")
         if isinstance(attendees, str) or not isinstance(attendees, Sequence) or not attendees:
             raise ValidationFailed("attendees: list at least one attendee", field="attendees")
@@ -82,8 +90,9 @@ def record_session(
                          "session_id": row.id, "held_on": held_on.isoformat(),
                          "attendees": clean_attendees, "outcome": row.outcome,
                          "notes_sha256": digest})
+        uow.flush()
         result = SessionRecord(id=row.id, case=case.number, held_on=held_on.isoformat(),
                                attendees=tuple(clean_attendees), outcome=row.outcome,
-                               notes_sha256=digest)
+                               notes_sha256=digest, case_version=case.version)
         uow.commit()
         return result

@@ -44,6 +44,7 @@ from caseflow.services.audit import append_entry, append_event
 from caseflow.services.clocks import start_clock, stop_clock
 from caseflow.services.mediation.common import (
     case_date,
+    check_version,
     clean_reason,
     mediation_case,
     start_of,
@@ -88,6 +89,7 @@ class SettlementRecord:
     signed_on: str
     supersedes: tuple[int, ...]
     instalments: tuple[ScheduledInstalment, ...]
+    case_version: int | None = None  # the case's version after the write (the API's ETag)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "case": self.case, "parties": list(self.parties),
@@ -110,6 +112,7 @@ class PaymentRecord:
     amount: str
     on_time: bool
     all_paid: bool
+    case_version: int | None = None  # the case's version after the write (the API's ETag)
 
     def to_dict(self) -> dict[str, Any]:
         return {"agreement_id": self.agreement_id, "seq": self.seq, "paid_on": self.paid_on,
@@ -160,6 +163,7 @@ def record_settlement(
     uow: UnitOfWork, case_id: int, *, actor: str, parties: Sequence[str],
     amount: str | Decimal | int, currency: str = "CNY", terms: Sequence[str] = (),
     signed_on: date, instalments: Sequence[Mapping[str, Any]] = (), reason: str | None = None,
+    expected_version: int | None = None,
 ) -> SettlementRecord:
     """Record a signed settlement agreement and start one clock per instalment.
 
@@ -169,6 +173,7 @@ def record_settlement(
     """
     with uow:
         case, user = mediation_case(uow, case_id, actor)
+        check_version(case, expected_version)
         if case.status not in SETTLEMENT_STATES:
             raise ValidationFailed(
                 f"case {case.number} is in {case.status!r}: a settlement is recorded in "
@@ -227,12 +232,14 @@ def record_settlement(
                      at=now, reason=clean_reason(reason), payload=payload)
         for spec in stopped + specs:
             append_entry(session, case, spec, actor=actor, channel=uow.channel, at=now)
+        uow.flush()
         result = SettlementRecord(
             id=agreement.id, case=case.number, parties=tuple(chosen_parties),
             amount=yuan(total_fen), amount_fen=total_fen, currency=code,
             terms=tuple(chosen_terms), decides_ownership=agreement.decides_ownership,
             decides_validity=agreement.decides_validity, signed_on=signed.isoformat(),
-            supersedes=tuple(p.id for p in previous), instalments=tuple(scheduled))
+            supersedes=tuple(p.id for p in previous), instalments=tuple(scheduled),
+            case_version=case.version)
         uow.commit()
         return result
 
@@ -256,7 +263,7 @@ def _supersede(session: Session, case: Case, previous: list[SettlementAgreement]
 
 def record_payment(
     uow: UnitOfWork, case_id: int, *, actor: str, agreement_id: int, seq: int, paid_on: date,
-    reason: str | None = None,
+    reason: str | None = None, expected_version: int | None = None,
 ) -> PaymentRecord:
     """Mark an instalment paid on ``paid_on`` and stop its clock at that date.
 
@@ -265,6 +272,7 @@ def record_payment(
     """
     with uow:
         case, user = mediation_case(uow, case_id, actor)
+        check_version(case, expected_version)
         session = uow.session
         agreement = session.get(SettlementAgreement, agreement_id) \
             if id_in_range(agreement_id) else None
@@ -316,9 +324,10 @@ def record_payment(
                          "all_paid": all_paid})
         for spec in specs:
             append_entry(session, case, spec, actor=actor, channel=uow.channel, at=now)
+        uow.flush()
         result = PaymentRecord(agreement_id=agreement.id, seq=seq, paid_on=paid.isoformat(),
                                amount=yuan(inst.amount_fen), on_time=on_time,
-                               all_paid=all_paid)
+                               all_paid=all_paid, case_version=case.version)
         uow.commit()
         return result
 
