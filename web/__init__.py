@@ -43,6 +43,13 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     init_signin(app, settings)  # before the API: its authentication resumes sessions
     init_api(app)
 
+    @app.get("/")
+    def home():  # type: ignore[no-untyped-def]
+        """Where the pages will be (issue 11): for now the signed-in account, or sign-in."""
+        from flask import redirect, url_for
+
+        return redirect(url_for("signin.account"))
+
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]
         try:

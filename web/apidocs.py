@@ -50,6 +50,16 @@ def register_problem_responses(api: Any) -> None:
         lazy=True)
 
 
+# the header every case write checks (web/api/common.py ``if_match()``); an operation marked
+# ``@blp.doc(**WRITES_CASE)`` lists it beside its other parameters
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
+            "schema": {"type": "string", "maxLength": 40},
+            "description": 'the case\'s ETag (its version, e.g. "7") the write was made '
+                           "against: 428 without it, 412 when the case has moved on"}
+WRITES_CASE_MARK = "x-caseflow-writes-case"
+WRITES_CASE = {WRITES_CASE_MARK: True}
+
+
 class DocumentAsServed(BasePlugin):
     """Make each operation say what the server does: it answers 401 without a valid token;
     a JSON body is required only when its schema has a required field (webargs reads a
@@ -67,6 +77,8 @@ class DocumentAsServed(BasePlugin):
             if not isinstance(operation, dict):
                 continue
             operation.setdefault("responses", {}).setdefault("401", "UNAUTHORIZED")
+            if operation.pop(WRITES_CASE_MARK, False):
+                operation.setdefault("parameters", []).append(dict(IF_MATCH))
             body = operation.get("requestBody")
             if isinstance(body, dict) and body.get("required"):
                 content = body.get("content", {}).get("application/json", {})

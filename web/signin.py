@@ -64,7 +64,8 @@ def init_signin(app: Flask, settings: Settings) -> None:
     app.config.setdefault("CASEFLOW_SESSION_IDLE", timedelta(minutes=settings.session_idle_minutes))
     app.config.setdefault("CASEFLOW_SESSION_MAX", timedelta(hours=settings.session_max_hours))
     # the browser forgets the cookie when the session could not last any longer anyway
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", app.config["CASEFLOW_SESSION_MAX"])
+    # (Flask's config always holds PERMANENT_SESSION_LIFETIME, 31 days: set it, not a default)
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["CASEFLOW_SESSION_MAX"]
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     app.register_blueprint(bp)

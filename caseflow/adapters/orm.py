@@ -121,6 +121,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the demo's token: it works only while the app runs in demo mode, like the demo password
+    demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -567,10 +569,12 @@ class Handoff(Base):
         CheckConstraint("from_agency_id <> to_agency_id", name="not_self"),
         Index("ix_handoffs_to_status", "to_agency_id", "status"),
         Index("ix_handoffs_from_status", "from_agency_id", "status"),
+        # a key is the sending agency's own: two agencies' systems may choose the same one
+        UniqueConstraint("from_agency_id", "idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

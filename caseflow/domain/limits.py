@@ -97,20 +97,30 @@ def check_name(value: str, field: str = "name") -> str:
     return check_text(value, field, limit=NAME_MAX, multiline=False)
 
 
-def _non_finite(value: Any, path: str, depth: int = 0) -> str | None:
-    """The path (``data.a[0].b``) of the first NaN or ±Infinity in ``value``, or None."""
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_NOT_FINITE = "must be a finite number (NaN and Infinity are not JSON)"
+_NOT_TEXT = "must be text without NUL characters or lone surrogates (no database stores them)"
+
+
+def _unstorable(value: Any, path: str, depth: int = 0) -> tuple[str, str] | None:
+    """Where (``data.a[0].b``) and why the first value no database stores is in ``value``:
+    NaN or ±Infinity, or text (a key too) holding a NUL or a lone surrogate; else None."""
     if isinstance(value, float):
-        return None if math.isfinite(value) else path
+        return None if math.isfinite(value) else (path, _NOT_FINITE)
+    if isinstance(value, str):
+        return (path, _NOT_TEXT) if _UNSTORABLE.search(value) else None
     if depth > 100:  # json.dumps refuses what nests deeper (RecursionError), below
         return None
     if isinstance(value, Mapping):
         for key, item in value.items():
-            found = _non_finite(item, f"{path}.{key}", depth + 1)
+            if isinstance(key, str) and _UNSTORABLE.search(key):
+                return (path, _NOT_TEXT)
+            found = _unstorable(item, f"{path}.{key}", depth + 1)
             if found:
                 return found
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            found = _non_finite(item, f"{path}[{i}]", depth + 1)
+            found = _unstorable(item, f"{path}[{i}]", depth + 1)
             if found:
                 return found
     return None
@@ -120,9 +130,9 @@ def check_payload_size(payload: Mapping[str, Any], field: str = "payload") -> No
     """The whole payload, serialised, within ``PAYLOAD_MAX`` bytes, and JSON: no NaN or
     ±Infinity anywhere in it, nested too (PostgreSQL's JSON refuses them; SQLite would store
     them), refused naming where it is (``data.x``, ``data.a[0].b``)."""
-    where = _non_finite(payload, field)
-    if where is not None:
-        raise PayloadError(where, "must be a finite number (NaN and Infinity are not JSON)")
+    found = _unstorable(payload, field)
+    if found is not None:
+        raise PayloadError(*found)
     try:
         size = len(json.dumps(payload, ensure_ascii=False, default=str,
                               allow_nan=False).encode("utf-8", "surrogatepass"))

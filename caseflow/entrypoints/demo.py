@@ -427,5 +427,5 @@ def demo_sign_ins(app: App, address: str) -> SignInSheet:
             picked.append(member)
     record, secret = create_token(app.uow("demo"), for_user=username, name="演示 API 令牌 demo",
                                   actor="admin", days=TOKEN_DAYS,
-                                  reason="演示：对接示例 / demo: API example")
+                                  reason="演示：对接示例 / demo: API example", demo=True)
     return SignInSheet(address, picked, username, record.id, secret)

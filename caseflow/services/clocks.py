@@ -38,6 +38,7 @@ from caseflow.domain.definitions import (
 )
 from caseflow.domain.errors import (
     ConflictError,
+    InvalidTrigger,
     NotFound,
     PeriodNotMet,
     PermissionDenied,
@@ -500,8 +501,8 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
             raise ValidationFailed(f"reason: {reason!r} is not one of "
                                    f"{', '.join(rule.pause_reasons)}", field="reason")
         if any(seg.ended_at is None and _cause(seg.reason) == reason for seg in clock.segments):
-            raise ValidationFailed(f"clock {name!r} is already paused for {reason}",
-                                   field="reason")
+            raise InvalidTrigger(f"clock {name!r} is already paused for {reason}",
+                                 field="reason")
         now = uow.now()
         calendar = current_calendar(uow.connection)
         at = _legal_day(on, now, "the pause")
@@ -536,7 +537,7 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
         _check_version(case, expected_version)
         rule = rule_for(uow.session, case, clock)
         if clock.status != "paused":
-            raise ValidationFailed(f"clock {name!r} is not paused", field="clock")
+            raise InvalidTrigger(f"clock {name!r} is not paused", field="clock")
         now = uow.now()
         calendar = current_calendar(uow.connection)
         spec = _resume(clock, rule, calendar, now,

@@ -168,13 +168,18 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(roles))
 
 
-def _supervisor_id(uow: UnitOfWork, supervisor: str | None) -> int | None:
+def _supervisor_id(uow: UnitOfWork, supervisor: str | None, agency_id: int) -> int | None:
+    """The supervisor's id: a supervisor of the same agency (escalations go up this chain,
+    and must never reach another agency)."""
     if supervisor is None:
         return None
-    boss_id = uow.session.scalar(select(User.id).where(User.username == supervisor))
-    if boss_id is None:
+    boss = uow.session.scalar(select(User).where(User.username == supervisor))
+    if boss is None:
         raise ValidationFailed(f"unknown supervisor {supervisor!r}", field="supervisor")
-    return boss_id
+    if boss.agency_id != agency_id or "supervisor" not in boss.roles:
+        raise ValidationFailed(f"{supervisor} is not a supervisor of this user's agency",
+                               field="supervisor")
+    return boss.id
 
 
 def _insert_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
@@ -185,7 +190,7 @@ def _insert_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
     agency = uow.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise ValidationFailed(f"unknown agency {agency_code!r}", field="agency")
-    boss_id = _supervisor_id(uow, supervisor)
+    boss_id = _supervisor_id(uow, supervisor, agency.id)
     user = User(username=username, name=name, agency_id=agency.id, supervisor_id=boss_id,
                 email=email, organisation=organisation,
                 role_rows=[UserRole(role=r) for r in roles])
@@ -284,7 +289,7 @@ def update_user(uow: UnitOfWork, username: str, *, actor: str, reason: str,
             changes["roles"] = {"from": list(before.roles),
                                 "to": [r for r in ROLES if r in roles]}
         if supervisor is not KEEP and supervisor != before.supervisor:
-            boss_id = _supervisor_id(uow, supervisor)
+            boss_id = _supervisor_id(uow, supervisor, user.agency_id)
             _refuse_cycle(uow, user, boss_id)
             user.supervisor_id = boss_id
             changes["supervisor"] = {"from": before.supervisor, "to": supervisor}

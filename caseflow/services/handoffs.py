@@ -202,12 +202,11 @@ def _sent_before(uow: UnitOfWork, *, case_id: int, kind: str, actor: str, to_age
     """The handoff already sent under this key for this same request, or None; the key used
     for another request is refused (and told to nobody but the sending agency)."""
     session = uow.session
-    existing = session.scalar(select(Handoff).where(Handoff.idempotency_key == idempotency_key))
+    sender = get_user(uow, actor)  # keys are the sending agency's: no other agency's are seen
+    existing = session.scalar(select(Handoff).where(
+        Handoff.from_agency_id == sender.agency_id, Handoff.idempotency_key == idempotency_key))
     if existing is None:
         return None
-    sender = get_user(uow, actor)  # a retry is the sender's: nobody else learns of it
-    if sender.agency_id != existing.from_agency_id:
-        raise ValidationFailed("idempotency_key: already used", field="idempotency_key")
     target = get_agency(uow, to_agency) if to_agency else None
     receiving = get_user(uow, to_user).id if to_user else None
     if ((existing.case_id, existing.kind) != (case_id, kind)

@@ -51,7 +51,7 @@ def _record(token: ApiToken) -> TokenRecord:
 
 
 def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days: int = 90,
-                 reason: str) -> tuple[TokenRecord, str]:
+                 reason: str, demo: bool = False) -> tuple[TokenRecord, str]:
     """Issue a token for ``for_user`` (an admin does, with a reason); returns its record and
     the secret, which is never shown again. Audited as a system event."""
     check_name(name, "name")
@@ -65,7 +65,8 @@ def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days:
         secret = PREFIX + secrets.token_urlsafe(32)
         now = uow.now()
         token = ApiToken(user_id=user.id, name=name.strip(), secret_sha256=_digest(secret),
-                         created_by=actor, created_at=now, expires_at=now + timedelta(days=days))
+                         created_by=actor, created_at=now, expires_at=now + timedelta(days=days),
+                         demo=demo)
         uow.session.add(token)
         uow.flush()
         uow.session.add(SystemEvent(kind="api_token_issued", actor=actor, at=now, reason=why,
@@ -111,9 +112,10 @@ class Caller:
     session_id: int | None = None
 
 
-def authenticate(uow: UnitOfWork, secret: str | None) -> Caller:
+def authenticate(uow: UnitOfWork, secret: str | None, *, demo_mode: bool = False) -> Caller:
     """The caller a bearer secret stands for; Unauthenticated (one answer for every failure)
-    for none, an unknown, an expired or a revoked one, or a deactivated user."""
+    for none, an unknown, an expired or a revoked one, a deactivated user, or the demo's
+    token outside demo mode."""
     refused = Unauthenticated("a valid API token is required (Authorization: Bearer …)")
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         raise refused
@@ -122,12 +124,12 @@ def authenticate(uow: UnitOfWork, secret: str | None) -> Caller:
         # is a name, and each service reads the user it needs); it was a third of a fire
         token = uow.session.execute(
             select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at,
-                   ApiToken.last_used_at, User.username, User.active)
+                   ApiToken.last_used_at, ApiToken.demo, User.username, User.active)
             .join(User, User.id == ApiToken.user_id)
             .where(ApiToken.secret_sha256 == _digest(secret))).first()
         now = uow.now()
         if (token is None or token.revoked_at is not None or token.expires_at <= now
-                or not token.active):
+                or not token.active or (token.demo and not demo_mode)):
             raise refused
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
             uow.session.execute(update(ApiToken).where(ApiToken.id == token.id)

@@ -37,20 +37,24 @@ class WorkflowVersion:
                 "open_cases": self.open_cases}
 
 
-def workflow_versions(uow: UnitOfWork) -> list[WorkflowVersion]:
-    """Every loaded version, the date it applies from, and how many cases run open on it."""
+def workflow_versions(uow: UnitOfWork, actor: str | None = None) -> list[WorkflowVersion]:
+    """Every loaded version, the date it applies from, and how many cases run open on it —
+    with ``actor``, counting only the actor's agency's cases (nobody learns another agency's
+    caseload; the CLI, run by an operator, counts all)."""
     with uow:
-        return _versions(uow.session)
+        agency_id = get_user(uow, actor).agency_id if actor is not None else None
+        return _versions(uow.session, agency_id)
 
 
-def _versions(session: Session) -> list[WorkflowVersion]:
+def _versions(session: Session, agency_id: int | None = None) -> list[WorkflowVersion]:
+    counted = (select(Case.workflow_key, Case.workflow_version, func.count())
+               .where(Case.closed_at.is_(None)))
+    if agency_id is not None:
+        counted = counted.where(Case.agency_id == agency_id)
     open_counts = {
         f"{key}:{version}": count
         for key, version, count in session.execute(
-            select(Case.workflow_key, Case.workflow_version, func.count())
-            .where(Case.closed_at.is_(None))
-            .group_by(Case.workflow_key, Case.workflow_version)
-        )
+            counted.group_by(Case.workflow_key, Case.workflow_version))
     }
     rows = session.scalars(
         select(WorkflowDefinitionRow).order_by(WorkflowDefinitionRow.key,

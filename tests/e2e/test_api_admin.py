@@ -183,6 +183,8 @@ BAD_NEW_USERS = [
     ({"roles": ["boss"]}, "roles"),
     ({"roles": "officer"}, "roles"),
     ({"supervisor": "nobody"}, "supervisor"),
+    ({"supervisor": "xu.customs"}, "supervisor"),  # another agency's: escalations stay home
+    ({"supervisor": "sun.yz"} | {"agency": "nb-amr"}, "supervisor"),
     ({"email": "not-an-address"}, "email"),
     ({"organisation": 12}, "organisation"),
     ({"password": "hunter2hunter2"}, "password"),
@@ -244,6 +246,8 @@ BAD_CHANGES = [
     ("zhang.officer", {"roles": ["officer", "judge"], "reason": "更正"}, 422, "roles"),
     ("zhang.officer", {"supervisor": "nobody", "reason": "更正"}, 422, "supervisor"),
     ("zhang.officer", {"supervisor": "zhang.officer", "reason": "更正"}, 422, "supervisor"),
+    ("zhang.officer", {"supervisor": "he.police", "reason": "更正"}, 422, "supervisor"),
+    ("zhang.officer", {"supervisor": "li.officer", "reason": "更正"}, 422, "supervisor"),
     # chen.sup supervises zhang.officer: zhang.officer may not become chen.sup's supervisor
     ("chen.sup", {"supervisor": "zhang.officer", "reason": "更正"}, 422, "supervisor"),
     ("zhang.officer", {"email": "zhang@", "reason": "更正"}, 422, "email"),

@@ -148,7 +148,7 @@ def test_pause_and_resume_refusals_write_nothing(server, uow, app):
     assert status in (400, 422)
     status, _h, body = call(server, "POST", f"/api/v1/cases/{case.id}/clocks/filing/resume",
                             officer, {}, match)
-    assert status == 422 and body["errors"] == {"clock": [body["detail"]]}  # not paused
+    assert status == 409 and body["errors"] == {"clock": [body["detail"]]}  # not paused
     assert written(app, case.id) == before
 
 

@@ -298,7 +298,8 @@ def test_reject_and_return_need_reasons_and_are_final(server, uow, app):
 def test_the_handoff_operations_are_documented(server):
     doc = call(server, "GET", "/api/v1/openapi.json")[2]
     send = doc["paths"]["/api/v1/cases/{case_id}/handoffs"]["post"]
-    header = next(p for p in send["parameters"] if p["in"] == "header")
+    header = next(p for p in send["parameters"] if p["in"] == "header"
+                  and p["name"] == "Idempotency-Key")
     assert header["name"] == "Idempotency-Key" and header["required"] is True
     assert {"200", "201"} <= set(send["responses"])
     for path in ("/api/v1/handoffs/inbound", "/api/v1/handoffs/outbound",

@@ -215,7 +215,7 @@ def test_settlement_with_instalments_and_a_payment(server, uow, app):
     status, _h, problem = call(server, "POST",
                                f"{path}/settlements/{agreement['id'] + 99}/payments", mediator,
                                {"seq": 1, "paid_on": day(0)}, {"If-Match": etag})
-    assert status == 422 and "agreement_id" in problem["errors"]
+    assert status == 404 and "agreement_id" in problem["errors"]  # an id that names nothing
     assert counts(app) == before
     status, headers, paid = call(server, "POST", payments, mediator,
                                  {"seq": 1, "paid_on": day(0), "reason": "银行转账回单已核对"},

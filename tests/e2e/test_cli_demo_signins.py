@@ -103,12 +103,17 @@ def test_the_demo_prints_working_sign_ins_and_a_working_token(demo_db, tmp_path)
         signin.sign_in(app.uow("test"), SYSTEM_ACCOUNT[0], "demo", address="127.0.0.1",
                        demo_mode=True)
 
-    # the token answers on the API: the curl example's path and the agencies
+    # the token answers on the API: the curl example's path and the agencies — in demo
+    # mode only, like the shared password
     from web import create_app
 
+    auth = {"Authorization": f"Bearer {sheet['token']}"}
+    served = create_app(replace(settings, demo=False, secret_key="not-the-demo-" * 3),
+                        {"TESTING": True})
+    assert served.test_client().get(sheet["path"], headers=auth).status_code == 401
+    served.extensions["caseflow"].engine.dispose()
     web = create_app(settings, {"TESTING": True})
     client = web.test_client()
-    auth = {"Authorization": f"Bearer {sheet['token']}"}
     answer = client.get(sheet["path"], headers=auth)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     agencies = client.get("/api/v1/agencies", headers=auth)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from caseflow import services
 from caseflow.adapters.orm import Event
-from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import InvalidTrigger, NotFound, PermissionDenied, ValidationFailed
 from caseflow.services.clocks import extend_clock, pause_clock, resume_clock
 from caseflow.views.clocks import case_clocks
 from tests.conftest import utc  # noqa: F401 - re-exported for other tests
@@ -157,7 +157,7 @@ def test_each_cause_of_a_pause_ends_on_its_own(at, people, app):
     services.fire(at("2026-09-18T11:00")(), case.id, "start_check", actor="li.officer")
     pause_clock(at("2026-09-21T09:00")(), case.id, "filing", actor="li.officer", reason="testing",
                 note="委托检测")
-    with pytest.raises(ValidationFailed, match="already paused for testing"):
+    with pytest.raises(InvalidTrigger, match="already paused for testing"):  # 409
         pause_clock(at("2026-09-21T10:00")(), case.id, "filing", actor="li.officer",
                     reason="testing")
     services.fire(at("2026-09-22T10:00")(), case.id, "send_for_appraisal", actor="li.officer")

@@ -109,9 +109,15 @@ def test_a_retried_send_is_one_handoff(uow, people, app):
     with pytest.raises(ValidationFailed, match="different handoff") as info:
         send(uow, case.id, to_agency="nb-customs")
     assert info.value.field == "idempotency_key"
-    with pytest.raises(ValidationFailed, match="already used") as info:  # not the sender's
+    # keys are the sending agency's own: another agency's caller with the same key learns
+    # nothing of this send — the case is as unknown to it as one that does not exist
+    with pytest.raises(NotFound) as outsider:
         send(uow, case.id, actor="zhou.customs")
-    assert "reason" not in str(info.value.message)
+    with pytest.raises(NotFound) as missing:
+        send(uow, 987654, actor="zhou.customs")
+    assert outsider.value.message.replace(str(case.id), "N") == \
+        missing.value.message.replace("987654", "N")
+    assert counts(app) == before
 
 
 @pytest.mark.parametrize("kwargs, error, text", [

@@ -170,6 +170,19 @@ def test_a_payload_holds_no_nan_or_infinity_anywhere(payload, where):
     check_payload_size({"x": [1.5, {"y": -2e300}]}, "data")  # finite numbers are fine
 
 
+@pytest.mark.parametrize(("payload", "where"), [
+    ({"x": "宁波\x00"}, "data.x"),
+    ({"x": ["ok", "\ud800"]}, "data.x[1]"),
+    ({"x": {"\udfff": 1}}, "data.x"),
+    ({"\x00": 1}, "data"),
+])
+def test_a_payload_holds_no_nul_or_lone_surrogate_anywhere(payload, where):
+    with pytest.raises(PayloadError, match="NUL characters or lone surrogates") as refused:
+        check_payload_size(payload, "data")
+    assert refused.value.field == where
+    check_payload_size({"x": ["甬市监处罚〔2026〕12号", {"y": "第一行\n第二行"}]}, "data")
+
+
 @pytest.mark.parametrize("value", [20261130, 2026.1130, True, ["2026-11-30"]])
 def test_a_date_is_a_string_not_a_number(value):
     with pytest.raises(PayloadError, match="^d: must be a date YYYY-MM-DD as a string"):

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from caseflow.domain.errors import CaseflowError, Unauthenticated
@@ -16,6 +16,9 @@ from caseflow.services.tokens import Caller, authenticate
 from web.apidocs import is_public
 
 PROBLEM = "application/problem+json"
+# webargs would EXCLUDE unknown query parameters whatever the schema says: let each schema's
+# own ``Meta.unknown`` decide (``Strict``: RAISE, so ``?bogus=1`` is a 422 naming it)
+Blueprint.ARGUMENTS_PARSER.unknown = None
 PREFIX = "/api/v1"
 # one blueprint per resource, each module ``web/api/<name>.py`` with ``blp`` and ``URL_PREFIX``
 RESOURCES = ("cases", "clocks", "handoffs", "mediation", "alerts", "audit", "workflows",
@@ -103,8 +106,12 @@ def init_api(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config.setdefault(  # evidence + its form
-        "EVIDENCE_MAX_BYTES", 20 * 1024 * 1024) + 1024 * 1024)
+    evidence_max = app.config.setdefault("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
+        app.config["MAX_CONTENT_LENGTH"] = evidence_max + 1024 * 1024  # evidence + its form
+    from web.api.bodies import BoundedInt, check_request
+
+    app.url_map.converters["int"] = BoundedInt  # before any route: ids past 2**31-1 are 404
     app.config.setdefault("API_SPEC_OPTIONS", {
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
@@ -131,7 +138,8 @@ def init_api(app: Flask) -> Api:
             # nothing, so no cross-site page can borrow them and it needs no CSRF token)
             secret = header[7:].strip() if header[:7].lower() == "bearer " else None
             engine = current_app.extensions["caseflow"]
-            g.caflow_caller = authenticate(engine.uow("api"), secret)
+            g.caflow_caller = authenticate(engine.uow("api"), secret,
+                                           demo_mode=bool(current_app.config.get("CASEFLOW_DEMO")))
             return None
         if request.path == session_api.PATH and request.method == "POST":
             return None  # signing in (JSON only: no cross-site form can post it)
@@ -144,6 +152,12 @@ def init_api(app: Flask) -> Api:
         g.caflow_caller = Caller(user.username, None, user.user.session_id)
         if request.method not in SAFE_METHODS:
             csrf.protect()  # every unsafe request a cookie authenticates (X-CSRFToken)
+        return None
+
+    @app.before_request
+    def _check_request():  # type: ignore[no-untyped-def]
+        if request.path.startswith(PREFIX) and not is_public(request.path):
+            check_request()  # after authentication: a stranger learns nothing of the rules
         return None
 
     import importlib

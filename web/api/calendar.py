@@ -81,6 +81,8 @@ _SCHEDULE_DOC = {"requestBody": {
 
 @blp.route("/calendar/schedules")
 class SchedulesResource(MethodView):
+    body_types = SCHEDULE_TYPES  # web/api/bodies.py: anything else is a 415
+
     @blp.arguments(CalendarScheduleArgs, location="query", unknown=RAISE)
     @blp.response(200, CalendarScheduleOut)
     @blp.doc(**_SCHEDULE_DOC)

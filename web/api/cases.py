@@ -45,7 +45,7 @@ from caseflow.services.evidence import download_evidence
 from caseflow.views.case_list import SORTS, CaseFilters, evidence_of, list_cases
 from caseflow.views.cases import case_for
 from web.api import caller, uow
-from web.api.common import NoArgs, PageArgs, Strict, etag, if_match, json_response
+from web.api.common import WRITES_CASE, NoArgs, PageArgs, Strict, etag, if_match, json_response
 
 blp = Blueprint("cases", __name__, description="Cases: open, list, read, triggers, fire, "
                 "assign and claim, link, evidence")
@@ -57,23 +57,6 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024  # default of the app's EVIDENCE_MAX_BYTES
 def evidence_limit() -> int:
     """The largest evidence file taken, in bytes (the app's ``EVIDENCE_MAX_BYTES``)."""
     return int(current_app.config.get("EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
-
-
-@blp.before_request
-def _body_media_type() -> None:
-    """Bodies this resource reads: JSON, except evidence uploads (multipart/form-data)."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    if request.path.rstrip("/").endswith("/evidence"):
-        if request.mimetype != "multipart/form-data":
-            raise UnsupportedMediaType(f"evidence is uploaded as multipart/form-data, not "
-                                       f"{request.mimetype or 'a body without a type'}")
-        return
-    has_body = bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", "").lower()
-    if has_body and not request.is_json:
-        raise UnsupportedMediaType(f"this endpoint takes application/json, not "
-                                   f"{request.mimetype or 'a body without a type'}")
 
 
 def _written(exc: ConflictError) -> PreconditionFailed:
@@ -373,6 +356,7 @@ class FireResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(FireBody)
     @blp.response(200, CaseOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _query: dict[str, Any], body: dict[str, Any], case_id: int,
              trigger: str):  # type: ignore[no-untyped-def]
         """Fire ``trigger`` against the version in If-Match (428 without, 412 if stale)."""
@@ -391,6 +375,7 @@ class AssignResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(AssignBody)
     @blp.response(200, CaseOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _query: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Assign the case to a user of its agency (a supervisor does), against If-Match."""
@@ -408,6 +393,7 @@ class ClaimResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(ClaimBody)
     @blp.response(200, CaseOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _query: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Take an unassigned case for yourself, against If-Match."""
@@ -426,6 +412,7 @@ class LinksResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(LinkBody)
     @blp.response(201, LinkOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _query: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Link this case to another of the agency's cases, against this case's If-Match."""
@@ -526,6 +513,8 @@ def _disposition(filename: str) -> str:
 
 @blp.route("/<int:case_id>/evidence")
 class EvidenceResource(MethodView):
+    body_types = ("multipart/form-data",)  # web/api/bodies.py: anything else is a 415
+
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.response(200, EvidenceItemOut(many=True))
     def get(self, _query: dict[str, Any], case_id: int):  # type: ignore[no-untyped-def]
@@ -536,6 +525,7 @@ class EvidenceResource(MethodView):
     @blp.arguments(EvidenceForm, location="form", unknown=RAISE,
                    content_type="multipart/form-data")
     @blp.response(201, EvidenceOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _query: dict[str, Any], form: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Attach a file (multipart ``file``, ``description``), against If-Match."""

@@ -21,7 +21,7 @@ from caseflow.domain.limits import LIST_MAX, NAME_MAX, NOTE_MAX, REASON_MAX
 from caseflow.services.clocks import ClockView, extend_clock, pause_clock, resume_clock
 from caseflow.views.clocks import case_clocks
 from web.api import caller, uow
-from web.api.common import NoArgs, Strict, if_match, json_response
+from web.api.common import WRITES_CASE, NoArgs, Strict, if_match, json_response
 
 blp = Blueprint("clocks", __name__, description="Clocks: a case's legal clocks with their "
                 "explanation; pause, resume, extend (an override is given when firing a step)")
@@ -133,6 +133,7 @@ class PauseResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(PauseBody)
     @blp.response(200, ClockOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any], case_id: int,
              name: str):  # type: ignore[no-untyped-def]
         """Pause a clock for a cause the law does not count (If-Match: the case's version).
@@ -154,6 +155,7 @@ class ResumeResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(ResumeBody)
     @blp.response(200, ClockOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any], case_id: int,
              name: str):  # type: ignore[no-untyped-def]
         """Resume a clock paused by hand (If-Match: the case's version); a pause the case's
@@ -172,6 +174,7 @@ class ExtendResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(ExtendBody)
     @blp.response(200, ClockOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any], case_id: int,
              name: str):  # type: ignore[no-untyped-def]
         """Extend a clock with approval, as its rule allows (If-Match: the case's version).

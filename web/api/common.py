@@ -10,6 +10,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from caseflow.domain.errors import PreconditionFailed, PreconditionRequired
 
+# ``@blp.doc(**WRITES_CASE)`` marks a case write: the document lists its If-Match header
+from web.apidocs import IF_MATCH, WRITES_CASE  # noqa: F401 - re-exported
+
 MAX_PAGE = 200
 
 
@@ -23,10 +26,17 @@ def if_match() -> int:
     if not raw:
         raise PreconditionRequired("a write to a case needs If-Match with the ETag (the "
                                    "case's version) it was made against")
-    value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 12:
-        raise PreconditionFailed(f"If-Match {raw[:40]!r} is not a version this API issued")
-    return int(value)
+    value = raw.strip()
+    if value == "*":
+        raise PreconditionRequired("If-Match: * names no version; send the case's ETag")
+    if value.startswith("W/"):
+        raise PreconditionFailed("a weak ETag never matches a write (RFC 9110 compares "
+                                 "If-Match strongly); send the ETag as the API gave it")
+    number = value[1:-1] if len(value) > 2 and value[0] == value[-1] == '"' else ""
+    if not number.isdigit() or len(number) > 12:
+        raise PreconditionFailed(f"If-Match {raw[:40]!r} is not an ETag this API issued "
+                                 f"(they look like \"7\")")
+    return int(number)
 
 
 def json_response(body: Any, version: int | None = None, status: int = 200) -> Response:

@@ -26,7 +26,15 @@ from caseflow.services import handoffs as service
 from caseflow.services.handoffs import HANDOFF_KEY_MAX, HandoffView
 from caseflow.views.handoffs import handoff_for, list_for_agency
 from web.api import caller, uow
-from web.api.common import NoArgs, PageArgs, ReasonBody, Strict, if_match, json_response
+from web.api.common import (
+    WRITES_CASE,
+    NoArgs,
+    PageArgs,
+    ReasonBody,
+    Strict,
+    if_match,
+    json_response,
+)
 
 blp = Blueprint("handoffs", __name__, description="Handoffs: send (Idempotency-Key), inbound "
                 "and outbound, accept, reject, return")
@@ -130,6 +138,7 @@ class SendResource(MethodView):
     @blp.response(201, HandoffOut, description="sent")
     @blp.alt_response(200, schema=HandoffOut,
                       description="a retry: the handoff the first send with this key made")
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], headers: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Send the case to another agency (If-Match: the case's version; Idempotency-Key)."""

@@ -26,7 +26,7 @@ from caseflow.services.mediation.sessions import record_session
 from caseflow.services.mediation.settlements import record_payment, record_settlement
 from caseflow.views.mediation import mediation_for
 from web.api import caller, uow
-from web.api.common import NoArgs, Strict, if_match, json_response
+from web.api.common import WRITES_CASE, NoArgs, Strict, if_match, json_response
 from web.api.handoffs import HandoffOut, KeyHeader
 
 blp = Blueprint("mediation", __name__, description="Mediation: sessions, settlements with "
@@ -246,6 +246,7 @@ class SessionsResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(MediationSessionBody)
     @blp.response(201, MediationSessionRecordOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Record a mediation session (If-Match): its date, attendees, outcome and notes."""
@@ -265,6 +266,7 @@ class SettlementsResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(MediationSettlementBody)
     @blp.response(201, MediationSettlementOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Record a signed settlement agreement (If-Match): parties, amount and currency,
@@ -287,6 +289,7 @@ class PaymentsResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(MediationPaymentBody)
     @blp.response(201, MediationPaymentOut)
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any], case_id: int,
              agreement_id: int):  # type: ignore[no-untyped-def]
         """Record that instalment ``seq`` of the agreement was paid on ``paid_on``
@@ -310,6 +313,7 @@ class ConfirmationResource(MethodView):
     @blp.response(201, HandoffOut, description="the application sent to the court")
     @blp.alt_response(200, schema=HandoffOut,
                       description="a retry: the application the first send with this key made")
+    @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], headers: dict[str, Any], body: dict[str, Any],
              case_id: int):  # type: ignore[no-untyped-def]
         """Apply for judicial confirmation of the signed agreement (If-Match,

@@ -62,6 +62,8 @@ def _json_only() -> None:
 
 @blp.route("")
 class SessionResource(MethodView):
+    checks_own_text = True  # an odd name or password is one more failed sign-in (401)
+
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
     @blp.arguments(SignInBody)
     @blp.response(201, SessionOut)

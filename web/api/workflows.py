@@ -174,7 +174,7 @@ class WorkflowsResource(MethodView):
     @blp.response(200, WorkflowVersionOut(many=True))
     def get(self, _args: dict[str, Any]):  # type: ignore[no-untyped-def]
         """Every loaded workflow version: the date it applies from and its open cases."""
-        return [v.to_dict() for v in workflow_versions(uow())]
+        return [v.to_dict() for v in workflow_versions(uow(), caller().username)]
 
 
 @blp.route(f"/workflows/{KEY}")

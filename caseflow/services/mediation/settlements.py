@@ -25,7 +25,7 @@ from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.orm import Case, Clock, Instalment, SettlementAgreement
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.clocks import INSTALMENT_RULE
-from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.limits import INSTALMENTS, check_reason, id_in_range
 from caseflow.domain.moments import aware
 from caseflow.domain.periods import Period
@@ -277,8 +277,8 @@ def record_payment(
         agreement = session.get(SettlementAgreement, agreement_id) \
             if id_in_range(agreement_id) else None
         if agreement is None or agreement.case_id != case.id:
-            raise ValidationFailed(f"agreement_id: case {case.number} has no agreement "
-                                   f"{agreement_id!r}", field="agreement_id")
+            raise NotFound(f"agreement_id: case {case.number} has no agreement "
+                           f"{agreement_id!r}", field="agreement_id")
         if agreement.status == "superseded":
             raise ValidationFailed(f"agreement_id: agreement #{agreement.id} was superseded",
                                    field="agreement_id")
