@@ -319,12 +319,14 @@ def test_payment_on_the_rolled_last_day_is_on_time(at, people, app):
 def test_payment_refusals(at, people, app):
     case, agreement = settled_case(at)
     uow = at("2026-10-09T15:00")
-    for kwargs, field in [({"seq": 4, "paid_on": date(2026, 10, 9)}, "seq"),
-                          ({"seq": 1, "paid_on": date(2026, 10, 10)}, "paid_on"),
-                          ({"seq": 1, "paid_on": date(2026, 9, 14)}, "paid_on"),
-                          ({"seq": 1, "paid_on": date(2026, 10, 9), "agreement_id": 999},
-                           "agreement_id")]:
-        with pytest.raises(ValidationFailed) as info:
+    for kwargs, field, error in [
+            ({"seq": 4, "paid_on": date(2026, 10, 9)}, "seq", ValidationFailed),
+            ({"seq": 1, "paid_on": date(2026, 10, 10)}, "paid_on", ValidationFailed),
+            ({"seq": 1, "paid_on": date(2026, 9, 14)}, "paid_on", ValidationFailed),
+            # an agreement id that names nothing on this case: unknown, like a missing id
+            ({"seq": 1, "paid_on": date(2026, 10, 9), "agreement_id": 999}, "agreement_id",
+             NotFound)]:
+        with pytest.raises(error) as info:
             record_payment(uow(), case.id, actor="wu.mediator",
                            **{"agreement_id": agreement.id, **kwargs})
         assert info.value.field == field
