@@ -26,6 +26,14 @@ def get_user(uow: UnitOfWork, username: str) -> User:
     return user
 
 
+def require_admin(uow: UnitOfWork, actor: str, what: str) -> User:
+    """The acting user, if an admin; PermissionDenied ("only an admin <what>") otherwise."""
+    user = get_user(uow, actor)
+    if "admin" not in user.roles:
+        raise PermissionDenied(f"only an admin {what}")
+    return user
+
+
 def get_case(uow: UnitOfWork, case_id: int) -> Case:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")

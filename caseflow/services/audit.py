@@ -44,9 +44,8 @@ from caseflow.domain.audit import (
     seal_verifies,
     verify_case,
 )
-from caseflow.domain.errors import PermissionDenied
 from caseflow.domain.limits import check_reason
-from caseflow.services.access import get_case, get_user, require_reason
+from caseflow.services.access import get_case, require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -403,8 +402,7 @@ def rotate_key(uow: UnitOfWork, rotate: Callable[[], Keyring], *, actor: str,
     ``system_events`` row (who, when, why, the key ids before and after). Returns the new id."""
     why = check_reason(require_reason(reason, "rotating the audit key"))
     with uow:
-        if "admin" not in get_user(uow, actor).roles:
-            raise PermissionDenied("only an admin rotates the audit key")
+        require_admin(uow, actor, "rotates the audit key")
         before = uow.keyring.current_id
         after = rotate().current_id
         uow.session.add(SystemEvent(kind="audit_key_rotated", actor=actor, at=uow.now(),

@@ -10,12 +10,12 @@ from datetime import date
 from typing import Any
 
 from caseflow.adapters.orm import CalendarOverride, CalendarYear, SystemEvent
-from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.errors import ValidationFailed
 from caseflow.domain.events import CalendarChanged
 from caseflow.domain.limits import CALENDAR, check_day, check_reason, check_text
 from caseflow.domain.moments import aware
 from caseflow.domain.schedules import parse_schedule, schedule_to_text
-from caseflow.services.access import get_user
+from caseflow.services.access import require_admin
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -46,11 +46,6 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _require_admin(uow: UnitOfWork, actor: str) -> None:
-    if "admin" not in get_user(uow, actor).roles:
-        raise PermissionDenied("only an admin changes the calendar")
-
-
 def _plausible_year(year: int, today: date) -> None:
     """A schedule for a year the calendar's bounds reach (the State Council publishes the
     next year's in November; older years matter for clocks still counting)."""
@@ -68,7 +63,7 @@ def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "uplo
     schedule = parse_schedule(text, source)  # raises before anything is written
     check_text(source, "source", limit=1000, multiline=False)
     with uow:
-        _require_admin(uow, actor)
+        require_admin(uow, actor, "changes the calendar")
         now = uow.now()
         _plausible_year(schedule.year, aware(now).date())
         row = uow.session.get(CalendarYear, schedule.year)
@@ -99,7 +94,7 @@ def set_override(uow: UnitOfWork, day: date, kind: str, *, actor: str, reason: s
         raise ValidationFailed("reason: an override needs a reason", field="reason")
     check_reason(reason)
     with uow:
-        _require_admin(uow, actor)
+        require_admin(uow, actor, "changes the calendar")
         now = uow.now()
         check_day(day, "day", aware(now).date(), CALENDAR)
         row = uow.session.get(CalendarOverride, day)

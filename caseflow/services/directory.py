@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 
 from caseflow.adapters.orm import Agency, SystemEvent, User, UserRole
-from caseflow.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import ConflictError, NotFound, ValidationFailed
 from caseflow.domain.limits import check_reason, check_text
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
-from caseflow.services.access import get_user, require_reason
+from caseflow.services.access import require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
 _HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # ASCII digits only, 00:00–23:59
@@ -75,14 +75,6 @@ def user_record(uow: UnitOfWork, user: User) -> UserRecord:
     roles = tuple(r for r in ROLES if r in user.roles)
     return UserRecord(user.username, user.name, user.agency.code, roles, boss, user.email,
                       user.organisation, user.active)
-
-
-def require_admin(uow: UnitOfWork, actor: str, what: str) -> User:
-    """The acting user, if an active admin; PermissionDenied otherwise."""
-    user = get_user(uow, actor)
-    if "admin" not in user.roles:
-        raise PermissionDenied(f"only an admin {what}")
-    return user
 
 
 def any_user(uow: UnitOfWork, username: str) -> User:
@@ -388,8 +380,7 @@ def set_office_hours(uow: UnitOfWork, agency_code: str, closes_at: str, *, actor
     new = _closing_time(closes_at)
     why = check_reason(require_reason(reason, "changing office hours")) or ""
     with uow:
-        if "admin" not in get_user(uow, actor).roles:
-            raise PermissionDenied("only an admin changes an agency's office hours")
+        require_admin(uow, actor, "changes an agency's office hours")
         agency = _agency(uow, agency_code)
         previous = agency.office_closes_at
         if previous == new:

@@ -28,7 +28,6 @@ from caseflow.adapters.orm import SignInAttempt, SignInLock, SystemEvent, User, 
 from caseflow.config import argon2_parameters
 from caseflow.domain.errors import (
     NotFound,
-    PermissionDenied,
     TooManyAttempts,
     Unauthenticated,
     ValidationFailed,
@@ -42,7 +41,7 @@ from caseflow.domain.passwords import (
     needs_rehash,
     verify_password,
 )
-from caseflow.services.access import get_user, require_reason
+from caseflow.services.access import get_user, require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
 IDLE = timedelta(minutes=30)
@@ -343,8 +342,7 @@ def set_password(uow: UnitOfWork, username: str, new_password: str, *, actor: st
         raise ValidationFailed("username: required", field="username")
     check_password(new_password, username)
     with uow:
-        if "admin" not in get_user(uow, actor).roles:
-            raise PermissionDenied("only an admin resets passwords")
+        require_admin(uow, actor, "resets passwords")
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"unknown user {username!r}")

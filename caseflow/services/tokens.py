@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from caseflow.adapters.orm import ApiToken, SystemEvent, User
-from caseflow.domain.errors import NotFound, PermissionDenied, Unauthenticated, ValidationFailed
+from caseflow.domain.errors import NotFound, Unauthenticated, ValidationFailed
 from caseflow.domain.limits import check_id, check_name, check_reason
-from caseflow.services.access import get_user, require_reason
+from caseflow.services.access import get_user, require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
 PREFIX = "cf_"
@@ -59,8 +59,7 @@ def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(f"days: between 1 and {MAX_DAYS}, got {days!r}", field="days")
     with uow:
-        if "admin" not in get_user(uow, actor).roles:
-            raise PermissionDenied("only an admin issues API tokens")
+        require_admin(uow, actor, "issues API tokens")
         user = get_user(uow, for_user)
         secret = PREFIX + secrets.token_urlsafe(32)
         now = uow.now()
@@ -80,8 +79,7 @@ def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days:
 def revoke_token(uow: UnitOfWork, token_id: int, *, actor: str, reason: str) -> TokenRecord:
     why = check_reason(require_reason(reason, "revoking an API token"))
     with uow:
-        if "admin" not in get_user(uow, actor).roles:
-            raise PermissionDenied("only an admin revokes API tokens")
+        require_admin(uow, actor, "revokes API tokens")
         check_id(token_id, "token")
         token = uow.session.get(ApiToken, token_id)
         if token is None:
@@ -97,8 +95,7 @@ def revoke_token(uow: UnitOfWork, token_id: int, *, actor: str, reason: str) -> 
 
 def list_tokens(uow: UnitOfWork, *, actor: str) -> list[TokenRecord]:
     with uow:
-        if "admin" not in get_user(uow, actor).roles:
-            raise PermissionDenied("only an admin lists API tokens")
+        require_admin(uow, actor, "lists API tokens")
         return [_record(t) for t in uow.session.scalars(select(ApiToken).order_by(ApiToken.id))]
 
 

@@ -15,13 +15,12 @@ from caseflow.adapters.orm import Agency, User, UserRole
 from caseflow.domain.errors import ValidationFailed
 from caseflow.domain.limits import ID_MAX
 from caseflow.domain.vocabulary import ROLES
-from caseflow.services.access import get_agency, get_user
+from caseflow.services.access import get_agency, get_user, require_admin
 from caseflow.services.directory import (
     AgencyRecord,
     UserRecord,
     agency_record,
     any_user,
-    require_admin,
     user_record,
 )
 from caseflow.services.unit_of_work import UnitOfWork
