@@ -1,5 +1,5 @@
-"""Flask app factory: health, version, sign-in (``web.signin``), the REST API (``/api/v1``)
-and the security every response gets (``web.security``); the pages grow here."""
+"""Flask app factory: health, version, sign-in (``web.signin``), the REST API (``/api/v1``),
+the pages (``web.pages``) and the security every response gets (``web.security``)."""
 
 from __future__ import annotations
 
@@ -39,16 +39,11 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         atexit.register(lambda: scheduler.shutdown(wait=False))
 
     from web.api import init_api
+    from web.pages import init_pages
 
     init_signin(app, settings)  # before the API: its authentication resumes sessions
     init_api(app)
-
-    @app.get("/")
-    def home():  # type: ignore[no-untyped-def]
-        """Where the pages will be (issue 11): for now the signed-in account, or sign-in."""
-        from flask import redirect, url_for
-
-        return redirect(url_for("signin.account"))
+    init_pages(app)  # "/" and the role areas (web.pages)
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]

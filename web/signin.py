@@ -11,6 +11,7 @@ answers 401, pages redirect to ``/signin?next=…``).
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,24 +21,24 @@ from flask import (
     Flask,
     Response,
     current_app,
+    flash,
     g,
     redirect,
-    render_template_string,
     request,
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_login import logout_user as _logout_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from caseflow.config import Settings
 from caseflow.domain.errors import TooManyAttempts, Unauthenticated, ValidationFailed
-from caseflow.domain.moments import aware
 from caseflow.domain.passwords import MIN_LENGTH
 from caseflow.services import signin as service
 from caseflow.services.signin import SessionUser, SignedIn
+from web.i18n import N_
 
 bp = Blueprint("signin", __name__)
 login_manager = LoginManager()
@@ -90,6 +91,7 @@ def _resume(secret: str) -> WebUser | None:
         g.caseflow_session_ended = exc.message
         session.clear()  # the cookie is dropped: the next request does not ask again
         return None
+    g.caseflow_locale = user.locale  # the pages' language (web.i18n)
     return WebUser(user, secret)
 
 
@@ -152,73 +154,11 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-_LAYOUT = """<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · caseflow</title>
-</head>
-<body>
-<main>
-<h1>{{ title }}</h1>
-{% if message %}<p role="alert">{{ message }}</p>{% endif %}
-{{ body }}
-</main>
-</body>
-</html>
-"""
-
-_SIGNIN = """
-<form method="post" action="{{ url_for('signin.form') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-<input type="hidden" name="next" value="{{ next }}">
-<p><label for="username">用户名 / Username</label><br>
-<input id="username" name="username" value="{{ username }}" autocomplete="username"
- maxlength="64" required autofocus></p>
-<p><label for="password">密码 / Password</label><br>
-<input id="password" name="password" type="password" autocomplete="current-password"
- maxlength="1024" required></p>
-<p><button type="submit">登录 / Sign in</button></p>
-</form>
-"""
-
-_ACCOUNT = """
-<p>{{ user.name }}（{{ user.username }}）· {{ user.agency }} · {{ roles }}</p>
-<p>登录于 / Signed in at {{ signed_in }}（北京时间 / Beijing time）</p>
-<p><a href="{{ url_for('signin.password') }}">修改密码 / Change password</a></p>
-<form method="post" action="{{ url_for('signin.signout') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-<button type="submit">退出登录 / Sign out</button>
-</form>
-"""
-
-_PASSWORD = """
-<form method="post" action="{{ url_for('signin.password') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-<p><label for="old_password">当前密码 / Current password</label><br>
-<input id="old_password" name="old_password" type="password"
- autocomplete="current-password" maxlength="1024" required></p>
-<p><label for="new_password">新密码 / New password</label><br>
-<input id="new_password" name="new_password" type="password" autocomplete="new-password"
- minlength="{{ min_length }}" maxlength="256" required></p>
-<p><label for="confirm">再次输入新密码 / New password again</label><br>
-<input id="confirm" name="confirm" type="password" autocomplete="new-password"
- maxlength="256" required></p>
-<p>至少 {{ min_length }} 个字符，混合两类以上字符，不得包含用户名。/ At least {{ min_length }}
-characters of two kinds or more, not containing the username.</p>
-<p><button type="submit">修改密码 / Change password</button></p>
-</form>
-<p><a href="{{ url_for('signin.account') }}">返回 / Back</a></p>
-"""
-
-
-def _page(title: str, body: str, status: int = 200, message: str | None = None,
+def _page(template: str, title: str, status: int = 200, message: str | None = None,
           headers: dict[str, str] | None = None, **context: Any) -> Response:
-    inner = render_template_string(body, **context)
-    html = render_template_string(_LAYOUT, title=title, body=Markup(inner),  # escaped above
-                                  message=message)
-    response = Response(html, status=status, mimetype="text/html")
+    from web.pages.common import render
+
+    response = render(template, status, title=title, message=message, **context)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -226,8 +166,13 @@ def _page(title: str, body: str, status: int = 200, message: str | None = None,
 
 def _signin_page(status: int = 200, message: str | None = None, username: str = "",
                  headers: dict[str, str] | None = None) -> Response:
-    return _page("登录 / Sign in", _SIGNIN, status, message, headers,
+    return _page("signin/signin.html", _("Sign in"), status, message, headers,
                  next=_safe_next(request.values.get("next")), username=username)
+
+
+def _too_many(exc: TooManyAttempts) -> str:
+    return _("Too many failed attempts: try again in %(minutes)s minutes.",
+             minutes=max(1, math.ceil(exc.retry_after / 60)))
 
 
 @bp.get("/signin")
@@ -235,7 +180,9 @@ def form() -> Response:
     """The sign-in form."""
     if session_user() is not None:
         return redirect(_safe_next(request.args.get("next")))
-    message = "请先登录 / Please sign in" if request.args.get("next") else None
+    ended = session_ended()
+    message = (_("Your session has ended; please sign in again.") if ended
+               else _("Please sign in first.") if request.args.get("next") else None)
     return _signin_page(message=message)
 
 
@@ -246,11 +193,10 @@ def submit() -> Response:
     try:
         signed = sign_in(username, request.form.get("password", ""))
     except TooManyAttempts as exc:
-        return _signin_page(429, f"登录失败次数过多，请稍后再试 / {exc.message}", username[:64],
+        return _signin_page(429, _too_many(exc), username[:64],
                             headers={"Retry-After": str(exc.retry_after)})
     except Unauthenticated:
-        return _signin_page(401, "用户名或密码错误 / Wrong username or password",
-                            username[:64])
+        return _signin_page(401, _("Wrong username or password."), username[:64])
     start_session(signed)
     return redirect(_safe_next(request.form.get("next")), code=303)
 
@@ -266,17 +212,21 @@ def signout() -> Response:
 @login_required
 def account() -> Response:
     """Who is signed in, with sign-out and change-password."""
+    from web.formatting import titled
+    from web.pages.common import role_title
+
     user = session_user().user  # type: ignore[union-attr]
-    return _page("我的账户 / My account", _ACCOUNT, user=user,
-                 roles=", ".join(sorted(user.roles)),
-                 signed_in=aware(user.signed_in_at).strftime("%Y-%m-%d %H:%M"))
+    agency = titled({"name_zh": user.agency_name_zh, "name_en": user.agency_name_en}, "name")
+    return _page("signin/account.html", _("My account"), user=user,
+                 agency=agency or user.agency,
+                 roles="、".join(role_title(r) for r in sorted(user.roles)))
 
 
 @bp.get("/account/password")
 @login_required
 def password() -> Response:
     """The change-password form."""
-    return _page("修改密码 / Change password", _PASSWORD, min_length=MIN_LENGTH)
+    return _page("signin/password.html", _("Change password"), min_length=MIN_LENGTH)
 
 
 @bp.post("/account/password")
@@ -288,15 +238,17 @@ def change_password() -> Response:
     new = request.form.get("new_password", "")
     try:
         if new != request.form.get("confirm", ""):
-            raise ValidationFailed("confirm: the two new passwords differ", field="confirm")
+            raise ValidationFailed(N_("the two new passwords differ"), field="confirm")
         service.change_password(_engine().uow("web"), user.username,
                                 request.form.get("old_password", ""), new,
                                 keep_session=user.secret, address=address())
     except TooManyAttempts as exc:
-        return _page("修改密码 / Change password", _PASSWORD, 429, exc.message,
+        return _page("signin/password.html", _("Change password"), 429, _too_many(exc),
                      {"Retry-After": str(exc.retry_after)}, min_length=MIN_LENGTH)
     except ValidationFailed as exc:
-        return _page("修改密码 / Change password", _PASSWORD, 422, exc.message,
+        from web.pages.messages import message_of
+
+        return _page("signin/password.html", _("Change password"), 422, message_of(exc),
                      min_length=MIN_LENGTH)
-    return _page("修改密码 / Change password", "<p><a href=\"{{ url_for('signin.account') }}\">"
-                 "返回 / Back</a></p>", 200, "密码已修改 / Password changed")
+    flash(_("Password changed."), "success")
+    return _page("signin/password.html", _("Change password"), done=True)

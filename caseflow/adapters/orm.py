@@ -94,6 +94,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the pages' language the user chose (zh_Hans_CN or en; None: the default, Chinese)
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

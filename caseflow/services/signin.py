@@ -88,6 +88,9 @@ class SessionUser:
     session_id: int
     signed_in_at: datetime
     last_seen_at: datetime
+    locale: str | None = None  # the pages' language the user chose (None: the default)
+    agency_name_zh: str = ""
+    agency_name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class SignedIn:
 def _session_user(row: WebSession) -> SessionUser:
     user = row.user
     return SessionUser(user.username, user.name, user.agency.code, user.roles, row.id,
-                       row.created_at, row.last_seen_at)
+                       row.created_at, row.last_seen_at, user.locale, user.agency.name_zh,
+                       user.agency.name_en)
 
 
 def _event(uow: UnitOfWork, kind: str, actor: str, reason: str | None, **payload) -> None:
@@ -261,6 +265,22 @@ def resume_session(uow: UnitOfWork, secret: str | None, *, demo_mode: bool = Fal
             uow.commit()
             return user
         return _session_user(row)
+
+
+LOCALES = ("zh_Hans_CN", "en")
+
+
+def set_locale(uow: UnitOfWork, username: str, locale: str) -> None:
+    """Remember the pages' language ``username`` chose (one of ``LOCALES``): a preference,
+    not a case record, so it is not in the audit trail."""
+    if locale not in LOCALES:
+        raise ValidationFailed(f"locale: must be one of {', '.join(LOCALES)}", field="locale")
+    with uow:
+        updated = uow.session.execute(update(User).where(User.username == username)
+                                      .values(locale=locale))
+        if updated.rowcount != 1:
+            raise NotFound(f"unknown user {username!r}")
+        uow.commit()
 
 
 def sign_out(uow: UnitOfWork, secret: str | None) -> str | None:

@@ -1,0 +1,111 @@
+"""The pages in a real browser: Playwright driving Debian's chromium against the live
+server (``server`` from ``tests/e2e/conftest.py``), on both databases.
+
+Needs ``apt-get install chromium fonts-wqy-microhei`` (README's test line says so, and
+``.ci/run`` installs both): without chromium the browser tests are skipped with that
+line — except under CI, where they fail, so CI never passes without them. Without a CJK
+font every Chinese character would render as a box in the screenshots.
+
+Screenshots go to ``test-artifacts/screenshots/`` (``CASEFLOW_ARTIFACTS`` elsewhere), one
+per ``shot(page, name)``, named after the test and the backend.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from caseflow.services.signin import set_password
+
+CHROMIUM = os.environ.get("CASEFLOW_CHROMIUM", "/usr/bin/chromium")
+INSTALL = "apt-get install -y --no-install-recommends chromium fonts-wqy-microhei"
+PASSWORD = "Ningbo#2026-ip"  # every test user's password in the browser tests
+ARTIFACTS = Path(os.environ.get("CASEFLOW_ARTIFACTS",
+                                Path(__file__).resolve().parents[3] / "test-artifacts"))
+VIEWPORT = {"width": 1366, "height": 768}
+TABLET = {"width": 820, "height": 1180}
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"the browser tests need Debian's chromium: {INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu",
+                                            "--disable-dev-shm-usage"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def site(app, people, server) -> str:  # type: ignore[no-untyped-def]
+    """The live server, every test user given ``PASSWORD``."""
+    for username in people:
+        if username != "zhao.admin":
+            set_password(app.uow(), username, PASSWORD, actor="zhao.admin",
+                         reason="浏览器测试的初始密码")
+    set_password(app.uow(), "zhao.admin", PASSWORD, actor="zhao.admin",
+                 reason="浏览器测试的初始密码")
+    return server
+
+
+@pytest.fixture
+def new_page(browser, site, request):  # type: ignore[no-untyped-def]
+    """``new_page(viewport=…, locale=…)``: a page in a fresh browser context (its own
+    cookies), Beijing time, Chinese by default, closed after the test."""
+    contexts = []
+
+    def make(viewport: dict | None = None, locale: str = "zh-CN"):  # type: ignore[no-untyped-def]
+        context = browser.new_context(base_url=site, viewport=viewport or VIEWPORT,
+                                      locale=locale, timezone_id="Asia/Shanghai")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def signed_in(new_page):  # type: ignore[no-untyped-def]
+    """``signed_in('li.officer')``: a page signed in as that user through the form."""
+
+    def sign_in(username: str, **options):  # type: ignore[no-untyped-def]
+        page = new_page(**options)
+        page.goto("/signin")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        assert "/signin" not in page.url, f"{username} could not sign in: {page.url}"
+        return page
+
+    return sign_in
+
+
+@pytest.fixture
+def shot(request) -> Callable[..., Path]:  # type: ignore[no-untyped-def]
+    """``shot(page, 'officer-worklist')``: a full-page screenshot kept as a test artefact."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    test = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
+
+    def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+        path = folder / f"{test}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

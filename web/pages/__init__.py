@@ -1,0 +1,90 @@
+"""The pages people work in: server-rendered, Chinese first, one blueprint per role area.
+
+    work         officers: 待办 (mine), the agency queue, 已办, filing a new case
+    cases        the case page every role opens: header, clocks, timeline, diagrams
+    steps        on the case page: the steps the user may fire (forms from the workflow's
+                 field specs) and evidence upload
+    handoffs     on the case page: sending a handoff; the handoff inbox (accept / reject /
+                 return)
+    mediation    mediators: sessions, settlements, instalments, judicial confirmation
+    supervision  supervisors: overdue and due soon, alerts, approvals, handoffs, workload
+    admin        admins: users, agencies, tokens, calendar, workflow versions
+
+Each area is a module here with a ``bp`` Blueprint, registered from ``AREAS`` (blueprint
+names: work, case_page, steps, handoff_pages, mediator, supervisor, administration — the
+API's blueprints already use cases, handoffs, mediation and admin); each adds
+its navigation entries with ``common.nav_entry``. Pages call the service layer only (the
+import-linter contracts hold them to it), exactly as the API does.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Blueprint, Flask, Response, redirect, request, url_for
+from flask_babel import gettext as _
+
+from caseflow.domain.errors import CaseflowError
+from caseflow.services import signin as signin_service
+from web.formatting import init_formatting
+from web.i18n import COOKIE, LOCALES, init_i18n
+from web.pages.common import engine, me, render
+
+AREAS = ("work", "cases", "steps", "handoffs", "mediation", "supervision", "admin")
+
+bp = Blueprint("pages", __name__)
+
+# where each role starts, first match wins
+HOME_OF = (("officer", "work.mine"), ("mediator", "mediator.index"),
+           ("supervisor", "supervisor.index"), ("admin", "administration.index"))
+
+
+@bp.get("/")
+def home() -> Response:
+    """Signed in: the user's main page by role; otherwise the sign-in page."""
+    user = me()
+    if user is None:
+        return redirect(url_for("signin.form"))
+    from flask import current_app
+
+    for role, endpoint in HOME_OF:
+        if role in user.roles and endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
+    return redirect(url_for("signin.account"))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """Switch language; saved on the user (remembered next time) and in a cookie."""
+    from web.signin import _safe_next
+
+    locale = request.form.get("locale", "")
+    target = _safe_next(request.form.get("next"))
+    if locale not in LOCALES:
+        return render("pages/refused.html", 422, title=_("Language"),
+                      message=_("Unknown language: choose Chinese or English."))
+    user = me()
+    if user is not None:
+        try:
+            signin_service.set_locale(engine().uow(f"web:s{user.session_id}"),
+                                      user.username, locale)
+        except CaseflowError:
+            pass  # the cookie still carries the choice for this browser
+    response = redirect(target, code=303)
+    response.set_cookie(COOKIE, locale, max_age=365 * 86400, httponly=True, samesite="Lax",
+                        secure=False)
+    return response
+
+
+def init_pages(app: Flask) -> None:
+    init_i18n(app)
+    init_formatting(app)
+    app.register_blueprint(bp)
+    for name in AREAS:
+        try:
+            module = importlib.import_module(f"web.pages.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"web.pages.{name}":
+                raise
+            continue  # an area not built yet
+        app.register_blueprint(module.bp)

@@ -1,0 +1,56 @@
+"""The engine's refusals in the page's language.
+
+A field error (``PayloadError``, ``ValidationFailed`` with a field) carries its message as
+a template marked ``N_`` in the domain plus its parameters, so the Chinese catalog
+translates the template and the page fills in the values: 必填 / "must be at least 1". Other
+refusals get a headline per kind (the case changed meanwhile, not allowed, a period not
+met …) followed by the engine's own words, which name the case, the clock or the rule.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from caseflow.domain import errors as e
+from web.i18n import N_
+
+# (kind, headline) — the first kind the refusal is an instance of wins
+HEADLINES: tuple[tuple[type[e.CaseflowError], str], ...] = (
+    (e.ConflictError, N_("The case was changed by someone else meanwhile; it is shown as it "
+                      "is now. Check it and try again.")),
+    (e.PeriodNotMet, N_("A legal period does not allow this step now.")),
+    (e.ReasonRequired, N_("This step needs a reason.")),
+    (e.GuardRefused, N_("The workflow's conditions for this step are not met.")),
+    (e.InvalidTrigger, N_("This step is not possible in the case's current state.")),
+    (e.PermissionDenied, N_("You are not allowed to do this.")),
+    (e.NotFound, N_("Not found, or not visible to your agency.")),
+    (e.Busy, N_("The system is busy; please try again in a moment.")),
+    (e.PayloadError, N_("Please correct the marked fields.")),
+    (e.ValidationFailed, N_("Please correct the marked fields.")),
+)
+
+
+def _translated(exc: e.CaseflowError) -> str:
+    template = getattr(exc, "template", None)
+    if template:
+        params = getattr(exc, "params", {}) or {}
+        return _(template, **params)
+    return exc.message
+
+
+def field_errors(exc: e.CaseflowError) -> dict[str, str]:
+    """``{field: message}`` for a refusal that names a field, translated."""
+    field = getattr(exc, "field", None)
+    if not field:
+        return {}
+    return {field: _translated(exc)}
+
+
+def message_of(exc: e.CaseflowError) -> str:
+    """The page's one-line message for a refusal: its headline, then the engine's words
+    (for a field error, its translated text)."""
+    for kind, headline in HEADLINES:
+        if isinstance(exc, kind):
+            detail = _translated(exc)
+            return f"{_(headline)} {detail}" if detail else _(headline)
+    return _translated(exc)
