@@ -3,7 +3,7 @@
 Extracts every marked string (``_``, ``gettext``, ``ngettext``, ``N_``) from ``web/`` (Python
 and Jinja templates) and ``caseflow/domain/`` (the refusal templates); keeps the translations ``web/translations/zh_Hans_CN/LC_MESSAGES/messages.po``
 already has, takes new ones from any ``web/translations/parts/*.po`` (where work in progress
-puts them; merged in, then removed), writes the ``.po`` and compiles the ``.mo`` beside it.
+puts them, ``write_part``), writes the ``.po`` and compiles the ``.mo`` beside it.
 Prints the strings still without a translation and exits 1 if there are any.
 
 ``tests/unit/test_catalog.py`` checks the same: nothing untranslated, the ``.mo`` compiled
@@ -95,8 +95,6 @@ def build() -> list[str]:
         write_po(f, fresh, width=100, sort_output=False, include_previous=False,
                  omit_header=False)
     MO.write_bytes(mo_bytes(read(PO)))
-    for part in PARTS.glob("*.po"):
-        part.unlink()
     return untranslated(fresh)
 
 
