@@ -9,6 +9,8 @@ from flask import Blueprint
 bp = Blueprint("handoff_pages", __name__)
 
 
-def panel_context(case_id: int, case: dict[str, Any]) -> dict[str, Any]:
-    """What this area's panel on the case page (handoffs/_panel.html) needs."""
+def panel_context(case_id: int, case: dict[str, Any],
+                  state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What this area's panel on the case page (``handoffs/_panel.html``) needs; ``state`` is a
+    failed form of this area coming back (what was typed, the field errors), or None."""
     return {}
