@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a refusal template for the pages' catalog (``python -m web.catalog`` extracts it);
+    the domain stays free of any translation library: the pages translate ``exc.template``."""
+    return message
+
 
 class CaseflowError(Exception):
-    """Base of all expected, user-facing errors. ``str(err)`` is the one-line message."""
+    """Base of all expected, user-facing errors. ``str(err)`` is the one-line message.
+
+    ``template`` is the message untranslated, with ``%(name)s`` placeholders filled from
+    ``params`` (``message == template % params``): the pages translate the template and fill
+    in the same values; the API and the CLI show ``message``."""
 
     http_status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        self.template = message
+        self.params: dict[str, Any] = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
 
 
@@ -67,8 +83,12 @@ class PayloadError(CaseflowError):
 
     http_status = 422
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", field=field)
+    def __init__(self, field: str, message: str,
+                 params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, field=field, params=params)
+        # the template stays the text alone (shown next to its field); the message names it
+        self.message = f"{field}: {self.message}"
+        self.args = (self.message,)
 
 
 class ReasonRequired(CaseflowError):
@@ -107,9 +127,17 @@ class WorkflowMigrationError(CaseflowError):
 
 
 class ValidationFailed(CaseflowError):
-    """Bad input to a service call (unknown party role, bad link, …)."""
+    """Bad input to a service call (unknown party role, bad link, …). With ``prefixed``
+    the message starts ``"<field>: "`` as a PayloadError's does, the template without it."""
 
     http_status = 422
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 params: Mapping[str, Any] | None = None, prefixed: bool = False) -> None:
+        super().__init__(message, field=field, params=params)
+        if prefixed and field:
+            self.message = f"{field}: {self.message}"
+            self.args = (self.message,)
 
 
 class Unauthenticated(CaseflowError):

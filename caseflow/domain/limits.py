@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from caseflow.domain.calendar import TZ, WorkCalendar
-from caseflow.domain.errors import NotFound, PayloadError, ValidationFailed
+from caseflow.domain.errors import N_, NotFound, PayloadError, ValidationFailed
 from caseflow.domain.periods import calculate, parse_local_datetime
 
 ID_MAX = 2**31 - 1  # the database's integer columns (PostgreSQL ``integer``)
@@ -55,9 +55,11 @@ def check_number(value: int | float, field: str) -> int | float:
     """Refuse NaN and ±Infinity, which no amount, count or measure can be, and magnitudes
     beyond ``NUMBER_MAX`` (a float would lose the yuan, a driver would overflow)."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise PayloadError(field, f"must be a finite number, got {value!r}")
+        raise PayloadError(field, N_("must be a finite number, got %(value)s"),
+                           {"value": repr(value)})
     if abs(value) > NUMBER_MAX:
-        raise PayloadError(field, f"is out of range: at most {NUMBER_MAX:.0e} in magnitude")
+        raise PayloadError(field, N_("is out of range: at most %(max)s in magnitude"),
+                           {"max": f"{NUMBER_MAX:.0e}"})
     return value
 
 
@@ -65,17 +67,23 @@ def check_text(value: str, field: str, *, limit: int = TEXT_MAX, multiline: bool
     """Text within ``limit`` characters, without NUL or other control characters (newline,
     tab and carriage return are allowed where ``multiline``), and valid Unicode."""
     if len(value) > limit:
-        raise PayloadError(field, f"is too long: at most {limit} characters, got {len(value)}")
+        raise PayloadError(field, N_("is too long: at most %(max)s characters, got %(length)s"),
+                           {"max": str(limit), "length": str(len(value))})
     for i, ch in enumerate(value):
         if ch in _ALLOWED_CONTROLS and multiline:
             continue
         category = unicodedata.category(ch)
         if category == "Cc":
-            what = "a NUL character" if ch == "\x00" else f"a control character {ch!r}"
-            raise PayloadError(field, f"contains {what} at position {i + 1}")
+            if ch == "\x00":
+                raise PayloadError(field, N_("contains a NUL character at position %(position)s"),
+                                   {"position": str(i + 1)})
+            raise PayloadError(field, N_("contains a control character %(char)s at position "
+                                         "%(position)s"),
+                               {"char": repr(ch), "position": str(i + 1)})
         if category == "Cs":
-            raise PayloadError(field, f"is not valid Unicode text (a lone surrogate "
-                                      f"{ch!r} at position {i + 1})")
+            raise PayloadError(field, N_("is not valid Unicode text (a lone surrogate "
+                                         "%(char)s at position %(position)s)"),
+                               {"char": repr(ch), "position": str(i + 1)})
     return value
 
 
@@ -98,8 +106,9 @@ def check_name(value: str, field: str = "name") -> str:
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_NOT_FINITE = "must be a finite number (NaN and Infinity are not JSON)"
-_NOT_TEXT = "must be text without NUL characters or lone surrogates (no database stores them)"
+_NOT_FINITE = N_("must be a finite number (NaN and Infinity are not JSON)")
+_NOT_TEXT = N_("must be text without NUL characters or lone surrogates (no database stores "
+               "them)")
 
 
 def _unstorable(value: Any, path: str, depth: int = 0) -> tuple[str, str] | None:
@@ -137,10 +146,10 @@ def check_payload_size(payload: Mapping[str, Any], field: str = "payload") -> No
         size = len(json.dumps(payload, ensure_ascii=False, default=str,
                               allow_nan=False).encode("utf-8", "surrogatepass"))
     except (TypeError, ValueError, RecursionError):
-        raise PayloadError(field, "must be JSON data") from None
+        raise PayloadError(field, N_("must be JSON data")) from None
     if size > PAYLOAD_MAX:
-        raise PayloadError(field, f"is too large: at most {PAYLOAD_MAX} bytes as JSON, "
-                                  f"got {size}")
+        raise PayloadError(field, N_("is too large: at most %(max)s bytes as JSON, got %(size)s"),
+                           {"max": str(PAYLOAD_MAX), "size": str(size)})
 
 
 # --- plausible dates ---------------------------------------------------------------------------
@@ -209,13 +218,19 @@ class DateBounds:
     def check(self, day: date, field: str, today: date) -> date:
         low, high = self.not_before.resolve(today), self.not_after.resolve(today)
         if day < low:
-            raise ValidationFailed(f"{field}: {day.isoformat()} is implausibly early: not "
-                                   f"before {low.isoformat()} ({self.not_before.text})",
-                                   field=field)
+            raise ValidationFailed(N_("%(day)s is implausibly early: not before %(low)s "
+                                      "(%(bound)s)"),
+                                   params={"day": day.isoformat(), "low": low.isoformat(),
+                                           "bound": self.not_before.text},
+                                   field=field, prefixed=True)
         if day > high:
-            later = "in the future" if high == today else "too far ahead"
-            raise ValidationFailed(f"{field}: {day.isoformat()} is {later}: not after "
-                                   f"{high.isoformat()} ({self.not_after.text})", field=field)
+            template = (N_("%(day)s is in the future: not after %(high)s (%(bound)s)")
+                        if high == today else
+                        N_("%(day)s is too far ahead: not after %(high)s (%(bound)s)"))
+            raise ValidationFailed(template, params={"day": day.isoformat(),
+                                                     "high": high.isoformat(),
+                                                     "bound": self.not_after.text},
+                                   field=field, prefixed=True)
         return day
 
 
@@ -260,11 +275,14 @@ def planned_deadline(start: str, period: str, pauses: list[str], calendar: WorkC
     try:
         result = calculate(start_at, period, pauses, calendar)
     except OverflowError:
-        raise PayloadError("--period", f"{period!r} runs past the calendar") from None
+        raise PayloadError("--period", N_("%(period)s runs past the calendar"),
+                           {"period": repr(period)}) from None
     last = date.fromisoformat(result["last_day"])
     if last > PLANNING.not_after.resolve(today):
-        raise PayloadError("--period", f"{period!r} from {start_at:%Y-%m-%d} ends on "
-                                       f"{last.isoformat()}, beyond "
-                                       f"{PLANNING.not_after.resolve(today).isoformat()} "
-                                       f"({PLANNING.not_after.text})")
+        raise PayloadError("--period", N_("%(period)s from %(start)s ends on %(last)s, beyond "
+                                          "%(limit)s (%(bound)s)"),
+                           {"period": repr(period), "start": f"{start_at:%Y-%m-%d}",
+                            "last": last.isoformat(),
+                            "limit": PLANNING.not_after.resolve(today).isoformat(),
+                            "bound": PLANNING.not_after.text})
     return result

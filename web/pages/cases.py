@@ -5,18 +5,140 @@ timeline, the state diagram; the steps and handoff panels come from their own ar
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, render_template
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from caseflow.domain.errors import CaseflowError
+from caseflow.domain.errors import CaseflowError, NotFound
+from caseflow.views.audit import case_events
 from caseflow.views.cases import case_for
+from caseflow.views.clock_timeline import (
+    case_diagram_svg,
+    case_workflow,
+    clock_timeline,
+    people_names,
+)
+from caseflow.views.clocks import case_clocks
+from web.formatting import titled
+from web.i18n import N_
 from web.pages import handoffs, steps
 from web.pages.common import actor, page_uow, refusal, render
+from web.pages.work import (
+    FIRST_ROLES,
+    IP_KIND_TITLES,
+    ORIGIN_TITLES,
+    PARTY_KIND_TITLES,
+    SECOND_ROLES,
+)
 
 bp = Blueprint("case_page", __name__, url_prefix="/cases")
+
+SOON = timedelta(days=3)
+TRAIL_MAX = 500  # events shown on the page (the API pages through the rest)
+
+PARTY_ROLE_TITLES = {**FIRST_ROLES, **SECOND_ROLES, "assisted_firm": N_("Assisted firm")}
+LINK_TITLES = {"parent_child": N_("Parent / child case"), "related": N_("Related case")}
+CLOCK_STATUS_TITLES = {"running": N_("Running"), "paused": N_("Paused"),
+                       "stopped": N_("Stopped"), "met": N_("Met"), "overdue": N_("Overdue"),
+                       "late": N_("Stopped late")}
+EVENT_TITLES = {
+    "case_opened": N_("Case opened"), "assigned": N_("Assigned"),
+    "case_linked": N_("Case linked"), "evidence_attached": N_("Evidence attached"),
+    "clock_started": N_("Clock started"), "clock_paused": N_("Clock paused"),
+    "clock_resumed": N_("Clock resumed"), "clock_extended": N_("Clock extended"),
+    "clock_stopped": N_("Clock stopped"), "clock_expired": N_("Clock ran out"),
+    "clock_recomputed": N_("Clock recounted"), "handoff_sent": N_("Handoff sent"),
+    "handoff_received": N_("Handoff received"), "handoff_accepted": N_("Handoff accepted"),
+    "handoff_outcome": N_("Handoff outcome"), "settlement_recorded": N_("Settlement recorded"),
+    "instalment_paid": N_("Instalment paid"), "mediation_session": N_("Mediation session"),
+    "mediator_conflict_declared": N_("Conflict of interest declared"),
+    "workflow_migrated": N_("Moved to a new workflow version"),
+}
+VISIBILITY_NOTES = {
+    "shared": N_("Shared with your agency through a handoff: only what the handoff shares "
+                 "is shown."),
+    "outcome": N_("Opened on your agency's handoff: only how the case stands is shown."),
+    "mediation": N_("A confidential mediation record: only its outcome is shown."),
+}
+
+
+def _title(table: dict[str, str], key: str | None) -> str:
+    return _(table[key]) if key in table else (key or "")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clock_rows(case_id: int, definition: Any) -> list[dict[str, Any]]:
+    now = _now()
+    rows = []
+    for view in case_clocks(page_uow(), case_id, actor()):
+        clock = view.to_dict()
+        left = clock["remaining_seconds"]
+        if clock["status"] == "stopped":
+            shown = "met" if left >= 0 or clock["party"] else "late"
+            urgency = "none"
+        elif clock["overdue"]:
+            shown, urgency = "overdue", "overdue"
+        elif clock["status"] == "paused":
+            shown, urgency = "paused", "paused"
+        else:
+            shown = "running"
+            urgency = "soon" if left < SOON.total_seconds() else "fine"
+        rows.append({**clock, "shown_status": shown, "status_title": _(CLOCK_STATUS_TITLES[shown]),
+                     "urgency": urgency, "left": timedelta(seconds=abs(left)),
+                     "late": left < 0, "drawing": clock_timeline(clock, now)})
+    return rows
+
+
+def _trigger_titles(definition: Any) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for t in definition.transitions:
+        if t.trigger not in titles and (t.title_zh or t.title_en):
+            titles[t.trigger] = titled(t)
+    return titles
+
+
+def _trail(case_id: int, definition: Any) -> list[dict[str, Any]]:
+    trail = case_events(page_uow(), case_id, actor(), page=1, per_page=TRAIL_MAX)
+    names = people_names(page_uow(), {e.actor for e in trail.items})
+    triggers = _trigger_titles(definition)
+    clocks = {name: titled(rule) for name, rule in definition.clocks.items()}
+    handoff_kinds = {name: titled(rule) for name, rule in definition.handoffs.items()}
+    states = {name: titled(st) for name, st in definition.states.items()}
+    rows = []
+    for e in reversed(trail.items):  # newest first
+        payload = e.payload or {}
+        if e.kind == "transition" and e.trigger:
+            what = triggers.get(e.trigger, e.trigger)
+        else:
+            what = _title(EVENT_TITLES, e.kind)
+        detail = []
+        if payload.get("clock"):
+            detail.append(clocks.get(payload["clock"], payload["clock"]))
+        if e.kind == "clock_extended" and payload.get("by"):
+            detail.append(_("by %(period)s", period=payload["by"]))
+        if e.kind.startswith("handoff") and payload.get("kind"):
+            detail.append(handoff_kinds.get(payload["kind"], payload["kind"]))
+        if e.kind == "evidence_attached" and payload.get("filename"):
+            detail.append(str(payload["filename"]))
+        rows.append({"seq": e.seq, "at": e.at, "actor": e.actor,
+                     "actor_name": names.get(e.actor, e.actor), "what": what,
+                     "detail": detail, "reason": e.reason,
+                     "from": states.get(e.from_state or "", e.from_state),
+                     "to": states.get(e.to_state or "", e.to_state)})
+    return rows
+
+
+def _refused(exc: CaseflowError) -> Response:
+    code, text, _errors = refusal(exc)
+    if isinstance(exc, NotFound):  # an invisible case answers as an unknown one
+        text = _("There is no such case.")
+    return render("pages/refused.html", code, title=_("Case"), message=text)
 
 
 def render_case(case_id: int, *, status: int = 200, message: str | None = None,
@@ -25,12 +147,37 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
     (``{"steps": {...}}`` or ``{"handoffs": {...}}``: what was typed and the errors)."""
     try:
         case = case_for(page_uow(), case_id, actor()).to_dict()
+        shown = case_workflow(page_uow(), case_id, actor())
+        definition = shown.definition
+        full = case["visibility"] == "full"
+        clocks = _clock_rows(case_id, definition) if case["visibility"] in ("full",
+                                                                             "shared") else []
+        trail = _trail(case_id, definition) if full else []
+        assignee = case.get("assignee")
+        names = people_names(page_uow(), [assignee] if assignee else [])
     except CaseflowError as exc:
-        code, text, _errors = refusal(exc)
-        return render("pages/refused.html", code, title=_("Case"), message=text)
+        return _refused(exc)
+    state_def = definition.states.get(shown.state)
     state = panel_state or {}
+    parties = [{**p, "role_title": _title(PARTY_ROLE_TITLES, p.get("role")),
+                "kind_title": _title(PARTY_KIND_TITLES, p.get("kind")),
+                "origin_title": _title(ORIGIN_TITLES, p.get("origin"))}
+               for p in case.get("parties", [])]
+    rights = [{**r, "kind_title": _title(IP_KIND_TITLES, r.get("kind"))}
+              for r in case.get("ip_rights", [])]
+    links = [{"kind_title": _title(LINK_TITLES, link["kind"]),
+              "other": link["to"] if link["from"] == case_id else link["from"],
+              "outgoing": link["from"] == case_id} for link in case.get("links", [])]
     return render("cases/show.html", status, title=case.get("number") or _("Case"),
-                  message=message, case=case,
+                  message=message, case=case, visibility=case["visibility"],
+                  visibility_note=(_(VISIBILITY_NOTES[case["visibility"]])
+                                   if case["visibility"] in VISIBILITY_NOTES else None),
+                  workflow_title=titled(definition),
+                  state_title=titled(state_def) if state_def else shown.state,
+                  final=bool(state_def and state_def.final),
+                  assignee_name=names.get(assignee, assignee) if assignee else None,
+                  parties=parties, ip_rights=rights, links=links, clocks=clocks, trail=trail,
+                  now=_now(),
                   steps_panel=steps.panel_context(case_id, case, state.get("steps")),
                   handoff_panel=handoffs.panel_context(case_id, case, state.get("handoffs")))
 
@@ -40,3 +187,33 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
 def show(case_id: int) -> Response:
     """The case as the user's agency may see it (404 page if it may not, as if missing)."""
     return render_case(case_id)
+
+
+@bp.get("/<int:case_id>/diagram.svg")
+@login_required
+def diagram(case_id: int) -> Response:
+    """The case's workflow as SVG with its state highlighted (as the API's diagram)."""
+    try:
+        svg = case_diagram_svg(page_uow(), case_id, actor())
+    except CaseflowError as exc:
+        return _refused(exc)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/<int:case_id>/clocks/<string(maxlength=64):name>/timeline.svg")
+@login_required
+def clock_svg(case_id: int, name: str) -> Response:
+    """One clock's timeline as a standalone SVG (the same drawing the page shows inline)."""
+    try:
+        case_for(page_uow(), case_id, actor())
+        rows = {c["clock"]: c for c in _clock_rows(case_id, None)}
+    except CaseflowError as exc:
+        return _refused(exc)
+    if name not in rows:
+        return _refused(NotFound(f"no clock {name!r}"))
+    return render_svg(rows[name])
+
+
+def render_svg(clock: dict[str, Any]) -> Response:
+    svg = render_template("cases/_clock_timeline_svg.html", clock=clock, standalone=True)
+    return Response(svg, mimetype="image/svg+xml")

@@ -88,7 +88,7 @@ def signed_in(new_page):  # type: ignore[no-untyped-def]
         page.goto("/signin")
         page.fill("#username", username)
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("main form button[type=submit]")  # not the header's language switch
         page.wait_for_load_state()
         assert "/signin" not in page.url, f"{username} could not sign in: {page.url}"
         return page

@@ -1,0 +1,124 @@
+"""Read side for the case page: what the page needs besides the case itself — the workflow
+the case runs (state, trigger and clock titles), the names of the people in its trail, the
+state diagram with the case's state highlighted, and each clock's segments laid out along a
+time axis for a small timeline drawing.
+
+Visibility is the case's: anyone who may not see the case gets NotFound (as if unknown)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from caseflow.adapters.diagram import draw_svg
+from caseflow.adapters.orm import User
+from caseflow.adapters.registry import REGISTRY
+from caseflow.domain.definitions import WorkflowDefinition
+from caseflow.domain.moments import aware
+from caseflow.services.access import get_case, get_user, visible_as
+from caseflow.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWorkflow:
+    """The definition the case runs and its current state, as the viewer may see it."""
+
+    definition: WorkflowDefinition
+    state: str
+    visibility: str
+
+
+def case_workflow(uow: UnitOfWork, case_id: int, actor: str) -> CaseWorkflow:
+    """The workflow version the case runs, to anyone who may see the case."""
+    with uow:
+        user = get_user(uow, actor)
+        case = get_case(uow, case_id)
+        visibility, _handed = visible_as(uow.session, case, user)
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        return CaseWorkflow(definition, case.status, visibility)
+
+
+def case_diagram_svg(uow: UnitOfWork, case_id: int, actor: str) -> bytes:
+    """The case's workflow as SVG, its state highlighted (the API's diagram for the case)."""
+    shown = case_workflow(uow, case_id, actor)
+    return draw_svg(shown.definition, shown.state)
+
+
+def people_names(uow: UnitOfWork, usernames: Iterable[str]) -> dict[str, str]:
+    """Username → the person's name, for the usernames that are people here."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    with uow:
+        rows = uow.session.execute(select(User.username, User.name)
+                                   .where(User.username.in_(wanted)))
+        return {r.username: r.name for r in rows}
+
+
+# --- a clock's segments on a time axis --------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    kind: str  # running | paused
+    start: datetime
+    end: datetime
+    open: bool  # still going (drawn up to now)
+    x: float  # 0..1 along the axis
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    kind: str  # now | due | extended
+    at: datetime
+    x: float
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClockTimeline:
+    """A clock's life from its start to the later of its due moment and now."""
+
+    start: datetime
+    end: datetime
+    segments: tuple[Segment, ...]
+    marks: tuple[Mark, ...]
+
+
+def _moment(text: str | None) -> datetime | None:
+    return aware(datetime.fromisoformat(text)) if text else None
+
+
+def clock_timeline(clock: dict[str, Any], now: datetime) -> ClockTimeline:
+    """Lay out a clock (``ClockView.to_dict()``) along an axis from its start to the later of
+    its due moment and ``now``; an open segment runs up to ``now`` (or its stop)."""
+    now = aware(now)
+    start = _moment(clock["started_at"]) or now
+    due = _moment(clock["due"]) or now
+    spans = [t for t in clock["timeline"] if t["kind"] in ("running", "paused")]
+    ends = [_moment(t.get("to")) for t in spans]
+    end = max([due, now, start, *[e for e in ends if e is not None]])
+    total = (end - start).total_seconds() or 1.0
+
+    def pos(moment: datetime) -> float:
+        return min(1.0, max(0.0, (moment - start).total_seconds() / total))
+
+    segments = []
+    for span in spans:
+        a = _moment(span.get("from")) or start
+        b = _moment(span.get("to"))
+        still = b is None
+        b = b or now
+        x = pos(a)
+        segments.append(Segment(span["kind"], a, b, still, x, max(0.0, pos(b) - x)))
+    marks = [Mark("extended", m, pos(m), t.get("by", ""))
+             for t in clock["timeline"] if t["kind"] == "extended"
+             for m in [_moment(t.get("at")) or start]]
+    marks.append(Mark("due", due, pos(due)))
+    if clock["status"] != "stopped":
+        marks.append(Mark("now", now, pos(now)))
+    return ClockTimeline(start, end, tuple(segments), tuple(marks))
