@@ -149,4 +149,4 @@ def test_the_root_sends_a_browser_to_sign_in(server):
         opener.open(server + "/", timeout=10)
         raise AssertionError("/ answered without a redirect")
     except urllib.error.HTTPError as err:
-        assert err.code == 302 and err.headers["Location"].endswith("/account")
+        assert err.code == 302 and err.headers["Location"].endswith("/signin")

@@ -359,7 +359,7 @@ def test_change_password_on_the_page(server, app, passwords):
         ({"old_password": PASSWORD, "new_password": "short", "confirm": "short"},
          "at least 10 characters"),
         ({"old_password": PASSWORD, "new_password": "Xiangshan-Bay-7",
-          "confirm": "Xiangshan-Bay-8"}, "differ"),
+          "confirm": "Xiangshan-Bay-8"}, "两次输入的新密码不一致"),  # the page's own check
     ]:
         refused = jar.post(url, data={"csrf_token": token, **fields})
         assert refused.status_code == 422 and why in refused.text

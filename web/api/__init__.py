@@ -119,6 +119,7 @@ def init_api(app: Flask) -> Api:
     from web.apidocs import DocumentAsServed, docs
 
     api = CaseflowApi(app, spec_kwargs={"extra_plugins": [DocumentAsServed()]})
+    app.extensions["caseflow.api"] = api  # its problem+json for errors other handlers meet
     app.register_blueprint(docs)  # /api/v1/docs, the reference page (no token needed)
 
     @app.errorhandler(CaseflowError)

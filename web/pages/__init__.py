@@ -23,6 +23,7 @@ import importlib
 
 from flask import Blueprint, Flask, Response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from caseflow.domain.errors import CaseflowError
 from caseflow.services import signin as signin_service
@@ -76,9 +77,22 @@ def language() -> Response:
     return response
 
 
+def _csrf_refused(exc: CSRFError) -> Response:
+    """A page's form without its CSRF token (or a stale one): the layout, in the user's
+    language; the API keeps its problem+json (Flask-WTF's own 400 there)."""
+    if request.path.startswith("/api/"):
+        from flask import current_app
+
+        return current_app.extensions["caseflow.api"].handle_http_exception(exc)
+    return render("pages/refused.html", 400, title=_("Form refused"),
+                  message=_("This form has expired or did not come from this site: reload "
+                            "the page and try again. Nothing was changed."))
+
+
 def init_pages(app: Flask) -> None:
     init_i18n(app)
     init_formatting(app)
+    app.register_error_handler(CSRFError, _csrf_refused)
     app.register_blueprint(bp)
     for name in AREAS:
         try:

@@ -188,9 +188,14 @@ def render_page(case_id: int, *, status: int = 200, message: str | None = None,
                   courts=[(c["code"], titled(c, "name")) for c in facts.courts])
 
 
-def _version() -> int | None:
+def _version() -> int:
+    """The case version the form was rendered at: without a valid one the write is refused
+    (a stale or doubled form must never go through unchecked)."""
     raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationFailed(N_("the form is incomplete; reload the page and try again"),
+                               field="version")
+    return int(raw)
 
 
 def _done(case_id: int, text: str) -> Response:

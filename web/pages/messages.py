@@ -9,10 +9,14 @@ met …) followed by the engine's own words, which name the case, the clock or t
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 
 from caseflow.domain import errors as e
-from web.i18n import N_
+from web.i18n import N_, is_chinese
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 # (kind, headline) — the first kind the refusal is an instance of wins
 HEADLINES: tuple[tuple[type[e.CaseflowError], str], ...] = (
@@ -49,8 +53,11 @@ def field_errors(exc: e.CaseflowError) -> dict[str, str]:
 def message_of(exc: e.CaseflowError) -> str:
     """The page's one-line message for a refusal: its headline, then the engine's words
     (for a field error, its translated text)."""
+    detail = _translated(exc)
+    if (is_chinese() and detail and not _CJK.search(detail)
+            and isinstance(exc, e.ConflictError | e.NotFound)):
+        detail = ""  # the headline says it all; the engine's English words would only leak
     for kind, headline in HEADLINES:
         if isinstance(exc, kind):
-            detail = _translated(exc)
             return f"{_(headline)} {detail}" if detail else _(headline)
-    return _translated(exc)
+    return detail or _("The request was refused.")

@@ -94,9 +94,12 @@ def _filters() -> tuple[dict[str, str], CaseFilters | None, dict[str, str]]:
     return typed, filters, errors
 
 
+PAGE_MAX = 10**6  # past any real list; a bigger number would overflow the database's integer
+
+
 def _page_number() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(PAGE_MAX, max(1, int(request.args.get("page", "1"))))
     except ValueError:
         return 1
 
