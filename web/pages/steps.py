@@ -1,16 +1,192 @@
-"""On the case page: placeholder until the area is built (see web/pages/__init__.py)."""
+"""On the case page: the steps the user may fire now, as forms generated from the workflow's
+field specs, and the case's evidence (upload, list, download)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
 
-bp = Blueprint("steps", __name__)
+from caseflow import services
+from caseflow.domain.errors import CaseflowError, ConflictError
+from caseflow.services.evidence import download_evidence
+from caseflow.views.case_list import evidence_of
+from caseflow.views.clock_timeline import case_workflow
+from web.formatting import titled
+from web.pages.common import actor, page_uow, refusal
+
+bp = Blueprint("steps", __name__, url_prefix="/cases")
+
+INPUT_TYPES = {"string": "text", "integer": "number", "number": "number", "date": "date",
+               "datetime": "datetime-local"}
+
+
+def _specs(case_id: int) -> dict[str, dict[str, Any]]:
+    """trigger → field name → FieldSpec, from the case's workflow definition."""
+    try:
+        definition = case_workflow(page_uow(), case_id, actor()).definition
+    except CaseflowError:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for t in getattr(definition, "transitions", ()) or ():
+        out.setdefault(t.trigger, {}).update({f.name: f for f in t.fields})
+    if not out:
+        for state in definition.states:
+            for t in definition.triggers_from(state):
+                out.setdefault(t.trigger, {}).update({f.name: f for f in t.fields})
+    return out
 
 
 def panel_context(case_id: int, case: dict[str, Any],
                   state: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What this area's panel on the case page (``steps/_panel.html``) needs; ``state`` is a
-    failed form of this area coming back (what was typed, the field errors), or None."""
-    return {}
+    """What ``steps/_panel.html`` needs; ``state`` is a failed form coming back."""
+    state = state or {}
+    try:
+        options = services.available_triggers(page_uow(), case_id, actor())
+    except CaseflowError:
+        options = []
+    specs = _specs(case_id) if options else {}
+    triggers = []
+    for opt in options:
+        fields = []
+        for f in opt.fields:
+            spec = specs.get(opt.trigger, {}).get(f.name)
+            fields.append({
+                "name": f.name, "type": f.type, "required": f.required,
+                "title": titled(f) or f.name, "values": list(f.values),
+                "input": INPUT_TYPES.get(f.type, "text"),
+                "min": getattr(spec, "min", None), "max": getattr(spec, "max", None),
+                "max_length": getattr(spec, "max_length", None),
+                "step": "1" if f.type == "integer" else "any",
+            })
+        periods = [{"kind": p.kind, "met": p.met, "detail": p.detail,
+                    "unless": list(p.unless_zh),
+                    "overridable": bool(p.unless)} for p in opt.periods]
+        triggers.append({"trigger": opt.trigger, "title": titled(opt) or opt.trigger,
+                         "reason_required": opt.reason_required, "fields": fields,
+                         "blocked_by": list(opt.blocked_by), "periods": periods,
+                         "overridable": any(not p.met and p.unless for p in opt.periods)})
+    try:
+        evidence = list(evidence_of(page_uow(), case_id, actor()))
+    except CaseflowError:
+        evidence = []
+    return {"case_id": case_id, "version": case.get("version"), "triggers": triggers,
+            "evidence": evidence, "open": state.get("trigger"),
+            "values": state.get("values") or {}, "errors": state.get("errors") or {},
+            "upload_error": state.get("upload_error"), "digest": state.get("digest")}
+
+
+def _payload(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    payload: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, spec in fields.items():
+        raw = request.form.get(name, "")
+        kind = spec.type
+        if kind == "boolean":
+            payload[name] = name in request.form
+            continue
+        if not raw.strip():
+            if spec.required:
+                errors[name] = _("This field is required.")
+            continue
+        try:
+            if kind == "integer":
+                payload[name] = int(raw)
+            elif kind == "number":
+                payload[name] = float(raw)
+            elif kind == "date":
+                payload[name] = date.fromisoformat(raw).isoformat()
+            elif kind == "datetime":
+                payload[name] = datetime.fromisoformat(raw).isoformat()
+            elif kind == "list":
+                payload[name] = [line.strip() for line in raw.splitlines() if line.strip()]
+            else:
+                payload[name] = raw
+        except ValueError:
+            errors[name] = {"integer": _("Enter a whole number."),
+                            "number": _("Enter a number."),
+                            "date": _("Enter a date such as 2026-03-02."),
+                            "datetime": _("Enter a date and time.")}.get(kind, _("Invalid value."))
+    return payload, errors
+
+
+def _again(case_id: int, status: int, message: str | None, state: dict[str, Any]) -> Response:
+    from web.pages.cases import render_case
+    return render_case(case_id, status=status, message=message, panel_state={"steps": state})
+
+
+@bp.post("/<int:case_id>/steps/<trigger>")
+@login_required
+def fire(case_id: int, trigger: str) -> Response:
+    fields = _specs(case_id).get(trigger, {})
+    payload, errors = _payload(fields)
+    reason = request.form.get("reason", "").strip() or None
+    override = request.form.get("override", "").strip() or None
+    state = {"trigger": trigger, "values": request.form, "errors": errors}
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        return _again(case_id, 422, _("The form is incomplete; reload the page."), state)
+    if errors:
+        return _again(case_id, 422, _("Please correct the marked fields."), state)
+    try:
+        view = services.fire(page_uow(), case_id, trigger, actor=actor(), payload=payload,
+                             reason=reason, expected_version=version, override=override)
+    except ConflictError:
+        return _again(case_id, 409, _("The case changed since you opened this page; "
+                                      "here it is as it is now."), state)
+    except CaseflowError as exc:
+        status, message, field_errs = refusal(exc)
+        state["errors"] = {**errors, **field_errs}
+        return _again(case_id, status, message, state)
+    flash(_("Step done: %(step)s. The case is now: %(state)s",
+            step=trigger, state=getattr(view, "status", "")), "success")
+    return redirect(url_for("case_page.show", case_id=case_id), 303)
+
+
+UPLOAD_MESSAGES = {413: "The file is too large.",
+                   415: "This type of file is not accepted as evidence."}
+
+
+@bp.post("/<int:case_id>/evidence")
+@login_required
+def upload(case_id: int) -> Response:
+    from web.api.cases import _checked_upload
+    try:
+        version = int(request.form.get("version", ""))
+        name, media_type, content = _checked_upload()
+        record = services.attach_evidence(
+            page_uow(), case_id, actor=actor(), filename=name, content=content,
+            media_type=media_type, description=request.form.get("description", ""),
+            expected_version=version)
+    except ValueError:
+        return _again(case_id, 422, _("The form is incomplete; reload the page."), {})
+    except ConflictError:
+        return _again(case_id, 409, _("The case changed since you opened this page; "
+                                      "here it is as it is now."), {})
+    except CaseflowError as exc:
+        status, message, _errs = refusal(exc)
+        if status == 413:
+            message = _("The file is too large.")
+        elif status == 415:
+            message = _("This type of file is not accepted as evidence.")
+        return _again(case_id, status, message, {"upload_error": message})
+    flash(_("Evidence stored. SHA-256: %(digest)s", digest=record.sha256), "success")
+    return redirect(url_for("case_page.show", case_id=case_id), 303)
+
+
+@bp.get("/<int:case_id>/evidence/<int:evidence_id>")
+@login_required
+def download(case_id: int, evidence_id: int) -> Response:
+    from web.api.cases import _disposition
+    try:
+        item = download_evidence(page_uow(), case_id, evidence_id, actor=actor())
+    except CaseflowError as exc:
+        return _again(case_id, refusal(exc)[0], refusal(exc)[1], {})
+    response = Response(item.content, status=200, content_type=item.media_type)
+    response.headers["Content-Disposition"] = _disposition(item.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -140,6 +140,7 @@ class PageClient:
         done = self.client.post("/signin", data={"username": username, "password": PASSWORD,
                                                  "csrf_token": self.token, "next": ""})
         assert done.status_code == 303, f"{username} could not sign in"
+        self.get("/account")  # signing in starts a fresh session: its own CSRF token
 
     def get(self, path: str, **kwargs):  # type: ignore[no-untyped-def]
         response = self.client.get(path, **kwargs)
