@@ -9,29 +9,18 @@ Every write to a case goes against the version the caller read (``If-Match``: 42
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from caseflow import services
-from caseflow.domain.errors import (
-    ConflictError,
-    PayloadTooLarge,
-    PreconditionFailed,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from caseflow.domain.errors import ConflictError, PreconditionFailed
 from caseflow.domain.limits import NOTE_MAX, REASON_MAX
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import (
@@ -46,17 +35,11 @@ from caseflow.views.case_list import SORTS, CaseFilters, evidence_of, list_cases
 from caseflow.views.cases import case_for
 from web.api import caller, uow
 from web.api.common import WRITES_CASE, NoArgs, PageArgs, Strict, etag, if_match, json_response
+from web.uploads import SNIFFERS, checked_upload, disposition
 
 blp = Blueprint("cases", __name__, description="Cases: open, list, read, triggers, fire, "
                 "assign and claim, link, evidence")
 URL_PREFIX = "/api/v1/cases"
-
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024  # default of the app's EVIDENCE_MAX_BYTES setting
-
-
-def evidence_limit() -> int:
-    """The largest evidence file taken, in bytes (the app's ``EVIDENCE_MAX_BYTES``)."""
-    return int(current_app.config.get("EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
 
 
 def _written(exc: ConflictError) -> PreconditionFailed:
@@ -428,89 +411,6 @@ class LinksResource(MethodView):
 
 # --- evidence ----------------------------------------------------------------------------------
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_TEXT_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def _ooxml(part: str) -> Callable[[bytes], bool]:
-    def sniff(content: bytes) -> bool:
-        if not content.startswith(b"PK\x03\x04"):
-            return False
-        try:
-            names = zipfile.ZipFile(io.BytesIO(content)).namelist()
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return False
-        return "[Content_Types].xml" in names and any(n.startswith(part) for n in names)
-    return sniff
-
-
-def _plain_text(content: bytes) -> bool:
-    if _TEXT_CONTROLS.search(content):
-        return False
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            content.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-SNIFFERS: dict[str, Callable[[bytes], bool]] = {
-    "application/pdf": lambda b: b.startswith(b"%PDF-"),
-    "image/jpeg": lambda b: b.startswith(b"\xff\xd8\xff"),
-    "image/png": lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
-    "image/webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
-    DOCX: _ooxml("word/"),
-    XLSX: _ooxml("xl/"),
-    "text/plain": _plain_text,
-    "video/mp4": lambda b: b[4:8] == b"ftyp",
-}
-"""The media types evidence may have, each with the test its leading bytes must pass."""
-
-
-def _checked_upload() -> tuple[str, str, bytes]:
-    """The uploaded file's name, media type and bytes: one ``file`` part, within the size
-    limit (413), of an allowed type its bytes bear out (415)."""
-    unknown = sorted(set(request.files) - {"file"})
-    if unknown:
-        raise ValidationFailed(f"{unknown[0]}: unknown file field; send the file as 'file'",
-                               field=unknown[0])
-    parts = request.files.getlist("file")
-    if len(parts) != 1:
-        raise ValidationFailed("file: exactly one file is required" if parts else
-                               "file: is required (a multipart part with a filename)",
-                               field="file")
-    storage = parts[0]
-    name = PurePosixPath((storage.filename or "").replace("\\", "/")).name.strip()
-    if not name:
-        raise ValidationFailed("file: the part needs a filename", field="file")
-    limit = evidence_limit()
-    content = storage.stream.read(limit + 1)
-    if len(content) > limit:
-        raise PayloadTooLarge(f"file: over the limit of {limit} bytes ({limit // 1048576} MiB)",
-                              field="file")
-    if not content:
-        raise ValidationFailed("file: is empty", field="file")
-    declared = (storage.mimetype or "").lower()
-    if declared not in SNIFFERS:
-        raise UnsupportedMediaType(
-            f"file: {declared or 'no type'} is not taken; evidence is one of "
-            f"{', '.join(sorted(SNIFFERS))}", field="file")
-    if not SNIFFERS[declared](content):
-        raise UnsupportedMediaType(f"file: its content is not {declared} (its leading bytes "
-                                   "say otherwise)", field="file")
-    return name, declared, content
-
-
-def _disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the exact name as RFC 5987 ``filename*``."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_"
-                       for c in filename) or "evidence"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @blp.route("/<int:case_id>/evidence")
 class EvidenceResource(MethodView):
     body_types = ("multipart/form-data",)  # web/api/bodies.py: anything else is a 415
@@ -530,7 +430,7 @@ class EvidenceResource(MethodView):
              case_id: int):  # type: ignore[no-untyped-def]
         """Attach a file (multipart ``file``, ``description``), against If-Match."""
         expected = if_match()
-        name, media_type, content = _checked_upload()
+        name, media_type, content = checked_upload()
         try:
             record = services.attach_evidence(
                 uow(), case_id, actor=caller().username, filename=name, content=content,
@@ -561,6 +461,6 @@ class EvidenceFileResource(MethodView):
         """Download one piece of evidence (an attachment, never rendered in place)."""
         item = download_evidence(uow(), case_id, evidence_id, actor=caller().username)
         response = Response(item.content, status=200, content_type=item.media_type)
-        response.headers["Content-Disposition"] = _disposition(item.filename)
+        response.headers["Content-Disposition"] = disposition(item.filename)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

@@ -154,7 +154,7 @@ UPLOAD_MESSAGES = {413: "The file is too large.",
 @bp.post("/<int:case_id>/evidence")
 @login_required
 def upload(case_id: int) -> Response:
-    from web.api.cases import _checked_upload
+    from web.uploads import checked_upload as _checked_upload
     try:
         version = int(request.form.get("version", ""))
         name, media_type, content = _checked_upload()
@@ -181,7 +181,7 @@ def upload(case_id: int) -> Response:
 @bp.get("/<int:case_id>/evidence/<int:evidence_id>")
 @login_required
 def download(case_id: int, evidence_id: int) -> Response:
-    from web.api.cases import _disposition
+    from web.uploads import disposition as _disposition
     try:
         item = download_evidence(page_uow(), case_id, evidence_id, actor=actor())
     except CaseflowError as exc:
