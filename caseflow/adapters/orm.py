@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -32,6 +33,7 @@ from caseflow.domain.moments import utcnow
 from caseflow.domain.vocabulary import (
     AGENCY_KINDS,
     CLOCK_STATUSES,
+    EXTENSION_REQUEST_STATUSES,
     HANDOFF_STATUSES,
     IP_RIGHT_KINDS,
     LINK_KINDS,
@@ -447,6 +449,39 @@ class ClockSegment(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
+
+
+class ExtensionRequest(Base):
+    """An officer's request that a clock be extended, waiting for its approver (the
+    supervisor's queue), then approved (``extension_id`` is the extension granted), refused
+    or withdrawn. The request and its decision are also events in the case's audit chain."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", EXTENSION_REQUEST_STATUSES), name="status"),
+        Index("ix_extension_requests_status_case", "status", "case_id"),
+        # one request pending per clock: a second asks for what the first already does
+        Index("uq_extension_requests_pending_clock", "clock_id", unique=True,
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"))
+    clock_name: Mapped[str] = mapped_column(String(64))
+    by: Mapped[str | None] = mapped_column(String(32))  # the length asked for; None: the rule's
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    extension_id: Mapped[int | None] = mapped_column(ForeignKey("clock_extensions.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ClockExtension(Base):

@@ -38,6 +38,8 @@ LINK_KINDS = ("parent_child", "related")
 
 CLOCK_STATUSES = ("running", "paused", "stopped")
 OPEN_CLOCK_STATUSES = ("running", "paused")
+# an extension request: waiting for its approver, then approved, refused or withdrawn
+EXTENSION_REQUEST_STATUSES = ("pending", "approved", "refused", "withdrawn")
 HANDOFF_STATUSES = ("sent", "received", "accepted", "rejected", "returned")
 OPEN_HANDOFF_STATUSES = ("sent", "received")
 

@@ -27,18 +27,19 @@ class InboxItem:
     due: str | None
     read: bool
     acknowledged: bool
+    case_id: int | None = None  # for a link to the case (the number is what people read)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "case": self.case, "message": self.message,
                 "raised_at": self.raised_at, "due": self.due, "read": self.read,
-                "acknowledged": self.acknowledged}
+                "acknowledged": self.acknowledged, "case_id": self.case_id}
 
 
 def inbox(uow: UnitOfWork, username: str, *, unread_only: bool = False,
           limit: int = 100, offset: int = 0) -> list[InboxItem]:
     with uow:
         user = get_user(uow, username)
-        query = (select(Notification, Alert, Case.number)
+        query = (select(Notification, Alert, Case.number, Case.id)
                  .join(Alert, Alert.id == Notification.alert_id)
                  .outerjoin(Case, Case.id == Alert.case_id)
                  .where(Notification.user_id == user.id)
@@ -51,7 +52,8 @@ def inbox(uow: UnitOfWork, username: str, *, unread_only: bool = False,
             raised_at=aware(a.raised_at).isoformat(),
             due=aware(a.due_at).isoformat() if a.due_at else None,
             read=n.read_at is not None, acknowledged=n.acknowledged_at is not None,
-        ) for n, a, number in uow.session.execute(query)]
+            case_id=case_id,
+        ) for n, a, number, case_id in uow.session.execute(query)]
 
 
 def _own(uow: UnitOfWork, username: str, notification_id: int) -> Notification:

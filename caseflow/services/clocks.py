@@ -17,7 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.adapters.calendar_store import current_calendar
-from caseflow.adapters.orm import Agency, Case, Clock, ClockExtension, ClockSegment, User
+from caseflow.adapters.orm import (
+    Agency,
+    Case,
+    Clock,
+    ClockExtension,
+    ClockSegment,
+    ExtensionRequest,
+    User,
+)
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.calendar import TZ, WorkCalendar
@@ -45,7 +53,13 @@ from caseflow.domain.errors import (
     ValidationFailed,
 )
 from caseflow.domain.events import CalendarChanged
-from caseflow.domain.explanations import Explanation, ExtensionFact, PauseFact, explain
+from caseflow.domain.explanations import (
+    Explanation,
+    ExtensionFact,
+    PauseFact,
+    explain,
+    explain_titles,
+)
 from caseflow.domain.limits import (
     LIST_MAX,
     check_day,
@@ -434,7 +448,8 @@ def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
 
 # --- people acting on clocks ------------------------------------------------------------------
 
-def _open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[Case, Clock, Any]:
+def open_clock(uow: UnitOfWork, case_id: int, name: str, actor: str) -> tuple[Case, Clock, Any]:
+    """The case's running or paused clock ``name`` and the acting user of its own agency."""
     user, case = user_and_case(uow, actor, case_id)
     if user.agency_id != case.agency_id:
         refuse_outsider(uow.session, actor, user.agency_id, case.id, case.number)
@@ -458,7 +473,8 @@ def _may_pause(uow: UnitOfWork, case: Case, user: Any) -> None:
         raise PermissionDenied(problem)
 
 
-def _record(uow: UnitOfWork, case: Case, spec: AuditEntry, actor: str) -> None:
+def record_entry(uow: UnitOfWork, case: Case, spec: AuditEntry, actor: str) -> None:
+    """Append a clock's event to the case's chain, by the actor, on the unit's channel."""
     append_entry(uow.session, case, spec, actor=actor, channel=uow.channel, at=uow.now())
 
 
@@ -476,7 +492,7 @@ def _legal_day(on: date | None, now: datetime, what: str) -> datetime | None:
     return at
 
 
-def _check_version(case: Case, expected_version: int | None) -> None:
+def check_version(case: Case, expected_version: int | None) -> None:
     """Refuse a write made against another version of the case (the API's If-Match)."""
     if expected_version is not None and expected_version != case.version:
         raise ConflictError(f"case {case.number} is at version {case.version}, "
@@ -490,9 +506,9 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
     legal date ``on`` the cause began (the appraisal commissioned), else from now."""
     check_note(note)
     with uow:
-        case, clock, user = _open_clock(uow, case_id, name, actor)
+        case, clock, user = open_clock(uow, case_id, name, actor)
         _may_pause(uow, case, user)
-        _check_version(case, expected_version)
+        check_version(case, expected_version)
         rule = rule_for(uow.session, case, clock)
         if not rule.pausable:
             raise ValidationFailed(f"clock {name!r} cannot be paused: the law excludes no time "
@@ -511,10 +527,11 @@ def pause_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason:
                                    f"({aware(clock.started_at):%Y-%m-%d})", field="on")
         spec = _pause(clock, rule, calendar, now, reason if not note else f"{reason}: {note}",
                       actor, at=at, recorded_as="on" if at else None)
-        _record(uow, case, spec, actor)
+        record_entry(uow, case, spec, actor)
         _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return replace(clock_view(clock, rule, now, current_calendar(uow.connection)),
+        return replace(clock_view(clock, rule, now, current_calendar(uow.connection),
+                                  titles=case_titles(uow.session, case)),
                        case_version=case.version)
 
 
@@ -522,7 +539,7 @@ def _follow(uow: UnitOfWork, case: Case, calendar: WorkCalendar, now: datetime,
             actor: str) -> None:
     definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
     for spec in follow_chains(uow.session, case, definition, calendar, now):
-        _record(uow, case, spec, actor)
+        record_entry(uow, case, spec, actor)
 
 
 def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
@@ -532,9 +549,9 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
     from now; a pause from day A to day B excludes A..B−1."""
     check_note(note)
     with uow:
-        case, clock, user = _open_clock(uow, case_id, name, actor)
+        case, clock, user = open_clock(uow, case_id, name, actor)
         _may_pause(uow, case, user)
-        _check_version(case, expected_version)
+        check_version(case, expected_version)
         rule = rule_for(uow.session, case, clock)
         if clock.status != "paused":
             raise InvalidTrigger(f"clock {name!r} is not paused", field="clock")
@@ -552,10 +569,11 @@ def resume_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str,
                                     "and retry")
             raise ValidationFailed(f"clock {name!r} is paused while the case is in {state!r}; "
                                    "it resumes when the case moves on", field="clock")
-        _record(uow, case, replace(spec, reason=note), actor)
+        record_entry(uow, case, replace(spec, reason=note), actor)
         _follow(uow, case, calendar, now, actor)
         uow.commit()
-        return replace(clock_view(clock, rule, now, current_calendar(uow.connection)),
+        return replace(clock_view(clock, rule, now, current_calendar(uow.connection),
+                                  titles=case_titles(uow.session, case)),
                        case_version=case.version)
 
 
@@ -584,6 +602,69 @@ def _collective(ext: ExtensionRule, decided_on: date | None, participants: Seque
     return {"decided_on": decided_on.isoformat(), "participants": names}, None
 
 
+def parse_by(by: str | None) -> Period | None:
+    """The length a person asks for or grants (``by``), checked."""
+    if by is None:
+        return None
+    check_text(str(by), "by", limit=100, multiline=False)
+    try:
+        return Period.parse(by)
+    except ValueError as exc:
+        raise ValidationFailed(f"by: {exc}", field="by") from None
+
+
+def check_participants(participants: Sequence[str]) -> None:
+    """The heads taking a collective decision: a bounded list of names."""
+    if len(participants) > LIST_MAX:
+        raise ValidationFailed(f"participants: at most {LIST_MAX}, got {len(participants)}",
+                               field="participants")
+    for i, person in enumerate(participants):
+        check_name(str(person), f"participants[{i}]")
+
+
+def next_extension(clock: Clock, rule: ClockRule) -> tuple[int, ExtensionRule]:
+    """The extension the clock's rule allows next, by its index; refused when none is left.
+
+    The rule's extensions are successive ("经延期仍不能…"): the next one is the first not yet
+    used up, and a later one only once it is."""
+    name = clock.name
+    if not rule.extensions:
+        raise ValidationFailed(f"clock {name!r} cannot be extended", field="clock")
+    used = [e.rule_index for e in clock.extensions]
+    pending = [(i, e) for i, e in enumerate(rule.extensions) if used.count(i) < e.max_times]
+    if not pending:
+        raise ValidationFailed(f"clock {name!r}: no extension is left", field="by")
+    return pending[0]
+
+
+def extension_amount(clock: Clock, ext: ExtensionRule, wanted: Period | None) -> Period:
+    """How much the extension adds: the rule's, or less when asked; an open-ended rule's
+    length must be given (at most a year)."""
+    if ext.by is None:
+        if wanted is None:
+            raise ValidationFailed("by: an open-ended extension needs its length", field="by")
+        longest = OPEN_ENDED_MAX[wanted.unit]
+        if wanted.amount > longest:
+            raise ValidationFailed(f"by: {wanted} is too long for an open-ended "
+                                   f"extension: at most one year ({longest} "
+                                   f"{wanted.unit})", field="by")
+        return wanted
+    if wanted is None:
+        return ext.by
+    if wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
+        return wanted
+    raise ValidationFailed(f"clock {clock.name!r}: by: at most {ext.by} for this extension",
+                           field="by")
+
+
+def check_not_run_out(clock: Clock, now: datetime) -> None:
+    """An extension is approved before the period ends, never after."""
+    if clock.due_at <= now:
+        raise ValidationFailed(
+            f"clock {clock.name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an "
+            "extension must be approved before the period ends", field="clock")
+
+
 def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
                  by: str | None = None, decided_on: date | None = None,
                  participants: Sequence[str] = (),
@@ -591,81 +672,65 @@ def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason
     """Extend with approval, as the rule allows: who approves, by how much, how many times;
     a collective decision also records its date and participants."""
     check_reason(reason)
-    if by is not None:
-        check_text(str(by), "by", limit=100, multiline=False)
-    if len(participants) > LIST_MAX:
-        raise ValidationFailed(f"participants: at most {LIST_MAX}, got {len(participants)}",
-                               field="participants")
-    for i, person in enumerate(participants):
-        check_name(str(person), f"participants[{i}]")
+    wanted = parse_by(by)
+    check_participants(participants)
     with uow:
-        case, clock, user = _open_clock(uow, case_id, name, actor)
+        case, clock, user = open_clock(uow, case_id, name, actor)
         rule = rule_for(uow.session, case, clock)
-        if not reason or not reason.strip():
-            raise ValidationFailed("an extension requires a reason", field="reason")
-        if not rule.extensions:
-            raise ValidationFailed(f"clock {name!r} cannot be extended", field="clock")
-        wanted = None
-        if by is not None:
-            try:
-                wanted = Period.parse(by)
-            except ValueError as exc:
-                raise ValidationFailed(f"by: {exc}", field="by") from None
-        used = [e.rule_index for e in clock.extensions]
-        now = uow.now()
-        # the rule's extensions are successive ("经延期仍不能…"): the next one is the first
-        # not yet used up, and a later one only once it is
-        pending = [(i, e) for i, e in enumerate(rule.extensions) if used.count(i) < e.max_times]
-        if not pending:
-            raise ValidationFailed(f"clock {name!r}: no extension is left", field="by")
-        index, ext = pending[0]
-        if ext.approver not in user.roles:
-            raise PermissionDenied(f"extension needs a {ext.approver}'s approval")
-        if not ext.recorded:  # an approval, not the record of someone else's decision
-            definition = REGISTRY.definition(uow.session, case.workflow_key,
-                                             case.workflow_version)
-            require_approver(uow.session, definition.approval("extension"), case_id=case.id,
-                             case_number=case.number, username=actor, roles=user.roles)
-        _check_version(case, expected_version)
-        after = max([aware(clock.started_at).date(),
-                     *(aware(e.approved_at).date() for e in clock.extensions)])
-        decision, problem = _collective(ext, decided_on, participants, after, aware(now).date())
-        if problem:
-            raise ValidationFailed(f"clock {name!r}: {problem}", field="decision")
-        if ext.by is None:
-            if wanted is None:
-                raise ValidationFailed("by: an open-ended extension needs its length",
-                                       field="by")
-            longest = OPEN_ENDED_MAX[wanted.unit]
-            if wanted.amount > longest:
-                raise ValidationFailed(f"by: {wanted} is too long for an open-ended "
-                                       f"extension: at most one year ({longest} "
-                                       f"{wanted.unit})", field="by")
-            amount = wanted
-        elif wanted is None:
-            amount = ext.by
-        elif wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
-            amount = wanted
-        else:
-            raise ValidationFailed(f"clock {name!r}: by: at most {ext.by} for this extension",
-                                   field="by")
-        if clock.due_at <= now:
-            raise ValidationFailed(
-                f"clock {name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an extension "
-                "must be approved before the period ends", field="clock")
-        before = clock.due_at
-        clock.extensions.append(ClockExtension(rule_index=index, period=str(amount),
-                                               approved_by=actor, approved_at=now,
-                                               reason=reason.strip(), decision=decision))
-        calendar = current_calendar(uow.connection)
-        due = refresh(clock, rule, calendar, now)
-        _record(uow, case, AuditEntry("clock_extended", reason=reason.strip(), payload={
-            **due_payload(clock, due), "by": str(amount), "previous_due": aware(before).isoformat(),
-            "note": ext.note, **({"collective_decision": decision} if decision else {})}), actor)
-        _follow(uow, case, calendar, now, actor)
+        grant_extension(uow, case, clock, user, rule, reason=reason, wanted=wanted,
+                        decided_on=decided_on, participants=participants,
+                        expected_version=expected_version)
         uow.commit()
-        return replace(clock_view(clock, rule, now, current_calendar(uow.connection)),
+        return replace(clock_view(clock, rule, uow.now(), current_calendar(uow.connection),
+                                  titles=case_titles(uow.session, case)),
                        case_version=case.version)
+
+
+def grant_extension(uow: UnitOfWork, case: Case, clock: Clock, user: Any, rule: ClockRule, *,
+                    reason: str, wanted: Period | None, decided_on: date | None = None,
+                    participants: Sequence[str] = (), expected_version: int | None = None,
+                    requesters: Sequence[str] = ()) -> ClockExtension:
+    """Approve the clock's next extension inside the caller's unit of work (no commit): the
+    approver's role is the rule's, never the case's assignee (now or earlier) nor whoever
+    asked for it (``requesters``, and the clock's pending request's author)."""
+    check_participants(participants)
+    if not reason or not reason.strip():
+        raise ValidationFailed("an extension requires a reason", field="reason")
+    index, ext = next_extension(clock, rule)
+    if ext.approver not in user.roles:
+        raise PermissionDenied(f"extension needs a {ext.approver}'s approval")
+    asked = uow.session.scalar(select(ExtensionRequest).where(
+        ExtensionRequest.clock_id == clock.id, ExtensionRequest.status == "pending"))
+    if not ext.recorded:  # an approval, not the record of someone else's decision
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        require_approver(uow.session, definition.approval("extension"), case_id=case.id,
+                         case_number=case.number, username=user.username, roles=user.roles,
+                         requesters=[*requesters, *([asked.requested_by] if asked else [])])
+    check_version(case, expected_version)
+    now = uow.now()
+    after = max([aware(clock.started_at).date(),
+                 *(aware(e.approved_at).date() for e in clock.extensions)])
+    decision, problem = _collective(ext, decided_on, participants, after, aware(now).date())
+    if problem:
+        raise ValidationFailed(f"clock {clock.name!r}: {problem}", field="decision")
+    amount = extension_amount(clock, ext, wanted)
+    check_not_run_out(clock, now)
+    before = clock.due_at
+    granted = ClockExtension(rule_index=index, period=str(amount), approved_by=user.username,
+                             approved_at=now, reason=reason.strip(), decision=decision)
+    clock.extensions.append(granted)
+    calendar = current_calendar(uow.connection)
+    due = refresh(clock, rule, calendar, now)
+    record_entry(uow, case, AuditEntry("clock_extended", reason=reason.strip(), payload={
+        **due_payload(clock, due), "by": str(amount), "previous_due": aware(before).isoformat(),
+        "note": ext.note, **({"collective_decision": decision} if decision else {}),
+        **({"request": asked.id} if asked else {})}), user.username)
+    _follow(uow, case, calendar, now, user.username)
+    if asked is not None:  # the request this answers is answered
+        uow.session.flush()
+        asked.status, asked.decided_by, asked.decided_at = "approved", user.username, now
+        asked.decision_reason, asked.extension_id = reason.strip(), granted.id
+    return granted
 
 
 @dataclass(frozen=True)
@@ -747,10 +812,19 @@ class ClockView:
         }
 
 
+def case_titles(session: Session, case: Case) -> dict[str, tuple[str, str]]:
+    """The (zh, en) titles a case's clock explanations name its fields, clocks and states
+    by, from the case's workflow definition."""
+    return explain_titles(REGISTRY.definition(session, case.workflow_key, case.workflow_version))
+
+
 def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalendar,
-               states: Mapping[str, str] | None = None) -> ClockView:
+               states: Mapping[str, str] | None = None,
+               titles: Mapping[str, tuple[str, str]] | None = None) -> ClockView:
     """A clock as people read it: due, remaining, paused so far, its timeline and the
-    reasoning behind its due date (counted again on ``calendar``, as the stored one was)."""
+    reasoning behind its due date (counted again on ``calendar``, as the stored one was).
+    ``titles`` (:func:`case_titles`) lets the reasoning name fields, clocks and states by
+    their titles rather than their YAML names."""
     record = record_of(clock)
     end = aware(clock.stopped_at or now)
     due = due_of(Period.parse(clock.period), record, calendar, end)
@@ -760,7 +834,7 @@ def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalen
                           s.reason) for s in clock.segments],
         extensions=[ExtensionFact(e.period, e.approved_by, aware(e.approved_at), e.reason,
                                   e.decision) for e in clock.extensions],
-        due=due, states=states)
+        due=due, states=states, titles=titles)
     stored = aware(clock.due_at)
     if due.due != stored:  # say why the figure shown differs from today's recount
         why_zh, why_en = (("暂停期间届满日随之顺延", "while paused the due date moves on day by day")
@@ -771,7 +845,7 @@ def clock_view(clock: Clock, rule: ClockRule, now: datetime, calendar: WorkCalen
                            if clock.status != "stopped" else
                            "the clock has stopped; its due date stands as counted then"))
         explanation = (*explanation, Explanation(
-            "note", f"记录的届满日为 {clock.due_last_day}（日历 {clock.calendar_version}），"
+            "note", f"记录的届满日为 {clock.due_last_day}（日历数据版本 {clock.calendar_version}），"
             f"按现行日历重算为 {due.last_day}：{why_zh}",
             f"the stored due date is {clock.due_last_day} (calendar {clock.calendar_version}); "
             f"recounted now it is {due.last_day}: {why_en}"))

@@ -119,8 +119,9 @@ def deadlines(uow: UnitOfWork, actor: str, *, days: int = SOON_DAYS) -> Deadline
         return Deadlines(tuple(overdue), tuple(soon))
 
 
-def _extendable(uow: UnitOfWork, clock: Clock, case: Case, person: User | None,
-                now: datetime) -> Extendable | None:
+def extendable_of(uow: UnitOfWork, clock: Clock, case: Case, person: User | None,
+                  now: datetime) -> Extendable | None:
+    """The clock with its next extension's rule, or None when none is left or it ran out."""
     rule = rule_for(uow.session, case, clock)
     used = [e.rule_index for e in clock.extensions]
     pending = [e for i, e in enumerate(rule.extensions) if used.count(i) < e.max_times]
@@ -152,7 +153,7 @@ def extendable_clocks(uow: UnitOfWork, actor: str) -> tuple[Extendable, ...]:
             .where(Clock.status == "running", Case.agency_id == user.agency_id,
                    Clock.due_at > now)
             .order_by(Clock.due_at, Clock.id))
-        found = (_extendable(uow, clock, case, person, now) for clock, case, person in rows)
+        found = (extendable_of(uow, clock, case, person, now) for clock, case, person in rows)
         return tuple(e for e in found if e is not None)
 
 
@@ -166,7 +167,7 @@ def extendable_clock(uow: UnitOfWork, actor: str, case_id: int, name: str) -> Ex
             .outerjoin(User, User.id == Case.assignee_id)
             .where(Clock.status == "running", Case.agency_id == user.agency_id,
                    Case.id == case_id, Clock.name == name)).first()
-        found = _extendable(uow, *row, now) if row else None
+        found = extendable_of(uow, *row, now) if row else None
         if found is None:
             raise NotFound(f"no clock {name!r} that may be extended on case {case_id}")
         return found

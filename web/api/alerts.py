@@ -31,6 +31,8 @@ class InboxItemOut(Schema):
         "description": "warning, overdue, escalation, handoff …"})
     case = fields.String(required=True, allow_none=True, metadata={
         "description": "the case's number"})
+    case_id = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the case's id (for /cases/{case_id})"})
     message = fields.String(required=True)
     raised_at = fields.String(required=True)
     due = fields.String(required=True, allow_none=True)

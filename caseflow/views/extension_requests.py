@@ -1,0 +1,98 @@
+"""What the extension requests read: the agency's requests (the API's list), one request,
+and the supervisor's queue — each pending request beside the clock it asks for and that
+clock's next extension rule (None once the clock stopped or ran out: the request lapsed,
+and only a refusal or a withdrawal closes it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from caseflow.adapters.orm import Case, Clock, ExtensionRequest, User
+from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.vocabulary import EXTENSION_REQUEST_STATUSES
+from caseflow.services.access import get_user
+from caseflow.services.extension_requests import ID_MAX, RequestView, request_view
+from caseflow.services.unit_of_work import UnitOfWork
+from caseflow.views.reporting import reporting_user
+from caseflow.views.supervision import Extendable, extendable_of
+
+
+@dataclass(frozen=True)
+class QueuedRequest:
+    """A pending request in the approver's queue, with what deciding it needs to know."""
+
+    request: RequestView
+    case_title: str
+    requester_name: str | None
+    clock: Extendable | None  # None: the clock stopped or ran out — the request lapsed
+
+
+def extension_requests(uow: UnitOfWork, actor: str, *, status: str | None = None,
+                       case_id: int | None = None, limit: int = 100,
+                       offset: int = 0) -> list[RequestView]:
+    """The actor's agency's requests, newest first; of one status, of one case."""
+    if status is not None and status not in EXTENSION_REQUEST_STATUSES:
+        raise ValidationFailed(f"status: one of {', '.join(EXTENSION_REQUEST_STATUSES)}",
+                               field="status")
+    with uow:
+        user = get_user(uow, actor)
+        query = (select(ExtensionRequest, Case).join(Case, Case.id == ExtensionRequest.case_id)
+                 .where(Case.agency_id == user.agency_id)
+                 .order_by(ExtensionRequest.requested_at.desc(), ExtensionRequest.id.desc())
+                 .limit(limit).offset(offset))
+        if status is not None:
+            query = query.where(ExtensionRequest.status == status)
+        if case_id is not None:
+            query = query.where(ExtensionRequest.case_id == case_id)
+        return [request_view(req, case) for req, case in uow.session.execute(query)]
+
+
+def extension_request(uow: UnitOfWork, actor: str, request_id: int) -> RequestView:
+    """One request of the actor's agency (another agency's is answered as a missing one)."""
+    with uow:
+        user = get_user(uow, actor)
+        row = uow.session.execute(
+            select(ExtensionRequest, Case).join(Case, Case.id == ExtensionRequest.case_id)
+            .where(ExtensionRequest.id == request_id, Case.agency_id == user.agency_id)
+        ).first() if 0 < request_id <= ID_MAX else None
+        if row is None:
+            raise NotFound(f"unknown extension request {request_id}")
+        return request_view(*row)
+
+
+def request_queue(uow: UnitOfWork, actor: str) -> tuple[QueuedRequest, ...]:
+    """The pending requests of the supervisor's agency, the soonest due clock first and the
+    lapsed ones last."""
+    with uow:
+        user = reporting_user(uow, actor)
+        now = uow.now()
+        rows = uow.session.execute(
+            select(ExtensionRequest, Case, Clock)
+            .join(Case, Case.id == ExtensionRequest.case_id)
+            .join(Clock, Clock.id == ExtensionRequest.clock_id)
+            .where(ExtensionRequest.status == "pending", Case.agency_id == user.agency_id)
+            .order_by(Clock.due_at, ExtensionRequest.id)).all()
+        people = {u.username: u for u in uow.session.scalars(select(User).where(
+            User.username.in_({r.requested_by for r, _c, _k in rows})))}
+        assignees = {u.id: u for u in uow.session.scalars(select(User).where(
+            User.id.in_({c.assignee_id for _r, c, _k in rows if c.assignee_id})))}
+        queued = []
+        for req, case, clock in rows:
+            found = None
+            if clock.status != "stopped":
+                found = extendable_of(uow, clock, case, assignees.get(case.assignee_id), now)
+            person = people.get(req.requested_by)
+            queued.append(QueuedRequest(request_view(req, case), case.title,
+                                        person.name if person else None, found))
+        queued.sort(key=lambda q: q.clock is None)  # stable: lapsed ones after the rest
+        return tuple(queued)
+
+
+def queued_request(uow: UnitOfWork, actor: str, request_id: int) -> QueuedRequest:
+    """One pending request from the supervisor's queue."""
+    for item in request_queue(uow, actor):
+        if item.request.id == request_id:
+            return item
+    raise NotFound(f"no pending extension request {request_id} for your agency")
