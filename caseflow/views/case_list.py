@@ -15,11 +15,12 @@ sorted or filtered by due time, else for the page's rows only), never a query pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from caseflow.adapters.orm import (
@@ -45,6 +46,9 @@ SORTS = ("due", "-due", "received", "-received", "number", "-number")
 Q_MAX = 200
 _YEARS = (1900, 2999)  # a date filter outside these is a typing error, not a question
 _ESCAPE = "/"
+# the clocks that make a case's work due: running statutory clocks, not a party's own period
+# nor a service target
+RUNNING = (Clock.status == "running", Clock.party.is_(False), Clock.target.is_(False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class CaseFilters:
     received_from: date | None = None
     received_to: date | None = None
     q: str | None = None
+    closed: bool | None = None  # closed (``Case.closed_at`` set) or open; not an API filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +170,8 @@ def _conditions(session: Any, user: User, filters: CaseFilters, next_due: Column
         where.append(Case.received_on >= filters.received_from)
     if filters.received_to is not None:
         where.append(Case.received_on <= filters.received_to)
+    if filters.closed is not None:
+        where.append(Case.closed_at.is_not(None) if filters.closed else Case.closed_at.is_(None))
     q = (filters.q or "").strip()
     if q:
         pattern = _like(q)
@@ -192,15 +199,20 @@ def _order(sort: str, next_due: ColumnElement[Any]) -> list[Any]:
             Case.id.desc() if descending else Case.id.asc()]
 
 
-def list_cases(uow: UnitOfWork, actor: str, filters: CaseFilters = CaseFilters(), *,
-               sort: str = "due", page: int = 1, per_page: int = 50) -> CasePage:
-    """The cases of ``actor``'s agency matching ``filters``, sorted by ``sort`` (default: the
-    earliest running clock's due time first, cases without one last), page ``page``.
+@dataclass(frozen=True, slots=True)
+class CaseRows:
+    """A page of a case list as rows, how many cases the whole list holds and when it was
+    read: for a read side (``list_cases``, the work lists) that shows more of each case than
+    ``CaseListItem`` without repeating the list's conditions and order."""
 
-    A filter naming an unknown agency, type, state or assignee, a ``received_from`` after
-    ``received_to`` or an unknown ``sort`` is refused (ValidationFailed naming the filter).
-    ``q`` matches the number, title, a party's name or an IP right's number, its ``%`` and
-    ``_`` taken literally."""
+    rows: tuple[Row[Any], ...]  # id, number, type, state, title, agency, assignee,
+    #                             received_on, next_due (naive UTC), then the extra columns
+    total: int
+    now: datetime  # naive UTC, the moment ``overdue`` is judged at
+
+
+def _check_request(filters: CaseFilters, sort: str, page: int, per_page: int) -> None:
+    """The refusals that need no database: sort, paging, dates, q, contradictory filters."""
     if sort not in SORTS:
         raise ValidationFailed(f"sort: {sort!r} is not one of {', '.join(SORTS)}", field="sort")
     for value, name in ((page, "page"), (per_page, "per_page")):
@@ -220,48 +232,72 @@ def list_cases(uow: UnitOfWork, actor: str, filters: CaseFilters = CaseFilters()
     if filters.assignee is not None and filters.unassigned:
         raise ValidationFailed("unassigned: cannot ask for unassigned cases of an assignee",
                                field="unassigned")
+
+
+def case_rows(uow: UnitOfWork, actor: str, filters: CaseFilters = CaseFilters(), *,
+              sort: str = "due", page: int = 1, per_page: int = 50,
+              columns: Sequence[ColumnElement[Any]] = ()) -> CaseRows:
+    """Page ``page`` of the cases of ``actor``'s agency matching ``filters``, sorted by
+    ``sort``, each row with ``columns`` of ``Case`` after the list's own; called inside
+    ``uow``'s block. One SELECT and one COUNT: the refusals and the query ``list_cases``
+    documents, in one place for every list of cases."""
+    _check_request(filters, sort, page, per_page)
+    session = uow.session
+    user = get_user(uow, actor)
+    _check_vocabulary(session, filters)
+    now = uow.now()
+    by_due = sort.lstrip("-") == "due" or filters.overdue is not None \
+        or filters.due_before is not None
+    due = (select(Clock.case_id.label("case_id"), func.min(Clock.due_at).label("next_due"))
+           .join(Case, Case.id == Clock.case_id)
+           .where(*RUNNING, Case.agency_id == user.agency_id)
+           .group_by(Clock.case_id)
+           .subquery("due"))
+    # sorted or filtered by due time: every candidate's earliest clock, aggregated once;
+    # otherwise only the page's rows need theirs (PostgreSQL evaluates the correlated
+    # subquery after the sort and LIMIT)
+    next_due: ColumnElement[Any] = due.c.next_due if by_due else (
+        select(func.min(Clock.due_at)).where(Clock.case_id == Case.id, *RUNNING)
+        .correlate(Case).scalar_subquery())
+    where = _conditions(session, user, filters, next_due, now)
+    owner = aliased(User)
+    rows: Select[Any] = (
+        select(Case.id, Case.number, Case.case_type, Case.status, Case.title,
+               Agency.code.label("agency"), owner.username.label("assignee"),
+               Case.received_on, next_due.label("next_due"), *columns)
+        .join(Agency, Agency.id == Case.agency_id)
+        .outerjoin(owner, owner.id == Case.assignee_id)
+    )
+    if by_due:
+        rows = rows.outerjoin(due, due.c.case_id == Case.id)
+    rows = (rows.where(and_(*where)).order_by(*_order(sort, next_due))
+            .limit(per_page).offset((page - 1) * per_page))
+    found = tuple(session.execute(rows))
+    counted = select(func.count()).select_from(Case)
+    if filters.overdue is not None or filters.due_before is not None:
+        counted = counted.outerjoin(due, due.c.case_id == Case.id)
+    total = session.scalar(counted.where(and_(*where))) or 0
+    return CaseRows(rows=found, total=total, now=now)
+
+
+def list_cases(uow: UnitOfWork, actor: str, filters: CaseFilters = CaseFilters(), *,
+               sort: str = "due", page: int = 1, per_page: int = 50) -> CasePage:
+    """The cases of ``actor``'s agency matching ``filters``, sorted by ``sort`` (default: the
+    earliest running clock's due time first, cases without one last), page ``page``.
+
+    A filter naming an unknown agency, type, state or assignee, a ``received_from`` after
+    ``received_to`` or an unknown ``sort`` is refused (ValidationFailed naming the filter).
+    ``q`` matches the number, title, a party's name or an IP right's number, its ``%`` and
+    ``_`` taken literally."""
     with uow:
-        session = uow.session
-        user = get_user(uow, actor)
-        _check_vocabulary(session, filters)
-        now = uow.now()
-        running = (Clock.status == "running", Clock.party.is_(False), Clock.target.is_(False))
-        by_due = sort.lstrip("-") == "due" or filters.overdue is not None \
-            or filters.due_before is not None
-        due = (select(Clock.case_id.label("case_id"), func.min(Clock.due_at).label("next_due"))
-               .join(Case, Case.id == Clock.case_id)
-               .where(*running, Case.agency_id == user.agency_id)
-               .group_by(Clock.case_id)
-               .subquery("due"))
-        # sorted or filtered by due time: every candidate's earliest clock, aggregated once;
-        # otherwise only the page's rows need theirs (PostgreSQL evaluates the correlated
-        # subquery after the sort and LIMIT)
-        next_due: ColumnElement[Any] = due.c.next_due if by_due else (
-            select(func.min(Clock.due_at)).where(Clock.case_id == Case.id, *running)
-            .correlate(Case).scalar_subquery())
-        where = _conditions(session, user, filters, next_due, now)
-        owner = aliased(User)
-        rows: Select[Any] = (
-            select(Case.id, Case.number, Case.case_type, Case.status, Case.title, Agency.code,
-                   owner.username, Case.received_on, next_due)
-            .join(Agency, Agency.id == Case.agency_id)
-            .outerjoin(owner, owner.id == Case.assignee_id)
-        )
-        if by_due:
-            rows = rows.outerjoin(due, due.c.case_id == Case.id)
-        rows = (rows.where(and_(*where)).order_by(*_order(sort, next_due))
-                .limit(per_page).offset((page - 1) * per_page))
+        read = case_rows(uow, actor, filters, sort=sort, page=page, per_page=per_page)
         items = tuple(
             CaseListItem(id=r[0], number=r[1], type=r[2], state=r[3], title=r[4], agency=r[5],
                          assignee=r[6], received_on=r[7],
                          next_due=aware(r[8]) if r[8] is not None else None,
-                         overdue=r[8] is not None and r[8] < now)
-            for r in session.execute(rows))
-        counted = select(func.count()).select_from(Case)
-        if filters.overdue is not None or filters.due_before is not None:
-            counted = counted.outerjoin(due, due.c.case_id == Case.id)
-        total = session.scalar(counted.where(and_(*where))) or 0
-        return CasePage(items=items, total=total, page=page, per_page=per_page)
+                         overdue=r[8] is not None and r[8] < read.now)
+            for r in read.rows)
+        return CasePage(items=items, total=read.total, page=page, per_page=per_page)
 
 
 # --- evidence ---------------------------------------------------------------------------------
