@@ -36,7 +36,7 @@ from caseflow.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from caseflow.domain.limits import check_reason
+from caseflow.domain.limits import ID_MAX, check_reason
 from caseflow.domain.moments import aware
 from caseflow.services.access import get_user
 from caseflow.services.clocks import (
@@ -56,7 +56,6 @@ from caseflow.services.unit_of_work import UnitOfWork
 # who may ask: the people who work cases (an admin or a supervisor by that role alone
 # approves, and does not ask itself)
 REQUESTING_ROLES = ("officer", "mediator")
-ID_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from caseflow.adapters.orm import Case, Clock, ExtensionRequest, User
 from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.limits import ID_MAX
 from caseflow.domain.vocabulary import EXTENSION_REQUEST_STATUSES
 from caseflow.services.access import get_user
-from caseflow.services.extension_requests import ID_MAX, RequestView, request_view
+from caseflow.services.extension_requests import RequestView, request_view
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import reporting_user
 from caseflow.views.supervision import Extendable, extendable_of
