@@ -98,6 +98,7 @@ __all__ = [
     "compute_due",
     "parse_local_datetime",
     "pause_interval",
+    "period_zh",
 ]
 
 UNITS = ("hours", "days", "working_days", "months")
@@ -168,6 +169,20 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit}"
+
+
+_UNIT_ZH = {"hours": "小时", "days": "日", "working_days": "个工作日", "months": "个月"}
+
+
+def period_zh(period: Period | str) -> str:
+    """A period as a Chinese reader writes it (15个工作日, 90日, 24小时, 3个月), so the pages do not
+    show the YAML's unit names; text that is not a period is returned as it was."""
+    if not isinstance(period, Period):
+        try:
+            period = Period.parse(period)
+        except ValueError:
+            return str(period)
+    return f"{period.amount}{_UNIT_ZH[period.unit]}"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseflow.adapters.diagram import draw_svg
-from caseflow.adapters.orm import User
+from caseflow.adapters.orm import User, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
 from caseflow.domain.moments import aware
@@ -57,6 +57,20 @@ def people_names(uow: UnitOfWork, usernames: Iterable[str]) -> dict[str, str]:
         rows = uow.session.execute(select(User.username, User.name)
                                    .where(User.username.in_(wanted)))
         return {r.username: r.name for r in rows}
+
+
+def handoff_titles(uow: UnitOfWork) -> list[tuple[str, str, str]]:
+    """(kind, zh, en) of every handoff kind in the newest version of every loaded workflow:
+    a case opened by a handoff names a kind its own workflow does not define (a kind name
+    may recur across workflows, with its own titles in each)."""
+    with uow:
+        session = uow.session
+        newest = session.execute(
+            select(WorkflowDefinitionRow.key, func.max(WorkflowDefinitionRow.version))
+            .group_by(WorkflowDefinitionRow.key).order_by(WorkflowDefinitionRow.key)).all()
+        return [(kind, rule.title_zh or kind, rule.title_en or kind)
+                for key, version in newest
+                for kind, rule in REGISTRY.definition(session, key, version).handoffs.items()]
 
 
 # --- a clock's segments on a time axis --------------------------------------------------------

@@ -28,6 +28,7 @@ from caseflow.adapters.orm import Agency, Case, Clock, User
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.calendar import TZ
 from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.explanations import explain_titles
 from caseflow.domain.moments import aware, naive_utc
 from caseflow.services.access import get_case, get_user, visible_as
 from caseflow.services.clocks import ClockView, clock_view, rule_for
@@ -266,7 +267,8 @@ def case_clocks(uow: UnitOfWork, case_id: int, actor: str) -> list[ClockView]:
         calendar = current_calendar(uow.connection)
         definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
         states = {n: st.title_zh for n, st in definition.states.items()}
-        return [clock_view(c, rule_for(uow.session, case, c), now, calendar, states)
+        titles = explain_titles(definition)
+        return [clock_view(c, rule_for(uow.session, case, c), now, calendar, states, titles)
                 for c in clocks
                 if visibility == "full" or (visibility == "shared" and c.handoff_id in handoff_ids)]
 

@@ -5,6 +5,7 @@ timeline, the state diagram; the steps and handoff panels come from their own ar
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,17 +14,20 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from caseflow.domain.errors import CaseflowError, NotFound
+from caseflow.domain.explanations import PAUSE_REASON_TITLES, period_en
+from caseflow.domain.periods import period_zh
 from caseflow.views.audit import case_events
 from caseflow.views.cases import case_for
 from caseflow.views.clock_timeline import (
     case_diagram_svg,
     case_workflow,
     clock_timeline,
+    handoff_titles,
     people_names,
 )
 from caseflow.views.clocks import case_clocks
 from web.formatting import titled
-from web.i18n import N_
+from web.i18n import N_, is_chinese
 from web.pages import handoffs, steps
 from web.pages.common import actor, page_uow, refusal, render
 from web.pages.work import (
@@ -64,6 +68,30 @@ VISIBILITY_NOTES = {
     "mediation": N_("A confidential mediation record: only its outcome is shown."),
 }
 
+# Who did it when no person did: the engine ("system") and its jobs ("system:<job>").
+SYSTEM_ACTORS = {
+    "system": N_("System"), "system:dispatch": N_("System (handoff dispatch)"),
+    "system:sweep": N_("System (deadline sweep)"),
+    "system:calendar": N_("System (calendar update)"),
+}
+# The reasons the services write themselves (caseflow/services: clocks, handoffs, mediation,
+# workflow_migration), in English, matched whole; each group becomes a parameter.
+SYSTEM_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message) for pattern, message in (
+        (r"handoff accepted", N_("The handoff was accepted")),
+        (r"case closed", N_("The case was closed")),
+        (r"the periods it runs after now end later or earlier",
+         N_("The periods it runs after now end on other days")),
+        (r"calendar data now (?P<version>.+)", N_("The calendar data changed (now %(version)s)")),
+        (r"agreement #(?P<old>\d+) superseded by #(?P<new>\d+)",
+         N_("Agreement #%(old)s was superseded by #%(new)s")),
+        (r"instalment (?P<seq>\d+) paid on (?P<day>[\d-]+)",
+         N_("Instalment %(seq)s paid on %(day)s")),
+        (r"(?P<reason>.+) \(closed by migration\)", N_("%(reason)s (closed by migration)")),
+        (r"(?P<reason>.+) \(recomputed under v(?P<version>\d+)\)",
+         N_("%(reason)s (recounted under version %(version)s)")),
+    ))
+
 
 def _title(table: dict[str, str], key: str | None) -> str:
     return _(table[key]) if key in table else (key or "")
@@ -71,6 +99,11 @@ def _title(table: dict[str, str], key: str | None) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def period_words(text: str) -> str:
+    """A period as the page's language writes it (15个工作日 / 15 working days)."""
+    return period_zh(text) if is_chinese() else period_en(text)
 
 
 def _clock_rows(case_id: int, definition: Any) -> list[dict[str, Any]]:
@@ -89,6 +122,12 @@ def _clock_rows(case_id: int, definition: Any) -> list[dict[str, Any]]:
         else:
             shown = "running"
             urgency = "soon" if left < SOON.total_seconds() else "fine"
+        clock["period_text"] = period_words(clock["period"])
+        for ext in clock["extensions"]:
+            ext["by_text"] = period_words(ext["by"])
+        for mark in clock["timeline"]:  # the drawing labels its extensions with their length
+            if mark["kind"] == "extended":
+                mark["by"] = period_words(mark["by"])
         rows.append({**clock, "shown_status": shown, "status_title": _(CLOCK_STATUS_TITLES[shown]),
                      "urgency": urgency, "left": timedelta(seconds=abs(left)),
                      "late": left < 0, "drawing": clock_timeline(clock, now)})
@@ -103,12 +142,56 @@ def _trigger_titles(definition: Any) -> dict[str, str]:
     return titles
 
 
+def actor_title(username: str, names: dict[str, str]) -> str:
+    """A trail's actor as people read it: the person's name, or what the system did."""
+    if username in SYSTEM_ACTORS:
+        return _(SYSTEM_ACTORS[username])
+    if username.startswith("system:"):
+        return _("System (%(job)s)", job=username[7:])
+    return names.get(username, username)
+
+
+def reason_text(kind: str, reason: str | None, states: dict[str, str],
+                handoff_english: dict[str, str]) -> str:
+    """A trail's reason in the page's language where the system wrote it (a clock paused by
+    the case's state or a legal reason, the services' own English reasons, the Chinese
+    title a handoff's opened case was given); what a person typed stays as typed."""
+    if not reason:
+        return ""
+    if kind == "clock_paused":
+        if reason.startswith("state:"):
+            return _("The case is in “%(state)s”: not counted by law",
+                     state=states.get(reason[6:], reason[6:]))
+        code, _sep, note = reason.partition(":")
+        if code.strip() in PAUSE_REASON_TITLES:
+            zh, en = PAUSE_REASON_TITLES[code.strip()]
+            shown = zh if is_chinese() else en
+            return _("Not counted by law: %(reason)s", reason=shown + (
+                ("，" if is_chinese() else ", ") + note.strip() if note.strip() else ""))
+    for pattern, message in SYSTEM_REASONS:
+        m = pattern.fullmatch(reason)
+        if m:
+            return _(message, **m.groupdict())
+    if kind in ("case_opened", "handoff_accepted") and not is_chinese():
+        for zh, en in handoff_english.items():  # "<kind title_zh>：<case number>"
+            if reason.startswith(f"{zh}："):
+                return f"{en}: {reason[len(zh) + 1:]}"
+    return reason
+
+
 def _trail(case_id: int, definition: Any) -> list[dict[str, Any]]:
     trail = case_events(page_uow(), case_id, actor(), page=1, per_page=TRAIL_MAX)
     names = people_names(page_uow(), {e.actor for e in trail.items})
     triggers = _trigger_titles(definition)
     clocks = {name: titled(rule) for name, rule in definition.clocks.items()}
-    handoff_kinds = {name: titled(rule) for name, rule in definition.handoffs.items()}
+    everywhere = handoff_titles(page_uow())
+    kind_titles: dict[str, tuple[str, str]] = {}
+    for kind, zh, en in everywhere:  # this workflow's own titles first, then the others'
+        kind_titles.setdefault(kind, (zh, en))
+    kind_titles.update({name: (rule.title_zh or name, rule.title_en or name)
+                        for name, rule in definition.handoffs.items()})
+    handoff_kinds = {name: zh if is_chinese() else en for name, (zh, en) in kind_titles.items()}
+    english_of = {zh: en for _kind, zh, en in everywhere}
     states = {name: titled(st) for name, st in definition.states.items()}
     rows = []
     for e in reversed(trail.items):  # newest first
@@ -121,14 +204,16 @@ def _trail(case_id: int, definition: Any) -> list[dict[str, Any]]:
         if payload.get("clock"):
             detail.append(clocks.get(payload["clock"], payload["clock"]))
         if e.kind == "clock_extended" and payload.get("by"):
-            detail.append(_("by %(period)s", period=payload["by"]))
+            detail.append(_("by %(period)s", period=period_words(str(payload["by"]))))
         if e.kind.startswith("handoff") and payload.get("kind"):
             detail.append(handoff_kinds.get(payload["kind"], payload["kind"]))
         if e.kind == "evidence_attached" and payload.get("filename"):
             detail.append(str(payload["filename"]))
         rows.append({"seq": e.seq, "at": e.at, "actor": e.actor,
-                     "actor_name": names.get(e.actor, e.actor), "what": what,
-                     "detail": detail, "reason": e.reason,
+                     "actor_name": actor_title(e.actor, names), "what": what,
+                     "system": e.actor == "system" or e.actor.startswith("system:"),
+                     "detail": detail,
+                     "reason": reason_text(e.kind, e.reason, states, english_of),
                      "from": states.get(e.from_state or "", e.from_state),
                      "to": states.get(e.to_state or "", e.to_state)})
     return rows

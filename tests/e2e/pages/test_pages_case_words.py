@@ -1,0 +1,71 @@
+"""The case page reads as Chinese in Chinese and as English in English (issue 11): a clock's
+explanation writes periods in words, names the legal pause reason and the calendar's source;
+the trail names the system's jobs and says the system's own reasons in the page's language,
+and a handoff's kind by its title even on the case the handoff opened."""
+
+from __future__ import annotations
+
+from caseflow.services import handoffs
+from tests.e2e.pages.test_pages_cases_http import worked_case
+from tests.integration.test_handoffs import approved_case, send
+
+
+def _section(html: str, start: str, end: str | None = None) -> str:
+    part = html.split(f'id="{start}"', 1)[1]
+    return part.split(f'id="{end}"', 1)[0] if end else part
+
+
+def _english(client, path: str) -> str:
+    client.get(path)  # the form's CSRF token
+    client.post_form("/language", {"locale": "en", "next": path})
+    return client.get(path).get_data(as_text=True)
+
+
+def test_clock_explanation_and_trail_in_chinese(uow, people, client_as):
+    case = worked_case(uow)
+    html = client_as("li.officer").get(f"/cases/{case.id}").get_data(as_text=True)
+    clocks = _section(html, "case-clocks", "case-diagram")
+    assert "期限 15个工作日（《市场监督管理行政处罚程序规定》第十八条）" in clocks
+    assert "依法不计入：检测，送检运动服面料" in clocks
+    assert "延长 15个工作日：" in clocks and "按国务院办公厅公布的节假日安排" in clocks
+    assert "《市场监督管理行政处罚程序规定》第十八条 · 15个工作日" in clocks  # the legal basis
+    assert "按日历" not in clocks and "working_days" not in clocks
+    assert "not counted" not in clocks and "testing" not in clocks
+    trail = _section(html, "case-trail")
+    assert "依法不计入：检测，送检运动服面料" in trail and "testing" not in trail
+
+
+def test_clock_explanation_and_trail_in_english(uow, people, client_as):
+    case = worked_case(uow)
+    html = _english(client_as("li.officer"), f"/cases/{case.id}")
+    clocks = _section(html, "case-clocks", "case-diagram")
+    assert "period 15 working days (《市场监督管理行政处罚程序规定》第十八条)" in clocks
+    assert "not counted by law: testing, 送检运动服面料" in clocks
+    assert "extended by 15 working days: approved by chen.sup" in clocks
+    assert "the State Council General Office&#39;s published holiday schedules" in clocks
+    assert "working_days" not in clocks and "依法不计入" not in clocks
+    assert "Extended by 15 working days, approved by chen.sup" in clocks
+    trail = _section(html, "case-trail")
+    assert "Not counted by law: testing, 送检运动服面料" in trail
+
+
+def test_system_actors_and_reasons_and_handoff_kinds(uow, people, client_as):
+    case = approved_case(uow)
+    sent = send(uow, case.id)
+    assert handoffs.dispatch(uow()) == 1
+    accepted = handoffs.accept(uow(), sent.id, actor="gao.police")
+    html = client_as("li.officer").get(f"/cases/{case.id}").get_data(as_text=True)
+    trail = _section(html, "case-trail")
+    assert "系统（移交分派）" in trail and "system:dispatch" not in trail
+    assert "移交已被接收" in trail and "handoff accepted" not in trail
+    assert "涉嫌犯罪案件移送" in trail
+    english = _section(_english(client_as("li.officer"), f"/cases/{case.id}"), "case-trail")
+    assert "System (handoff dispatch)" in english and "The handoff was accepted" in english
+    assert "Transfer of a suspected crime" in english and "涉嫌犯罪案件移送" not in english
+    # the police case was opened by the handoff: its workflow does not define the kind
+    opened = f"/cases/{accepted.linked_case_id}"
+    police = _section(client_as("gao.police").get(opened).get_data(as_text=True), "case-trail")
+    assert "涉嫌犯罪案件移送" in police and "criminal_transfer" not in police
+    police_en = _section(_english(client_as("gao.police"), opened), "case-trail")
+    assert f"Transfer of a suspected crime: {case.number}" in police_en
+    assert "涉嫌犯罪案件移送" not in police_en and "criminal_transfer" not in police_en
