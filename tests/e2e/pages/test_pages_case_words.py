@@ -5,6 +5,9 @@ and a handoff's kind by its title even on the case the handoff opened."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from caseflow import services
 from caseflow.services import handoffs
 from tests.e2e.pages.test_pages_cases_http import worked_case
 from tests.integration.test_handoffs import approved_case, send
@@ -69,3 +72,19 @@ def test_system_actors_and_reasons_and_handoff_kinds(uow, people, client_as):
     police_en = _section(_english(client_as("gao.police"), opened), "case-trail")
     assert f"Transfer of a suspected crime: {case.number}" in police_en
     assert "涉嫌犯罪案件移送" not in police_en and "criminal_transfer" not in police_en
+
+
+def test_a_clock_started_from_a_recorded_date_names_the_field(uow, people, client_as):
+    case = worked_case(uow)
+    raised = (date.today() - timedelta(days=1)).isoformat()
+    services.fire(uow(), case.id, "raise_jurisdiction_dispute", actor="li.officer",
+                  payload={"other_authority": "余姚市市场监督管理局", "dispute_raised_on": raised},
+                  reason="对方主张由其管辖")
+    html = client_as("li.officer").get(f"/cases/{case.id}").get_data(as_text=True)
+    clock = _section(html, "clock-jurisdiction_negotiation", "case-diagram")
+    assert f"自步骤记录的法定日期“争议发生日期”（{raised}）起算，当日不计入，自次日起算" in clock
+    assert "期限 7个工作日（《市场监督管理行政处罚程序规定》第十三条）" in clock
+    assert "dispute_raised_on" not in clock
+    english = _section(_english(client_as("li.officer"), f"/cases/{case.id}"),
+                       "clock-jurisdiction_negotiation", "case-diagram")
+    assert f"counted from the legal date the step recorded, Dispute raised on = {raised}" in english
