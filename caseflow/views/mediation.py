@@ -167,7 +167,11 @@ def instalment_statuses(session: Session, case_id: int,
     return out
 
 
-def _confirmation_status(session: Session, case: Case) -> str:
+def confirmation_status(session: Session, case: Case) -> str:
+    """Where the case's application for judicial confirmation stands (``requested``,
+    ``pending``, ``confirmed``, ``not_confirmed`` or ``not_requested``), read from the last
+    transition that moved it: the outcome every viewer of a mediation case may see, on the
+    mediation record and on the mediator's desk alike."""
     trigger = session.scalar(
         select(Event.trigger).where(Event.case_id == case.id, Event.kind == "transition",
                                     Event.trigger.in_(list(_CONFIRMATION_TRIGGERS)))
@@ -199,7 +203,7 @@ def mediation_view(session: Session, case: Case, viewer_agency_kind: str, *,
     if case.workflow_key != MEDIATION_WORKFLOW:
         raise ValidationFailed(f"case {case.number} is not a mediation case", field="case_id")
     agreement = latest_agreement(session, case.id)
-    confirmation = _confirmation_status(session, case)
+    confirmation = confirmation_status(session, case)
     if viewer_agency_kind != MEDIATION_AGENCY_KIND:
         return MediationRecord(id=case.id, visibility="outcome", case=case.number,
                                status=case.status, settled=agreement is not None,

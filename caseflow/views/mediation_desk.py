@@ -20,7 +20,7 @@ from caseflow.domain.errors import NotFound
 from caseflow.domain.vocabulary import MEDIATION_WORKFLOW
 from caseflow.services.access import get_case, get_user
 from caseflow.services.unit_of_work import UnitOfWork
-from caseflow.views.mediation import InstalmentStatus, _confirmation_status, instalment_statuses
+from caseflow.views.mediation import InstalmentStatus, confirmation_status, instalment_statuses
 
 DESK_MAX = 200
 
@@ -97,7 +97,7 @@ def mediation_desk(uow: UnitOfWork, actor: str) -> tuple[DeskItem, ...]:
                 assignee=case.assignee.username if getattr(case, "assignee", None) else None,
                 parties=tuple(PartyItem(role=p.role, name=p.name) for p in case.parties),
                 last_session=held[0].isoformat() if held else None, sessions=len(held),
-                confirmation=_confirmation_status(session, case),
+                confirmation=confirmation_status(session, case),
                 open_instalments=tuple(s for s in schedule if s.paid_on is None)))
         return tuple(items)
 
