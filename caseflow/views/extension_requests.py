@@ -14,6 +14,7 @@ from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.limits import ID_MAX
 from caseflow.domain.vocabulary import EXTENSION_REQUEST_STATUSES
 from caseflow.services.access import get_user
+from caseflow.services.clocks import rule_for
 from caseflow.services.extension_requests import RequestView, request_view
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import reporting_user
@@ -97,3 +98,71 @@ def queued_request(uow: UnitOfWork, actor: str, request_id: int) -> QueuedReques
         if item.request.id == request_id:
             return item
     raise NotFound(f"no pending extension request {request_id} for your agency")
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    """What an officer asking for an extension sees: the clock and its next extension rule
+    (None when none is left or it ran out), and the request already waiting, if any."""
+
+    case_id: int
+    case_number: str
+    case_title: str
+    clock_name: str
+    clock: Extendable | None
+    pending: RequestView | None
+
+
+def request_form(uow: UnitOfWork, actor: str, case_id: int, clock: str) -> RequestForm:
+    """The clock of the actor's agency's case an extension may be asked for."""
+    with uow:
+        user = get_user(uow, actor)
+        row = uow.session.execute(
+            select(Clock, Case).join(Case, Case.id == Clock.case_id)
+            .where(Case.id == case_id, Clock.name == clock, Case.agency_id == user.agency_id)
+            .order_by(Clock.id.desc()).limit(1)).first() if 0 < case_id <= ID_MAX else None
+        if row is None:
+            raise NotFound(f"case {case_id} has no clock {clock!r}")
+        found, case = row
+        assignee = uow.session.get(User, case.assignee_id) if case.assignee_id else None
+        rule = extendable_of(uow, found, case, assignee, uow.now()) \
+            if found.status != "stopped" else None
+        waiting = uow.session.scalar(select(ExtensionRequest).where(
+            ExtensionRequest.clock_id == found.id, ExtensionRequest.status == "pending"))
+        return RequestForm(case.id, case.number, case.title, found.name, rule,
+                           request_view(waiting, case) if waiting else None)
+
+
+def pending_by_clock(uow: UnitOfWork, actor: str, case_id: int) -> dict[str, RequestView]:
+    """The case's pending requests by clock name (for the case page), if the actor's
+    agency's case."""
+    return {r.clock: r for r in extension_requests(uow, actor, status="pending",
+                                                   case_id=case_id)}
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A request with its clock's titles, for a list people read."""
+
+    request: RequestView
+    title_zh: str
+    title_en: str
+
+
+def my_requests(uow: UnitOfWork, actor: str, *, limit: int = 200) -> tuple[RequestRow, ...]:
+    """The requests the actor asked, newest first, each with its clock's title."""
+    with uow:
+        user = get_user(uow, actor)
+        rows = uow.session.execute(
+            select(ExtensionRequest, Case, Clock)
+            .join(Case, Case.id == ExtensionRequest.case_id)
+            .join(Clock, Clock.id == ExtensionRequest.clock_id)
+            .where(ExtensionRequest.requested_by == user.username,
+                   Case.agency_id == user.agency_id)
+            .order_by(ExtensionRequest.requested_at.desc(), ExtensionRequest.id.desc())
+            .limit(limit)).all()
+        found = []
+        for req, case, clock in rows:
+            rule = rule_for(uow.session, case, clock)
+            found.append(RequestRow(request_view(req, case), rule.title_zh, rule.title_en))
+        return tuple(found)

@@ -1,12 +1,12 @@
 """The supervisor's pages: overdue and due-soon cases of the agency, the alert inbox, the
 extension approvals, the handoffs sent and received, and the team's workload.
 
-An extension is decided in one call by its approver (``services.clocks.extend_clock``): the
-engine keeps no pending extension requests. The approvals page therefore lists the agency's
-running clocks whose rule still allows an extension, and the supervisor grants one with a
-length (within the rule's) and a reason; the engine refuses the case's assignee, now or
-earlier (separation of duties), and the page says so in the page's language. An override of
-a period that binds is given when a step is fired (the steps area), not here.
+The extensions page is the approval queue: first the officers' pending extension requests
+(``services.extension_requests``), each granted (as asked, or less) or refused with a reason
+the officer reads; then the agency's running clocks whose rule still allows an extension,
+which a supervisor may extend directly. Either way the engine refuses the case's assignee,
+now or earlier, and whoever asked (separation of duties), and the page says so in the page's
+language. An override of a period that binds is given when a step is fired (the steps area).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from caseflow.domain.errors import CaseflowError, NotFound, PermissionDenied
 from caseflow.domain.limits import REASON_MAX
 from caseflow.services.alerts import acknowledge, inbox, mark_read
 from caseflow.services.clocks import extend_clock
+from caseflow.services.extension_requests import approve_request, refuse_request
+from caseflow.views.extension_requests import queued_request, request_queue
 from caseflow.views.handoffs import open_handoffs, refused_handoffs
 from caseflow.views.supervision import (
     SOON_DAYS,
@@ -43,7 +45,7 @@ nav_entry("supervisor.team", N_("Team workload"), "supervisor")
 
 ALERT_KINDS = {"warning": N_("Warning"), "overdue": N_("Overdue"),
                "escalation": N_("Escalation"), "handoff": N_("Handoff"),
-               "expired": N_("Expired")}
+               "expired": N_("Expired"), "approval": N_("Extension request")}
 UNITS = {"days": N_("days"), "working_days": N_("working days"), "hours": N_("hours"),
          "months": N_("months")}
 HANDOFF_STATUSES = {"sent": N_("Sent"), "received": N_("Received"),
@@ -104,8 +106,10 @@ def alert_acknowledge(notification_id: int) -> Response:
 @bp.get("/approvals")
 @roles_required("supervisor")
 def approvals() -> Response:
+    who = actor()
     return render("supervision/approvals.html", title=_("Extensions"),
-                  items=extendable_clocks(page_uow(), actor()), units=UNITS)
+                  queue=request_queue(page_uow(), who),
+                  items=extendable_clocks(page_uow(), who), units=UNITS)
 
 
 def _extend_page(item: Any, status: int = 200, *, form: dict[str, str] | None = None,
@@ -164,8 +168,7 @@ def extend(case_id: int, clock: str) -> Response:
                      expected_version=int(version) if version.isdigit() else None, **args)
     except CaseflowError as exc:
         status, message, raw = refusal(exc)
-        if isinstance(exc, PermissionDenied) and "separation of duties" in exc.message:
-            message = _(SEPARATION)
+        message = _separation(exc, message)
         errors = {("amount" if k == "by" else k): v for k, v in raw.items()}
         try:
             item = extendable_clock(page_uow(), actor(), case_id, clock)
@@ -174,6 +177,98 @@ def extend(case_id: int, clock: str) -> Response:
         return _extend_page(item, status, form=form, errors=errors, message=message)
     flash(_("Extension approved: %(clock)s of case %(case)s.", clock=titled(item),
             case=item.case_number), "success")
+    return redirect(url_for("supervisor.approvals"), code=303)
+
+
+# --- extension requests ----------------------------------------------------------------------
+
+def _decide_page(queued: Any, status: int = 200, *, form: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None, message: str | None = None) -> Response:
+    return render("supervision/decide.html", status, title=_("Decide an extension request"),
+                  queued=queued, item=queued.clock, units=UNITS, form=form or {},
+                  errors=errors or {}, message=message)
+
+
+def _separation(exc: CaseflowError, message: str) -> str:
+    if isinstance(exc, PermissionDenied) and ("separation of duties" in exc.message
+                                              or "who asked" in exc.message):
+        return _(SEPARATION)
+    return message
+
+
+@bp.get("/requests/<int:request_id>")
+@roles_required("supervisor")
+def decide(request_id: int) -> Response:
+    try:
+        queued = queued_request(page_uow(), actor(), request_id)
+    except NotFound as exc:
+        return _refused_page(exc)
+    asked = queued.request.by.split()[0] if queued.request.by else None
+    default = asked or (str(queued.clock.by_amount) if queued.clock and queued.clock.by_amount
+                        else "")
+    return _decide_page(queued, form={"amount": default})
+
+
+@bp.post("/requests/<int:request_id>/approve")
+@roles_required("supervisor")
+def approve(request_id: int) -> Response:
+    try:
+        queued = queued_request(page_uow(), actor(), request_id)
+    except NotFound as exc:
+        return _refused_page(exc)
+    form = {k: request.form.get(k, "") for k in ("amount", "reason", "decided_on",
+                                                  "participants", "version")}
+    if queued.clock is None:
+        return _decide_page(queued, 409, form=form, message=_(
+            "The clock has stopped or its period has ended: refuse the request instead."))
+    errors, args = _checked(queued.clock, form)
+    if errors:
+        return _decide_page(queued, 422, form=form, errors=errors,
+                            message=_("Please correct the marked fields."))
+    version = form["version"]
+    try:
+        approve_request(page_uow(), request_id, actor=actor(),
+                        expected_version=int(version) if version.isdigit() else None, **args)
+    except CaseflowError as exc:
+        status, message, raw = refusal(exc)
+        errors = {("amount" if k == "by" else k): v for k, v in raw.items()}
+        try:
+            queued = queued_request(page_uow(), actor(), request_id)
+        except NotFound:
+            return _refused_page(exc)
+        return _decide_page(queued, status, form=form, errors=errors,
+                            message=_separation(exc, message))
+    flash(_("Extension approved: %(clock)s of case %(case)s.", clock=titled(queued.clock),
+            case=queued.request.case_number), "success")
+    return redirect(url_for("supervisor.approvals"), code=303)
+
+
+@bp.post("/requests/<int:request_id>/refuse")
+@roles_required("supervisor")
+def refuse(request_id: int) -> Response:
+    try:
+        queued = queued_request(page_uow(), actor(), request_id)
+    except NotFound as exc:
+        return _refused_page(exc)
+    form = {"refusal": request.form.get("refusal", ""), "version": request.form.get("version", "")}
+    reason = form["refusal"].strip()
+    if not reason or len(reason) > REASON_MAX:
+        return _decide_page(queued, 422, form=form, errors={
+            "refusal": _("Required.") if not reason else _("This is too long.")},
+            message=_("Please correct the marked fields."))
+    version = form["version"]
+    try:
+        refuse_request(page_uow(), request_id, actor=actor(), reason=reason,
+                       expected_version=int(version) if version.isdigit() else None)
+    except CaseflowError as exc:
+        status, message, _raw = refusal(exc)
+        try:
+            queued = queued_request(page_uow(), actor(), request_id)
+        except NotFound:
+            return _refused_page(exc)
+        return _decide_page(queued, status, form=form, message=_separation(exc, message))
+    flash(_("Request refused: case %(case)s. The officer is told why.",
+            case=queued.request.case_number), "success")
     return redirect(url_for("supervisor.approvals"), code=303)
 
 
