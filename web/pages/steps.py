@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from caseflow import services
 from caseflow.domain.errors import CaseflowError, ConflictError
+from caseflow.domain.moments import TZ
 from caseflow.services.evidence import download_evidence
 from caseflow.views.case_list import evidence_of
 from caseflow.views.clock_timeline import case_workflow
@@ -40,6 +41,20 @@ def _specs(case_id: int) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _bounds(spec: Any, kind: str) -> dict[str, Any]:
+    """The input's ``min``/``max``: a number field's limits, or the dates a date field's
+    plausible bounds allow today (Beijing), so the browser offers only dates the step takes."""
+    low, high = getattr(spec, "min", None), getattr(spec, "max", None)
+    bounds = getattr(spec, "bounds", None)
+    if kind in ("date", "datetime") and bounds is not None:
+        today = datetime.now(TZ).date()
+        first = bounds.not_before.resolve(today).isoformat()
+        last = bounds.not_after.resolve(today).isoformat()
+        low, high = ((first, last) if kind == "date" else
+                     (f"{first}T00:00", f"{last}T23:59"))
+    return {"min": low, "max": high}
+
+
 def panel_context(case_id: int, case: dict[str, Any],
                   state: dict[str, Any] | None = None) -> dict[str, Any]:
     """What ``steps/_panel.html`` needs; ``state`` is a failed form coming back."""
@@ -58,7 +73,7 @@ def panel_context(case_id: int, case: dict[str, Any],
                 "name": f.name, "type": f.type, "required": f.required,
                 "title": titled(f) or f.name, "values": list(f.values),
                 "input": INPUT_TYPES.get(f.type, "text"),
-                "min": getattr(spec, "min", None), "max": getattr(spec, "max", None),
+                **_bounds(spec, f.type),
                 "max_length": getattr(spec, "max_length", None),
                 "step": "1" if f.type == "integer" else "any",
             })
@@ -113,6 +128,18 @@ def _payload(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return payload, errors
 
 
+def _titles(case_id: int, trigger: str, state: str) -> tuple[str, str]:
+    """The step's and the state's titles in the page's language (their names if untitled)."""
+    try:
+        definition = case_workflow(page_uow(), case_id, actor()).definition
+    except CaseflowError:
+        return trigger, state
+    step = next((titled(t) for t in definition.transitions
+                 if t.trigger == trigger and (t.title_zh or t.title_en)), trigger)
+    shown = definition.states.get(state)
+    return step, (titled(shown) or state) if shown else state
+
+
 def _again(case_id: int, status: int, message: str | None, state: dict[str, Any]) -> Response:
     from web.pages.cases import render_case
     return render_case(case_id, status=status, message=message, panel_state={"steps": state})
@@ -142,8 +169,9 @@ def fire(case_id: int, trigger: str) -> Response:
         status, message, field_errs = refusal(exc)
         state["errors"] = {**errors, **field_errs}
         return _again(case_id, status, message, state)
-    flash(_("Step done: %(step)s. The case is now: %(state)s",
-            step=trigger, state=getattr(view, "status", "")), "success")
+    step, now_in = _titles(case_id, trigger, getattr(view, "status", ""))
+    flash(_("Step done: %(step)s. The case is now: %(state)s", step=step, state=now_in),
+          "success")
     return redirect(url_for("case_page.show", case_id=case_id), 303)
 
 
