@@ -18,7 +18,7 @@ from caseflow.adapters.diagram import draw_svg
 from caseflow.adapters.orm import User, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
-from caseflow.domain.moments import aware
+from caseflow.domain.moments import TZ, aware
 from caseflow.services.access import get_case, get_user, visible_as
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -103,14 +103,20 @@ class ClockTimeline:
     marks: tuple[Mark, ...]
 
 
+def _local(moment: datetime) -> datetime:
+    """Beijing time: an ISO string from ``ClockView.to_dict()`` carries its offset (kept);
+    a naive one is stored UTC (``aware`` would read an offset as UTC and move it 8 h)."""
+    return moment.astimezone(TZ) if moment.tzinfo else aware(moment)
+
+
 def _moment(text: str | None) -> datetime | None:
-    return aware(datetime.fromisoformat(text)) if text else None
+    return _local(datetime.fromisoformat(text)) if text else None
 
 
 def clock_timeline(clock: dict[str, Any], now: datetime) -> ClockTimeline:
     """Lay out a clock (``ClockView.to_dict()``) along an axis from its start to the later of
     its due moment and ``now``; an open segment runs up to ``now`` (or its stop)."""
-    now = aware(now)
+    now = _local(now)
     start = _moment(clock["started_at"]) or now
     due = _moment(clock["due"]) or now
     spans = [t for t in clock["timeline"] if t["kind"] in ("running", "paused")]
