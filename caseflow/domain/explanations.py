@@ -211,6 +211,10 @@ def explain(rule: ClockRule, *, period: str, basis: str | None, started: datetim
             lines.append(Explanation(
                 "pause", f"{_stamp(p.begin)} 至 {_stamp(p.end)} 暂停 {span_zh}（{zh_cause}）",
                 f"paused {_stamp(p.begin)} to {_stamp(p.end)}, {span_en} ({en_cause})"))
+        elif left_out <= 0:  # paused and resumed on one day: no whole day is left out
+            lines.append(Explanation(
+                "pause", f"{_day(p.begin)} 暂停并于当日恢复计算，不扣除任何一日（{zh_cause}）",
+                f"paused and resumed on {_day(p.begin)}: no day left out ({en_cause})"))
         else:
             last = p.end.astimezone(TZ).date() - timedelta(days=1)
             lines.append(Explanation(

@@ -126,3 +126,20 @@ def test_titles_come_from_the_definition():
     assert titles[f"clock:{some_clock.name}"] == (some_clock.title_zh, some_clock.title_en)
     state = definition.states[definition.initial]
     assert titles[f"state:{state.name}"] == (state.title_zh, state.title_en)
+
+
+def test_a_pause_that_ends_the_day_it_began_leaves_no_day_out():
+    rule = ClockRule(name="filing", title_zh="立案期限", title_en="Filing period",
+                     period=Period(15, "working_days"), source="某规定")
+    due = DueDate(start=at("2026-03-02T09:00"), period=Period(15, "working_days"),
+                  due=at("2026-03-24T00:00"), last_day=date(2026, 3, 23), provisional=False,
+                  provisional_years=(), calendar_version="cc1.0")
+    lines = explain(rule, period="15 working_days", basis="received_on",
+                    started=at("2026-03-02T00:00"),
+                    pauses=[PauseFact(at("2026-03-05T09:00"), at("2026-03-05T16:00"),
+                                      "rights_holder_identification")],
+                    extensions=[], due=due)
+    pause = next(e for e in lines if e.step == "pause")
+    assert pause.zh == "2026-03-05 暂停并于当日恢复计算，不扣除任何一日（依法不计入：权利人辨认或者鉴别）"
+    assert pause.en == ("paused and resumed on 2026-03-05: no day left out (not counted by law: "
+                        "identification by the rights holder)")
