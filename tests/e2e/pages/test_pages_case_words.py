@@ -88,3 +88,52 @@ def test_a_clock_started_from_a_recorded_date_names_the_field(uow, people, clien
     english = _section(_english(client_as("li.officer"), f"/cases/{case.id}"),
                        "clock-jurisdiction_negotiation", "case-diagram")
     assert f"counted from the legal date the step recorded, Dispute raised on = {raised}" in english
+
+
+ZH = {"Cookie": "caseflow_lang=zh_Hans_CN"}
+EN = {"Cookie": "caseflow_lang=en"}
+
+
+def test_every_system_reason_and_actor_in_both_languages(web_app):
+    from web.pages.cases import actor_title, reason_text
+
+    cases = [  # (kind, reason written by the services, Chinese, English)
+        ("clock_stopped", "handoff accepted", "移交已被接收", "The handoff was accepted"),
+        ("clock_stopped", "case closed", "案件已结案", "The case was closed"),
+        ("clock_recomputed", "the periods it runs after now end later or earlier",
+         "所接续的期限届满日已变化", "The periods it runs after now end on other days"),
+        ("clock_recomputed", "calendar data now cc1+official:2026",
+         "日历数据已更新（现为 cc1+official:2026）",
+         "The calendar data changed (now cc1+official:2026)"),
+        ("clock_stopped", "agreement #3 superseded by #4", "协议 #3 已被 #4 取代",
+         "Agreement #3 was superseded by #4"),
+        ("clock_stopped", "instalment 2 paid on 2026-05-01", "第 2 期已于 2026-05-01 履行",
+         "Instalment 2 paid on 2026-05-01"),
+        ("clock_stopped", "改用新版流程 (closed by migration)", "改用新版流程（迁移流程版本时关闭）",
+         "改用新版流程 (closed by migration)"),
+        ("clock_recomputed", "改用新版流程 (recomputed under v2)", "改用新版流程（按第 2 版重新计算）",
+         "改用新版流程 (recounted under version 2)"),
+        ("clock_paused", "state:hearing_held", "案件处于“听证已举行”，依法不计入期限",
+         "The case is in “听证已举行”: not counted by law"),
+        ("clock_paused", "appraisal", "依法不计入：鉴定", "Not counted by law: appraisal"),
+        ("clock_paused", "public_notice: 登报", "依法不计入：公告，登报",
+         "Not counted by law: public notice, 登报"),
+        ("transition", "testing", "testing", "testing"),  # typed by a person: as typed
+        ("case_opened", "涉嫌犯罪案件移送：TSRC-1", "涉嫌犯罪案件移送：TSRC-1",
+         "Transfer of a suspected crime: TSRC-1"),
+    ]
+    states = {"hearing_held": "听证已举行"}
+    english_of = {"涉嫌犯罪案件移送": "Transfer of a suspected crime"}
+    for headers, column in ((ZH, 2), (EN, 3)):
+        with web_app.test_request_context("/", headers=headers):
+            for row in cases:
+                assert reason_text(row[0], row[1], states, english_of) == row[column], row
+            assert reason_text("clock_stopped", None, states, english_of) == ""
+    with web_app.test_request_context("/", headers=ZH):
+        assert [actor_title(a, {"li.officer": "李明"}) for a in (
+            "system", "system:dispatch", "system:sweep", "system:calendar", "system:backup",
+            "li.officer", "nobody")] == [
+            "系统", "系统（移交分派）", "系统（期限巡检）", "系统（日历更新）", "系统（backup）", "李明",
+            "nobody"]
+    with web_app.test_request_context("/", headers=EN):
+        assert actor_title("system:sweep", {}) == "System (deadline sweep)"
