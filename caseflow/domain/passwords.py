@@ -19,7 +19,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.errors import N_, ValidationFailed
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256  # argon2 takes any length; a bound keeps a megabyte "password" out
@@ -80,28 +80,30 @@ def _kind(ch: str) -> str:
 
 def check_password(password: object, username: str, field: str = "new_password") -> str:
     """``password`` if it meets the policy, else ValidationFailed naming ``field``."""
-    def refuse(why: str) -> ValidationFailed:
-        return ValidationFailed(f"{field}: {why}", field=field)
+    def refuse(why: str, **params: object) -> ValidationFailed:
+        return ValidationFailed(why, field=field, params=params, prefixed=True)
 
     if not isinstance(password, str):
-        raise refuse("must be text")
+        raise refuse(N_("must be text"))
     if len(password) < MIN_LENGTH:
-        raise refuse(f"at least {MIN_LENGTH} characters, got {len(password)}")
+        raise refuse(N_("at least %(n)s characters, got %(got)s"), n=MIN_LENGTH,
+                     got=len(password))
     if len(password) > MAX_LENGTH:
-        raise refuse(f"at most {MAX_LENGTH} characters, got {len(password)}")
+        raise refuse(N_("at most %(n)s characters, got %(got)s"), n=MAX_LENGTH,
+                     got=len(password))
     for i, ch in enumerate(password):
         if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise refuse(f"contains a control character or a lone surrogate at position "
-                         f"{i + 1}")
+            raise refuse(N_("contains a control character or a lone surrogate at position "
+                            "%(position)s"), position=i + 1)
     folded = password.casefold()
     name = (username or "").casefold()
     if name and (name in folded or folded in name):
-        raise refuse("must not be or contain the username")
+        raise refuse(N_("must not be or contain the username"))
     if len({_kind(ch) for ch in password}) < 2:
-        raise refuse("mix at least two kinds of characters (lower case, upper case, "
-                     "digits, other signs)")
+        raise refuse(N_("mix at least two kinds of characters (lower case, upper case, "
+                        "digits, other signs)"))
     if len(set(password)) < MIN_DISTINCT:
-        raise refuse(f"at least {MIN_DISTINCT} different characters")
+        raise refuse(N_("at least %(n)s different characters"), n=MIN_DISTINCT)
     if folded in _COMMON:
-        raise refuse("is one of the most common passwords")
+        raise refuse(N_("is one of the most common passwords"))
     return password

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.errors import N_, ValidationFailed
 
 # What an agreement may oblige besides money. The last two decide the IP right itself and set
 # the agreement's decides_ownership / decides_validity flags.
@@ -40,6 +40,22 @@ CONFIRMATION_REFUSAL = (
     "a court will not confirm an agreement that decides IP ownership or validity "
     "(民诉法解释 art. 355)"
 )
+# the refusal in full, by what the agreement decides (each a template the pages translate)
+_NOT_CONFIRMABLE = {
+    ("ownership",): N_("a court will not confirm an agreement that decides IP ownership or "
+                       "validity (民诉法解释 art. 355); agreement #%(id)s decides IP ownership "
+                       "— track its performance without confirmation, or record a new "
+                       "agreement without those terms"),
+    ("validity",): N_("a court will not confirm an agreement that decides IP ownership or "
+                      "validity (民诉法解释 art. 355); agreement #%(id)s decides IP validity "
+                      "— track its performance without confirmation, or record a new "
+                      "agreement without those terms"),
+    ("ownership", "validity"): N_("a court will not confirm an agreement that decides IP "
+                                  "ownership or validity (民诉法解释 art. 355); agreement "
+                                  "#%(id)s decides IP ownership and validity — track its "
+                                  "performance without confirmation, or record a new "
+                                  "agreement without those terms"),
+}
 
 
 # ISO 4217 active alphabetic codes (amounts are kept in hundredths of the unit, "fen").
@@ -82,7 +98,8 @@ def yuan(fen: int) -> str:
 
 def parse_date(value: Any, where: str) -> date:
     if isinstance(value, datetime):
-        raise ValidationFailed(f"{where}: must be a date, not a date-time", field=where)
+        raise ValidationFailed(N_("must be a date, not a date-time"), field=where,
+                               prefixed=True)
     if isinstance(value, date):
         return value
     if isinstance(value, str) and len(value.strip()) == 10:
@@ -90,13 +107,15 @@ def parse_date(value: Any, where: str) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValidationFailed(f"{where}: must be a date YYYY-MM-DD, got {value!r}", field=where)
+    raise ValidationFailed(N_("must be a date YYYY-MM-DD, got %(value)s"), field=where,
+                           params={"value": repr(value)}, prefixed=True)
 
 
 def parse_amount(value: Any, where: str) -> int:
     """Yuan (int, Decimal, or text like '85000.00'; at most 2 decimals) → fen."""
     if isinstance(value, bool):
-        raise ValidationFailed(f"{where}: must be an amount in yuan, got {value!r}", field=where)
+        raise ValidationFailed(N_("must be an amount in yuan, got %(value)s"), field=where,
+                               params={"value": repr(value)}, prefixed=True)
     try:
         if isinstance(value, int | Decimal):
             amount = Decimal(value)
@@ -106,48 +125,59 @@ def parse_amount(value: Any, where: str) -> int:
             amount = Decimal(value.strip())
         else:
             raise ValidationFailed(
-                f"{where}: must be an amount in yuan like '85000.00', got {value!r}",
-                field=where)
+                N_("must be an amount in yuan like '85000.00', got %(value)s"),
+                field=where, params={"value": repr(value)}, prefixed=True)
     except InvalidOperation:
-        raise ValidationFailed(f"{where}: cannot read amount {value!r}", field=where) from None
+        raise ValidationFailed(N_("cannot read amount %(value)s"), field=where,
+                               params={"value": repr(value)}, prefixed=True) from None
     if not amount.is_finite():
-        raise ValidationFailed(f"{where}: must be a finite amount, got {value!r}", field=where)
+        raise ValidationFailed(N_("must be a finite amount, got %(value)s"), field=where,
+                               params={"value": repr(value)}, prefixed=True)
     if amount < 0:
-        raise ValidationFailed(f"{where}: must not be negative, got {value}", field=where)
+        raise ValidationFailed(N_("must not be negative, got %(value)s"), field=where,
+                               params={"value": value}, prefixed=True)
     fen = amount * 100
     if fen != fen.to_integral_value():
-        raise ValidationFailed(f"{where}: at most 2 decimal places (fen), got {value}",
-                               field=where)
+        raise ValidationFailed(N_("at most 2 decimal places (fen), got %(value)s"),
+                               field=where, params={"value": value}, prefixed=True)
     if fen > _MAX_FEN:
-        raise ValidationFailed(f"{where}: {value} is too large", field=where)
+        raise ValidationFailed(N_("%(value)s is too large"), field=where,
+                               params={"value": value}, prefixed=True)
     return int(fen)
 
 
 def check_currency(currency: Any) -> str:
     if not isinstance(currency, str):
-        raise ValidationFailed(f"currency: must be an ISO 4217 code such as CNY, got "
-                               f"{currency!r}", field="currency")
+        raise ValidationFailed(N_("must be an ISO 4217 code such as CNY, got %(value)s"),
+                               field="currency", params={"value": repr(currency)},
+                               prefixed=True)
     code = currency.strip().upper()
     if code in _CURRENCY_HINTS:
-        raise ValidationFailed(f"currency: {currency!r} is not an ISO 4217 code; use "
-                               f"{_CURRENCY_HINTS[code]}", field="currency")
+        raise ValidationFailed(N_("%(value)s is not an ISO 4217 code; use %(code)s"),
+                               field="currency", prefixed=True,
+                               params={"value": repr(currency), "code": _CURRENCY_HINTS[code]})
     if code not in CURRENCIES:
-        raise ValidationFailed(f"currency: {currency!r} is not an ISO 4217 currency code",
-                               field="currency")
+        raise ValidationFailed(N_("%(value)s is not an ISO 4217 currency code"),
+                               field="currency", params={"value": repr(currency)},
+                               prefixed=True)
     return code
 
 
 def check_terms(terms: Any) -> list[str]:
     if isinstance(terms, str) or not isinstance(terms, Sequence):
-        raise ValidationFailed("terms: must be a list of term names", field="terms")
+        raise ValidationFailed(N_("must be a list of term names"), field="terms",
+                               prefixed=True)
     chosen: list[str] = []
     for i, term in enumerate(terms):
         where = f"terms[{i}]"
         if term not in NON_MONETARY_TERMS:
-            raise ValidationFailed(f"{where}: unknown term {term!r}; terms are "
-                                   f"{', '.join(NON_MONETARY_TERMS)}", field=where)
+            raise ValidationFailed(N_("unknown term %(term)s; terms are %(terms)s"),
+                                   field=where, prefixed=True,
+                                   params={"term": repr(term),
+                                           "terms": ", ".join(NON_MONETARY_TERMS)})
         if term in chosen:
-            raise ValidationFailed(f"{where}: {term} is listed twice", field=where)
+            raise ValidationFailed(N_("%(name)s is listed twice"), field=where,
+                                   params={"name": term}, prefixed=True)
         chosen.append(term)
     return chosen
 
@@ -157,45 +187,50 @@ def check_schedule(raw: Any, signed_on: date, total_fen: int,
     """The instalments in due order, adding up to the agreed amount; with ``latest``, none
     falls due after it (a year typed wrong would start a clock for decades)."""
     if isinstance(raw, str | Mapping) or not isinstance(raw, Sequence):
-        raise ValidationFailed("instalments: must be a list of {due_on, amount}",
-                               field="instalments")
+        raise ValidationFailed(N_("must be a list of {due_on, amount}"),
+                               field="instalments", prefixed=True)
     if len(raw) > MAX_INSTALMENTS:
-        raise ValidationFailed(f"instalments: at most {MAX_INSTALMENTS}, got {len(raw)}",
-                               field="instalments")
+        raise ValidationFailed(N_("at most %(n)s, got %(got)s"), field="instalments",
+                               params={"n": MAX_INSTALMENTS, "got": len(raw)}, prefixed=True)
     schedule: list[tuple[date, int]] = []
     for i, item in enumerate(raw):
         where = f"instalments[{i}]"
         if not isinstance(item, Mapping):
-            raise ValidationFailed(f"{where}: must be an object with due_on and amount",
-                                   field=where)
+            raise ValidationFailed(N_("must be an object with due_on and amount"),
+                                   field=where, prefixed=True)
         unknown = set(item) - {"due_on", "amount"}
         if unknown:
-            raise ValidationFailed(f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
-                                   field=where)
+            raise ValidationFailed(N_("unknown field(s) %(fields)s"), field=where,
+                                   params={"fields": ", ".join(sorted(unknown))}, prefixed=True)
         if item.get("due_on") is None:
-            raise ValidationFailed(f"{where}.due_on: is required", field=f"{where}.due_on")
+            raise ValidationFailed(N_("is required"), field=f"{where}.due_on", prefixed=True)
         if item.get("amount") is None:
-            raise ValidationFailed(f"{where}.amount: is required", field=f"{where}.amount")
+            raise ValidationFailed(N_("is required"), field=f"{where}.amount", prefixed=True)
         due_on = parse_date(item["due_on"], f"{where}.due_on")
         if due_on < signed_on:
-            raise ValidationFailed(f"{where}.due_on: {due_on} is due before signing "
-                                   f"({signed_on})", field=f"{where}.due_on")
+            raise ValidationFailed(N_("%(day)s is due before signing (%(signed)s)"),
+                                   field=f"{where}.due_on", prefixed=True,
+                                   params={"day": due_on, "signed": signed_on})
         if latest is not None and due_on > latest:
-            raise ValidationFailed(f"{where}.due_on: {due_on} is too far ahead (not after "
-                                   f"{latest})", field=f"{where}.due_on")
+            raise ValidationFailed(N_("%(day)s is too far ahead (not after %(latest)s)"),
+                                   field=f"{where}.due_on", prefixed=True,
+                                   params={"day": due_on, "latest": latest})
         if schedule and due_on < schedule[-1][0]:
-            raise ValidationFailed(f"{where}.due_on: {due_on} is before instalment {i}'s "
-                                   f"due date {schedule[-1][0]}; list instalments in order",
-                                   field=f"{where}.due_on")
+            raise ValidationFailed(N_("%(day)s is before instalment %(n)s's due date "
+                                      "%(previous)s; list instalments in order"),
+                                   field=f"{where}.due_on", prefixed=True,
+                                   params={"day": due_on, "n": i,
+                                           "previous": schedule[-1][0]})
         fen = parse_amount(item["amount"], f"{where}.amount")
         if fen == 0:
-            raise ValidationFailed(f"{where}.amount: must be more than zero",
-                                   field=f"{where}.amount")
+            raise ValidationFailed(N_("must be more than zero"), field=f"{where}.amount",
+                                   prefixed=True)
         schedule.append((due_on, fen))
     paid = sum(fen for _, fen in schedule)
     if paid != total_fen:
-        raise ValidationFailed(f"instalments: the instalments add up to {yuan(paid)}, not the "
-                               f"agreed amount {yuan(total_fen)}", field="instalments")
+        raise ValidationFailed(N_("the instalments add up to %(paid)s, not the agreed amount "
+                                  "%(total)s"), field="instalments", prefixed=True,
+                               params={"paid": yuan(paid), "total": yuan(total_fen)})
     return schedule
 
 
@@ -203,12 +238,11 @@ def check_confirmable(agreement: Any) -> None:
     """Refuse (``ValidationFailed``, field ``terms``) an agreement a court will not confirm:
     one that decides the ownership or validity of an IP right (民诉法解释 art. 355)."""
     if agreement.status == "superseded":
-        raise ValidationFailed(f"agreement #{agreement.id} was superseded by a later "
-                               "agreement; send the current one", field="agreement_id")
+        raise ValidationFailed(N_("agreement #%(id)s was superseded by a later agreement; "
+                                  "send the current one"), field="agreement_id",
+                               params={"id": agreement.id})
     decided = [what for what, flag in (("ownership", agreement.decides_ownership),
                                        ("validity", agreement.decides_validity)) if flag]
     if decided:
-        raise ValidationFailed(
-            f"{CONFIRMATION_REFUSAL}; agreement #{agreement.id} decides IP "
-            f"{' and '.join(decided)} — track its performance without confirmation, or "
-            "record a new agreement without those terms", field="terms")
+        raise ValidationFailed(_NOT_CONFIRMABLE[tuple(decided)], field="terms",
+                               params={"id": agreement.id})

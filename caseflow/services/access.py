@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Agency, Case, Event, Handoff, User
 from caseflow.domain.approvals import ApprovalRule, separation_refusal
-from caseflow.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from caseflow.domain.limits import check_id
 from caseflow.domain.vocabulary import MEDIATION_AGENCY_KIND, MEDIATION_WORKFLOW
 from caseflow.services.unit_of_work import UnitOfWork
@@ -20,9 +20,10 @@ from caseflow.services.unit_of_work import UnitOfWork
 def get_user(uow: UnitOfWork, username: str) -> User:
     user = uow.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"unknown user {username!r}")
+        raise NotFound(N_("unknown user %(user)s"), params={"user": repr(username)})
     if not user.active:
-        raise PermissionDenied(f"user {username!r} is deactivated")
+        raise PermissionDenied(N_("user %(user)s is deactivated"),
+                               params={"user": repr(username)})
     return user
 
 
@@ -36,11 +37,12 @@ def require_admin(uow: UnitOfWork, actor: str, what: str) -> User:
 
 def get_case(uow: UnitOfWork, case_id: int) -> Case:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
-        raise ValidationFailed(f"case id must be an integer, got {case_id!r}", field="case_id")
+        raise ValidationFailed(N_("case id must be an integer, got %(value)s"), field="case_id",
+                               params={"value": repr(case_id)})
     check_id(case_id, "case id")  # beyond the column's range: unknown, like a missing one
     case = uow.session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"unknown case id {case_id}")
+        raise NotFound(N_("unknown case id %(id)s"), params={"id": case_id})
     return case
 
 
@@ -66,7 +68,8 @@ def require_same_agency(uow: UnitOfWork, user: User, case: Case) -> None:
 
 def require_reason(reason: str | None, what: str) -> str:
     if reason is None or not str(reason).strip():
-        raise ValidationFailed(f"{what} requires a reason", field="reason")
+        raise ValidationFailed(N_("%(what)s requires a reason"), field="reason",
+                               params={"what": what})
     return str(reason).strip()
 
 

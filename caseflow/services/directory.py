@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from caseflow.adapters.orm import Agency, SystemEvent, User, UserRole
-from caseflow.domain.errors import ConflictError, NotFound, ValidationFailed
+from caseflow.domain.errors import N_, ConflictError, NotFound, ValidationFailed
 from caseflow.domain.limits import check_reason, check_text
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
 from caseflow.services.access import require_admin, require_reason
@@ -27,7 +27,7 @@ def _line(value: object, field: str, limit: int, *, optional: bool = False) -> s
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed(f"{field}: is required", field=field)
+        raise ValidationFailed(N_("is required"), field=field, prefixed=True)
     return check_text(value, field, limit=limit, multiline=False)
 
 
@@ -83,7 +83,7 @@ def any_user(uow: UnitOfWork, username: str) -> User:
     if isinstance(username, str) and len(username) <= 64:
         user = uow.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"unknown user {username!r}")
+        raise NotFound(N_("unknown user %(user)s"), params={"user": repr(username)})
     return user
 
 
@@ -99,8 +99,9 @@ def _check_agency(code: str, kind: str, name_zh: str, name_en: str, city: str) -
     _line(name_en, "name_en", 200)
     _line(city, "city", 64)
     if kind not in AGENCY_KINDS:
-        raise ValidationFailed(f"kind: {kind!r} is not one of {', '.join(AGENCY_KINDS)}",
-                               field="kind")
+        raise ValidationFailed(N_("%(kind)s is not one of %(kinds)s"), field="kind",
+                               params={"kind": repr(kind), "kinds": ", ".join(AGENCY_KINDS)},
+                               prefixed=True)
 
 
 def _ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en: str,
@@ -112,7 +113,8 @@ def _ensure_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en:
         uow.flush()
         return agency, True
     if agency.kind != kind:
-        raise ValidationFailed(f"agency {code} exists with kind {agency.kind}", field="kind")
+        raise ValidationFailed(N_("agency %(code)s exists with kind %(kind)s"), field="kind",
+                               params={"code": code, "kind": agency.kind})
     return agency, False
 
 
@@ -149,14 +151,17 @@ def register_agency(uow: UnitOfWork, code: str, kind: str, name_zh: str, name_en
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
     if isinstance(roles, str):
-        raise ValidationFailed("roles: a list of roles, not one string", field="roles")
+        raise ValidationFailed(N_("a list of roles, not one string"), field="roles",
+                               prefixed=True)
     roles = list(roles)
     for role in roles:
         if role not in ROLES:
-            raise ValidationFailed(f"roles: {role!r} is not one of {', '.join(ROLES)}",
-                                   field="roles")
+            raise ValidationFailed(N_("%(role)s is not one of %(roles)s"), field="roles",
+                                   params={"role": repr(role), "roles": ", ".join(ROLES)},
+                                   prefixed=True)
     if not roles:
-        raise ValidationFailed("roles: at least one role is required", field="roles")
+        raise ValidationFailed(N_("at least one role is required"), field="roles",
+                               prefixed=True)
     return list(dict.fromkeys(roles))
 
 
@@ -167,10 +172,11 @@ def _supervisor_id(uow: UnitOfWork, supervisor: str | None, agency_id: int) -> i
         return None
     boss = uow.session.scalar(select(User).where(User.username == supervisor))
     if boss is None:
-        raise ValidationFailed(f"unknown supervisor {supervisor!r}", field="supervisor")
+        raise ValidationFailed(N_("unknown supervisor %(user)s"), field="supervisor",
+                               params={"user": repr(supervisor)})
     if boss.agency_id != agency_id or "supervisor" not in boss.roles:
-        raise ValidationFailed(f"{supervisor} is not a supervisor of this user's agency",
-                               field="supervisor")
+        raise ValidationFailed(N_("%(user)s is not a supervisor of this user's agency"),
+                               field="supervisor", params={"user": supervisor})
     return boss.id
 
 
@@ -178,10 +184,12 @@ def _insert_user(uow: UnitOfWork, username: str, name: str, agency_code: str,
                  roles: list[str], supervisor: str | None, email: str | None,
                  organisation: str | None) -> User:
     if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValidationFailed(f"username {username!r} is taken", field="username")
+        raise ValidationFailed(N_("username %(user)s is taken"), field="username",
+                               params={"user": repr(username)})
     agency = uow.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
-        raise ValidationFailed(f"unknown agency {agency_code!r}", field="agency")
+        raise ValidationFailed(N_("unknown agency %(code)s"), field="agency",
+                               params={"code": repr(agency_code)})
     boss_id = _supervisor_id(uow, supervisor, agency.id)
     user = User(username=username, name=name, agency_id=agency.id, supervisor_id=boss_id,
                 email=email, organisation=organisation,
@@ -273,8 +281,8 @@ def update_user(uow: UnitOfWork, username: str, *, actor: str, reason: str,
                 setattr(user, attribute, value)
         if roles is not KEEP and set(roles) != set(before.roles):
             if user.id == admin.id and "admin" not in roles:
-                raise ConflictError("an admin does not take away their own admin role: "
-                                    "another admin does", field="roles")
+                raise ConflictError(N_("an admin does not take away their own admin role: "
+                                       "another admin does"), field="roles")
             keep = [row for row in user.role_rows if row.role in roles]
             held = {row.role for row in keep}
             user.role_rows = keep + [UserRole(role=r) for r in roles if r not in held]
@@ -299,8 +307,9 @@ def _refuse_cycle(uow: UnitOfWork, user: User, boss_id: int | None) -> None:
     current = boss_id
     while current is not None:
         if current in seen:
-            raise ValidationFailed(f"supervisor: {user.username} would supervise themselves "
-                                   "through the chain of supervisors", field="supervisor")
+            raise ValidationFailed(N_("%(user)s would supervise themselves through the chain "
+                                      "of supervisors"), field="supervisor",
+                                   params={"user": user.username}, prefixed=True)
         seen.add(current)
         current = uow.session.scalar(select(User.supervisor_id).where(User.id == current))
 
@@ -316,7 +325,8 @@ def _set_active(uow: UnitOfWork, username: str, active: bool, *, actor: str,
         if user.active == active:
             return user_record(uow, user)
         if user.id == admin.id:
-            raise ConflictError("an admin does not deactivate themselves: another admin does")
+            raise ConflictError(N_("an admin does not deactivate themselves: another admin "
+                                   "does"))
         user.active = active
         _audit(uow, "user_reactivated" if active else "user_deactivated", actor, why,
                {"user": user.username})
@@ -342,19 +352,22 @@ def _closing_time(closes_at: str) -> str:
     """``closes_at`` checked as a 24-hour ``HH:MM`` between 06:00 and 23:59, or a refusal."""
     text = closes_at.strip() if isinstance(closes_at, str) else ""
     if not _HH_MM.fullmatch(text):
-        raise ValidationFailed(f"closes_at: {closes_at!r} is not a 24-hour time HH:MM "
-                               "(e.g. 17:00, 16:30)", field="closes_at")
+        raise ValidationFailed(N_("%(value)s is not a 24-hour time HH:MM (e.g. 17:00, 16:30)"),
+                               field="closes_at", params={"value": repr(closes_at)},
+                               prefixed=True)
     if text < EARLIEST_CLOSE:  # zero-padded HH:MM compares as text
-        raise ValidationFailed(f"closes_at: {text} is implausible as the close of office "
-                               f"hours: it must be between {EARLIEST_CLOSE} and 23:59",
-                               field="closes_at")
+        raise ValidationFailed(N_("%(value)s is implausible as the close of office hours: it "
+                                  "must be between %(earliest)s and 23:59"), field="closes_at",
+                               params={"value": text, "earliest": EARLIEST_CLOSE},
+                               prefixed=True)
     return text
 
 
 def _agency(uow: UnitOfWork, agency_code: str) -> Agency:
     agency = uow.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
-        raise ValidationFailed(f"agency: unknown agency {agency_code!r}", field="agency")
+        raise ValidationFailed(N_("unknown agency %(code)s"), field="agency",
+                               params={"code": repr(agency_code)}, prefixed=True)
     return agency
 
 

@@ -37,6 +37,7 @@ from caseflow.domain.audit import AuditEntry
 from caseflow.domain.commands import FireTrigger, OpenLinkedCase
 from caseflow.domain.definitions import HandoffRule
 from caseflow.domain.errors import (
+    N_,
     ConflictError,
     InvalidTrigger,
     NotFound,
@@ -157,8 +158,10 @@ def _rule(session: Any, case: Case, kind: str) -> HandoffRule:
     rule = definition.handoffs.get(kind)
     if rule is None:
         allowed = ", ".join(sorted(definition.handoffs)) or "none"
-        raise InvalidTrigger(f"a {definition.key} case cannot send a {kind!r} handoff "
-                             f"(it can send: {allowed})")
+        raise InvalidTrigger(N_("a %(workflow)s case cannot send a %(kind)s handoff (it can "
+                                "send: %(allowed)s)"),
+                             params={"workflow": definition.key, "kind": repr(kind),
+                                     "allowed": allowed})
     return rule
 
 
@@ -178,7 +181,7 @@ def hand_off(
     in a fresh transaction and returns what the winner wrote. The same key for a different
     request is refused."""
     if not idempotency_key or not str(idempotency_key).strip():
-        raise ValidationFailed("idempotency_key: is required", field="idempotency_key")
+        raise ValidationFailed(N_("is required"), field="idempotency_key", prefixed=True)
     check_text(str(idempotency_key), "idempotency_key", limit=HANDOFF_KEY_MAX, multiline=False)
     check_reason(reason)
     for i, document in enumerate(documents or ()):
@@ -213,9 +216,9 @@ def _sent_before(uow: UnitOfWork, *, case_id: int, kind: str, actor: str, to_age
             or (target is not None and existing.to_agency_id != target.id)
             or (reason or "").strip() != existing.reason
             or receiving != existing.to_user_id):
-        raise ValidationFailed("idempotency_key: already used for a different handoff "
-                               f"(handoff {existing.id}); use a new key for a new request",
-                               field="idempotency_key")
+        raise ValidationFailed(N_("already used for a different handoff (handoff %(id)s); use "
+                                  "a new key for a new request"), field="idempotency_key",
+                               params={"id": existing.id}, prefixed=True)
     return replace(view(existing, session), replayed=True,
                    case_version=session.get(Case, existing.case_id).version)
 
@@ -234,10 +237,13 @@ def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: st
         if user.agency_id != case.agency_id:
             refuse_outsider(session, actor, user.agency_id, case.id, case.number)
         if not (user.roles & ACTING_ROLES):
-            raise PermissionDenied(f"user {actor} has no role that may send a handoff")
+            raise PermissionDenied(N_("user %(user)s has no role that may send a handoff"),
+                                   params={"user": actor})
         if expected_version is not None and expected_version != case.version:
-            raise ConflictError(f"case {case.number} is at version {case.version}, "
-                                f"not {expected_version}; reload and retry")
+            raise ConflictError(N_("case %(number)s is at version %(version)s, not "
+                                   "%(expected)s; reload and retry"),
+                                params={"number": case.number, "version": case.version,
+                                        "expected": expected_version})
         rule = _rule(session, case, kind)
         definition = REGISTRY.definition(session, case.workflow_key, case.workflow_version)
         approval = definition.transfer_for(handoff=kind)
@@ -246,25 +252,32 @@ def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: st
                              username=actor, roles=user.roles)
         if case.status not in rule.from_states:
             raise InvalidTrigger(
-                f"a {kind!r} handoff cannot be sent from state {case.status!r}; it is sent from "
-                f"{', '.join(sorted(rule.from_states))}")
+                N_("a %(kind)s handoff cannot be sent from state %(state)s; it is sent from "
+                   "%(states)s"),
+                params={"kind": repr(kind), "state": repr(case.status),
+                        "states": ", ".join(sorted(rule.from_states))})
         receiver = session.scalar(select(Agency).where(Agency.code == to_agency))
         if receiver is None:
-            raise NotFound(f"unknown agency {to_agency!r}")
+            raise NotFound(N_("unknown agency %(code)s"), params={"code": repr(to_agency)})
         if receiver.id == case.agency_id:
-            raise ValidationFailed("to_agency: a case cannot be handed off to the agency that "
-                                   "sends it", field="to_agency")
+            raise ValidationFailed(N_("a case cannot be handed off to the agency that sends "
+                                      "it"), field="to_agency", prefixed=True)
         if receiver.kind != rule.to:
-            raise ValidationFailed(f"to_agency: a {kind!r} handoff goes to a {rule.to} body, "
-                                   f"not {receiver.code} ({receiver.kind})", field="to_agency")
+            raise ValidationFailed(N_("a %(kind)s handoff goes to a %(to)s body, not %(code)s "
+                                      "(%(agency_kind)s)"), field="to_agency",
+                                   params={"kind": repr(kind), "to": rule.to,
+                                           "code": receiver.code,
+                                           "agency_kind": receiver.kind}, prefixed=True)
         if not reason or not reason.strip():
-            raise ValidationFailed("reason: a handoff needs a reason", field="reason")
+            raise ValidationFailed(N_("a handoff needs a reason"), field="reason",
+                                   prefixed=True)
         receiving_user = None
         if to_user is not None:
             receiving_user = get_user(uow, to_user)
             if receiving_user.agency_id != receiver.id:
-                raise ValidationFailed(f"to_user: {to_user} is not in {receiver.code}",
-                                       field="to_user")
+                raise ValidationFailed(N_("%(user)s is not in %(code)s"), field="to_user",
+                                       params={"user": to_user, "code": receiver.code},
+                                       prefixed=True)
         target_case_id = None
         if rule.target == "linked":
             target_case_id = session.scalar(
@@ -272,9 +285,10 @@ def _send(uow: UnitOfWork, case_id: int, kind: str, *, actor: str, to_agency: st
                     Handoff.case_id == case.id, Handoff.to_agency_id == receiver.id,
                     Handoff.linked_case_id.is_not(None)).order_by(Handoff.id.desc()).limit(1))
             if target_case_id is None:
-                raise ValidationFailed(f"a {kind!r} handoff refers to the case {receiver.code} "
-                                       "opened from an earlier handoff, and there is none",
-                                       field="kind")
+                raise ValidationFailed(N_("a %(kind)s handoff refers to the case %(code)s "
+                                          "opened from an earlier handoff, and there is none"),
+                                       field="kind",
+                                       params={"kind": repr(kind), "code": receiver.code})
         materials = _materials(session, case, evidence_ids, documents)
         if kind == "judicial_confirmation":
             check_confirmable(confirmable_agreement(session, case.id))
@@ -318,14 +332,17 @@ def _materials(session: Any, case: Case, evidence_ids: Sequence[int] | None,
         by_id = {e.id: e for e in items}
         missing = [i for i in evidence_ids if i not in by_id]
         if missing:
-            raise ValidationFailed(f"evidence_ids: {missing} are not evidence of {case.number}",
-                                   field="evidence_ids")
+            raise ValidationFailed(N_("%(ids)s are not evidence of %(number)s"),
+                                   field="evidence_ids",
+                                   params={"ids": str(missing), "number": case.number},
+                                   prefixed=True)
         items = [by_id[i] for i in evidence_ids]
     shared = [{"evidence_id": e.id, "sha256": e.sha256, "filename": e.filename,
                "media_type": e.media_type, "size": e.size} for e in items]
     for doc in documents:
         if not isinstance(doc, str) or not doc.strip():
-            raise ValidationFailed("documents: each document needs a title", field="documents")
+            raise ValidationFailed(N_("each document needs a title"), field="documents",
+                                   prefixed=True)
         shared.append({"document": doc.strip()})
     return shared
 
@@ -333,7 +350,7 @@ def _materials(session: Any, case: Case, evidence_ids: Sequence[int] | None,
 # --- the receiving side ------------------------------------------------------------------------
 
 def _unknown_handoff(handoff_id: int) -> NotFound:
-    return NotFound(f"unknown handoff {handoff_id}")
+    return NotFound(N_("unknown handoff %(id)s"), params={"id": handoff_id})
 
 
 def _locked(uow: UnitOfWork, handoff_id: int) -> Handoff:
@@ -352,8 +369,8 @@ def _receiving(uow: UnitOfWork, handoff_id: int, actor: str) -> tuple[Handoff, U
     """The handoff, locked, and its receiver acting on it. Who asks is settled first; to an
     agency neither sending nor receiving it, a handoff is as unknown as a missing one."""
     if not isinstance(handoff_id, int) or isinstance(handoff_id, bool):
-        raise ValidationFailed(f"handoff id must be an integer, got {handoff_id!r}",
-                               field="handoff_id")
+        raise ValidationFailed(N_("handoff id must be an integer, got %(value)s"),
+                               field="handoff_id", params={"value": repr(handoff_id)})
     user = get_user(uow, actor)
     handoff = _locked(uow, handoff_id)
     return handoff, _receiver(uow, handoff, user)
@@ -364,9 +381,11 @@ def _receiver(uow: UnitOfWork, handoff: Handoff, user: User) -> User:
     if user.agency_id not in (handoff.to_agency_id, handoff.from_agency_id):
         raise _unknown_handoff(handoff.id)
     if user.agency_id != handoff.to_agency_id:
-        raise PermissionDenied(f"handoff {handoff.id} is addressed to another agency")
+        raise PermissionDenied(N_("handoff %(id)s is addressed to another agency"),
+                               params={"id": handoff.id})
     if not (user.roles & ACTING_ROLES):
-        raise PermissionDenied(f"user {actor} has no role that may act on a handoff")
+        raise PermissionDenied(N_("user %(user)s has no role that may act on a handoff"),
+                               params={"user": actor})
     return user
 
 
@@ -444,8 +463,8 @@ def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None
         if handoff.status == "accepted":
             return view(handoff, uow.session)  # the same acceptance again: one linked case
         if handoff.status not in OPEN_STATUSES:
-            raise ConflictError(f"handoff {handoff.id} was {handoff.status} and cannot be "
-                                "accepted")
+            raise ConflictError(N_("handoff %(id)s was %(status)s and cannot be accepted"),
+                                params={"id": handoff.id, "status": handoff.status})
         now = uow.now()
         source = uow.session.get(Case, handoff.case_id)
         rule = _rule(uow.session, source, handoff.kind)
@@ -501,13 +520,14 @@ def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None
 def _decline(uow: UnitOfWork, handoff_id: int, status: str, *, actor: str,
              reason: str) -> HandoffView:
     if not reason or not reason.strip():
-        raise ValidationFailed(f"reason: a handoff is {status} only with a reason",
-                               field="reason")
+        raise ValidationFailed(N_("a handoff is %(status)s only with a reason"),
+                               field="reason", params={"status": status}, prefixed=True)
     check_reason(reason)
     with uow:
         handoff, _user = _receiving(uow, handoff_id, actor)
         if handoff.status not in OPEN_STATUSES:
-            raise ConflictError(f"handoff {handoff.id} was {handoff.status} already")
+            raise ConflictError(N_("handoff %(id)s was %(status)s already"),
+                                params={"id": handoff.id, "status": handoff.status})
         now = uow.now()
         source = uow.session.get(Case, handoff.case_id)
         if handoff.status == "sent":

@@ -27,6 +27,7 @@ from sqlalchemy import func, select, update
 from caseflow.adapters.orm import SignInAttempt, SignInLock, SystemEvent, User, WebSession
 from caseflow.config import argon2_parameters
 from caseflow.domain.errors import (
+    N_,
     NotFound,
     TooManyAttempts,
     Unauthenticated,
@@ -274,12 +275,13 @@ def set_locale(uow: UnitOfWork, username: str, locale: str) -> None:
     """Remember the pages' language ``username`` chose (one of ``LOCALES``): a preference,
     not a case record, so it is not in the audit trail."""
     if locale not in LOCALES:
-        raise ValidationFailed(f"locale: must be one of {', '.join(LOCALES)}", field="locale")
+        raise ValidationFailed(N_("must be one of %(values)s"), field="locale",
+                               params={"values": ", ".join(LOCALES)}, prefixed=True)
     with uow:
         updated = uow.session.execute(update(User).where(User.username == username)
                                       .values(locale=locale))
         if updated.rowcount != 1:
-            raise NotFound(f"unknown user {username!r}")
+            raise NotFound(N_("unknown user %(user)s"), params={"user": repr(username)})
         uow.commit()
 
 
@@ -324,8 +326,8 @@ def change_password(uow: UnitOfWork, username: str, old_password: str, new_passw
     theirs ends (``keep_session``, the one they changed it in, stays)."""
     check_password(new_password, username)
     if new_password == old_password:
-        raise ValidationFailed("new_password: must differ from the current password",
-                               field="new_password")
+        raise ValidationFailed(N_("must differ from the current password"),
+                               field="new_password", prefixed=True)
     addr = _printable(address or "-")
     with uow:
         user = get_user(uow, username)
@@ -343,8 +345,8 @@ def change_password(uow: UnitOfWork, username: str, old_password: str, new_passw
             uow.commit()
             if lock is not None:
                 raise _locked_out(lock, now)
-            raise ValidationFailed("old_password: is not your current password",
-                                   field="old_password")
+            raise ValidationFailed(N_("is not your current password"), field="old_password",
+                                   prefixed=True)
         _store(uow, user, new_password)
         ended = _end_sessions(uow, user, "password_changed", "password changed",
                               keep=keep_session)
@@ -359,13 +361,13 @@ def set_password(uow: UnitOfWork, username: str, new_password: str, *, actor: st
     any lock-out of the account is lifted. Audited as a system event."""
     why = check_reason(require_reason(reason, "resetting a password"))
     if not isinstance(username, str) or not username:
-        raise ValidationFailed("username: required", field="username")
+        raise ValidationFailed(N_("required"), field="username", prefixed=True)
     check_password(new_password, username)
     with uow:
         require_admin(uow, actor, "resets passwords")
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"unknown user {username!r}")
+            raise NotFound(N_("unknown user %(user)s"), params={"user": repr(username)})
         now = uow.now()
         _store(uow, user, new_password)
         ended = _end_sessions(uow, user, "password_reset", "password reset by an admin")
@@ -381,7 +383,7 @@ def end_sessions(uow: UnitOfWork, username: str, *, why: str) -> int:
     with uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"unknown user {username!r}")
+            raise NotFound(N_("unknown user %(user)s"), params={"user": repr(username)})
         ended = _end_sessions(uow, user, "ended", why)
         uow.commit()
         return ended

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from caseflow.adapters.orm import ApiToken, SystemEvent, User
-from caseflow.domain.errors import NotFound, Unauthenticated, ValidationFailed
+from caseflow.domain.errors import N_, NotFound, Unauthenticated, ValidationFailed
 from caseflow.domain.limits import check_id, check_name, check_reason
 from caseflow.services.access import get_user, require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
@@ -57,7 +57,8 @@ def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days:
     check_name(name, "name")
     why = check_reason(require_reason(reason, "issuing an API token"))
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise ValidationFailed(f"days: between 1 and {MAX_DAYS}, got {days!r}", field="days")
+        raise ValidationFailed(N_("between 1 and %(max)s, got %(value)s"), field="days",
+                               params={"max": MAX_DAYS, "value": repr(days)}, prefixed=True)
     with uow:
         require_admin(uow, actor, "issues API tokens")
         user = get_user(uow, for_user)
@@ -83,7 +84,7 @@ def revoke_token(uow: UnitOfWork, token_id: int, *, actor: str, reason: str) -> 
         check_id(token_id, "token")
         token = uow.session.get(ApiToken, token_id)
         if token is None:
-            raise NotFound(f"unknown token {token_id}")
+            raise NotFound(N_("unknown token %(id)s"), params={"id": token_id})
         if token.revoked_at is None:
             token.revoked_at = uow.now()
             uow.session.add(SystemEvent(kind="api_token_revoked", actor=actor, at=uow.now(),

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from caseflow.domain import settlements
 from caseflow.domain.definitions import FieldSpec, TransitionDef
 from caseflow.domain.errors import N_, CaseflowError, PayloadError, ValidationFailed
 from caseflow.domain.limits import (
@@ -18,6 +19,7 @@ from caseflow.domain.limits import (
     check_payload_size,
     check_text,
 )
+from caseflow.services import handoffs
 from web import catalog
 
 TODAY = date(2026, 3, 2)
@@ -122,3 +124,145 @@ def test_a_plain_error_keeps_its_message_and_a_template_with_params_fills_in() -
     payload = PayloadError("goods", "must be a non-empty string")
     assert (payload.message, payload.template, payload.field) == (
         "goods: must be a non-empty string", "must be a non-empty string", "goods")
+
+
+# --- the services' refusals (issue 11): the same template + params, the same English -------
+
+def _raise(exc: CaseflowError) -> None:
+    raise exc
+
+
+def _agreement(**flags):  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+    return SimpleNamespace(**{"id": 7, "status": "signed", "decides_ownership": False,
+                              "decides_validity": False, **flags})
+
+
+def _service_cases():  # type: ignore[no-untyped-def]
+    from caseflow.domain.passwords import check_password
+    from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
+    from caseflow.services import directory, signin, tokens
+    from caseflow.services.access import require_reason
+    from web.pages.messages import typed_date
+
+    signed = date(2026, 3, 2)
+    return [
+        (lambda: check_password("Ab1", "li"), "new_password: at least 10 characters, got 3"),
+        (lambda: check_password("x" * 300, "li", field="password"),
+         "password: at most 256 characters, got 300"),
+        (lambda: check_password(5, "li"), "new_password: must be text"),
+        (lambda: check_password("abcdefgh\x07ij", "li"),
+         "new_password: contains a control character or a lone surrogate at position 9"),
+        (lambda: check_password("li.officer2026", "li.officer"),
+         "new_password: must not be or contain the username"),
+        (lambda: check_password("abcdefghijkl", "li"),
+         "new_password: mix at least two kinds of characters (lower case, upper case, "
+         "digits, other signs)"),
+        (lambda: check_password("abab1212ab12", "li"),
+         "new_password: at least 5 different characters"),
+        (lambda: check_password("Password123", "li"),
+         "new_password: is one of the most common passwords"),
+        (lambda: directory._line("  ", "name", 64), "name: is required"),
+        (lambda: directory._check_agency("nb-x", "bank", "某", "X", "宁波"),
+         f"kind: 'bank' is not one of {', '.join(AGENCY_KINDS)}"),
+        (lambda: directory._check_roles("officer"), "roles: a list of roles, not one string"),
+        (lambda: directory._check_roles(["officer", "boss"]),
+         f"roles: 'boss' is not one of {', '.join(ROLES)}"),
+        (lambda: directory._check_roles([]), "roles: at least one role is required"),
+        (lambda: directory._closing_time("5pm"),
+         "closes_at: '5pm' is not a 24-hour time HH:MM (e.g. 17:00, 16:30)"),
+        (lambda: directory._closing_time("04:30"),
+         "closes_at: 04:30 is implausible as the close of office hours: it must be between "
+         "06:00 and 23:59"),
+        (lambda: tokens.create_token(None, for_user="li.officer", name="x", actor="a",
+                                     days=0, reason="r"),
+         f"days: between 1 and {tokens.MAX_DAYS}, got 0"),
+        (lambda: require_reason(" ", "issuing an API token"),
+         "issuing an API token requires a reason"),
+        (lambda: signin.set_locale(None, "li.officer", "fr"),
+         "locale: must be one of zh_Hans_CN, en"),
+        (lambda: signin.change_password(None, "li", "Secret-2026x", "Secret-2026x"),
+         "new_password: must differ from the current password"),
+        (lambda: handoffs.hand_off(None, 1, "referral", actor="a", to_agency="b", reason="r",
+                                   idempotency_key=" "),
+         "idempotency_key: is required"),
+        (lambda: settlements.parse_date("2026-02-30", "paid_on"),
+         "paid_on: must be a date YYYY-MM-DD, got '2026-02-30'"),
+        (lambda: settlements.parse_amount("lots", "amount"),
+         "amount: must be an amount in yuan like '85000.00', got 'lots'"),
+        (lambda: settlements.parse_amount("-5", "amount"), "amount: must not be negative, got -5"),
+        (lambda: settlements.parse_amount("1.005", "amount"),
+         "amount: at most 2 decimal places (fen), got 1.005"),
+        (lambda: settlements.check_currency("RMB"), "currency: 'RMB' is not an ISO 4217 code; use CNY"),
+        (lambda: settlements.check_currency("XYZ"), "currency: 'XYZ' is not an ISO 4217 currency code"),
+        (lambda: settlements.check_terms(["cease_infringing", "cease_infringing"]),
+         "terms[1]: cease_infringing is listed twice"),
+        (lambda: settlements.check_schedule([{"due_on": "2026-03-01", "amount": "1"}], signed, 100),
+         "instalments[0].due_on: 2026-03-01 is due before signing (2026-03-02)"),
+        (lambda: settlements.check_schedule([{"due_on": "2026-04-01", "amount": "0"}], signed, 100),
+         "instalments[0].amount: must be more than zero"),
+        (lambda: settlements.check_schedule([{"due_on": "2026-04-01", "amount": "250"}], signed, 30000),
+         "instalments: the instalments add up to 250.00, not the agreed amount 300.00"),
+        (lambda: typed_date("2026-02-30", "held_on"),
+         "held_on: 2026-02-30 is not a valid date (year-month-day)"),
+        (lambda: typed_date("", "held_on"), "held_on: is required"),
+    ]
+
+
+SERVICE_CASES = _service_cases()
+
+
+@pytest.mark.parametrize(("raise_it", "expected"), SERVICE_CASES,
+                         ids=[c[1][:50] for c in SERVICE_CASES])
+def test_each_service_refusal_keeps_its_english_and_has_its_chinese(raise_it, expected,
+                                                                    chinese):
+    exc = refusal(raise_it)
+    assert str(exc) == exc.message == expected
+    filled = exc.template % exc.params if exc.params else exc.template
+    field = exc.field
+    assert field
+    assert filled == (expected[len(field) + 2:] if expected.startswith(f"{field}: ")
+                      else expected)
+    translation = chinese.get(exc.template)
+    assert translation, f"no Chinese for {exc.template!r}"
+    assert re.search(r"[\u4e00-\u9fff]", translation)
+    # the Chinese may leave out an English word (the reason's "what"), never add a value
+    assert set(PLACEHOLDER.findall(translation)) <= set(PLACEHOLDER.findall(exc.template))
+    assert translation % exc.params if exc.params else translation
+
+
+@pytest.mark.parametrize(("raise_it", "expected"), [
+    (lambda: _raise(handoffs._unknown_handoff(999)), "unknown handoff 999"),
+    (lambda: settlements.check_confirmable(_agreement(decides_ownership=True)),
+     "a court will not confirm an agreement that decides IP ownership or validity (民诉法解释 "
+     "art. 355); agreement #7 decides IP ownership — track its performance without "
+     "confirmation, or record a new agreement without those terms"),
+    (lambda: settlements.check_confirmable(_agreement(decides_ownership=True,
+                                                       decides_validity=True)),
+     "a court will not confirm an agreement that decides IP ownership or validity (民诉法解释 "
+     "art. 355); agreement #7 decides IP ownership and validity — track its performance "
+     "without confirmation, or record a new agreement without those terms"),
+])
+def test_a_refusal_naming_a_thing_translates_with_the_thing_in_it(raise_it, expected, chinese):
+    exc = refusal(raise_it)
+    assert str(exc) == exc.message == expected
+    assert exc.template % exc.params == expected
+    translation = chinese[exc.template]
+    assert re.search(r"[\u4e00-\u9fff]", translation)
+    assert str(next(iter(exc.params.values()))) in translation % exc.params
+
+
+def _templates_in(package: str) -> list[str]:
+    """Every ``N_`` template marked in ``package``'s Python files."""
+    return [m.id for m in catalog.extracted_catalog()
+            if m.id and any(loc[0].startswith(package) for loc in m.locations)]
+
+
+def test_every_service_template_has_chinese_with_no_placeholder_of_its_own(chinese) -> None:
+    templates = _templates_in("caseflow/services/")
+    assert len(templates) > 50
+    for template in templates:
+        translation = chinese.get(template)
+        assert translation, f"no Chinese for {template!r}"
+        assert set(PLACEHOLDER.findall(translation)) <= set(PLACEHOLDER.findall(template)), \
+            template

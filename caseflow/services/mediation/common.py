@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Case, User
 from caseflow.adapters.registry import REGISTRY
-from caseflow.domain.errors import ConflictError, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import N_, ConflictError, PermissionDenied, ValidationFailed
 from caseflow.domain.moments import TZ, aware, naive_utc
 from caseflow.domain.settlements import parse_date
 from caseflow.domain.vocabulary import MEDIATION_WORKFLOW
@@ -38,10 +38,12 @@ def case_date(uow: UnitOfWork, case: Case, value: Any, field: str) -> date:
     case was received."""
     day = parse_date(value, field)
     if day > today(uow):
-        raise ValidationFailed(f"{field}: {day} is in the future", field=field)
+        raise ValidationFailed(N_("%(day)s is in the future"), field=field,
+                               params={"day": day}, prefixed=True)
     if day < case.received_on:
-        raise ValidationFailed(f"{field}: {day} is before the case was received "
-                               f"({case.received_on})", field=field)
+        raise ValidationFailed(N_("%(day)s is before the case was received (%(received)s)"),
+                               field=field, params={"day": day, "received": case.received_on},
+                               prefixed=True)
     return day
 
 
@@ -53,14 +55,17 @@ def mediation_case(uow: UnitOfWork, case_id: int, actor: str) -> tuple[Case, Use
     if user.agency_id != case.agency_id:
         refuse_outsider(session, actor, user.agency_id, case.id, case.number)
     if case.workflow_key != MEDIATION_WORKFLOW:
-        raise ValidationFailed(
-            f"case {case.number} is a {case.workflow_key} case, not a mediation case",
-            field="case_id")
+        raise ValidationFailed(N_("case %(number)s is a %(workflow)s case, not a mediation case"),
+                               field="case_id",
+                               params={"number": case.number, "workflow": case.workflow_key})
     if "mediator" not in user.roles:
-        raise PermissionDenied(f"only a mediator records mediation work; {actor} has "
-                               f"{', '.join(sorted(user.roles)) or 'no role'}")
+        raise PermissionDenied(N_("only a mediator records mediation work; %(user)s has "
+                                  "%(roles)s"),
+                               params={"user": actor,
+                                       "roles": ", ".join(sorted(user.roles)) or "no role"})
     if is_closed(session, case):
-        raise ValidationFailed(f"case {case.number} is closed ({case.status})", field="case_id")
+        raise ValidationFailed(N_("case %(number)s is closed (%(state)s)"), field="case_id",
+                               params={"number": case.number, "state": case.status})
     check_mediator_conflict(session, user, case)
     return case, user
 
@@ -74,5 +79,7 @@ def clean_reason(reason: str | None) -> str | None:
 def check_version(case: Case, expected_version: int | None) -> None:
     """Refuse (ConflictError) a write made against another version of the case."""
     if expected_version is not None and expected_version != case.version:
-        raise ConflictError(f"case {case.number} is at version {case.version}, "
-                            f"not {expected_version}; reload and retry")
+        raise ConflictError(N_("case %(number)s is at version %(version)s, not "
+                               "%(expected)s; reload and retry"),
+                            params={"number": case.number, "version": case.version,
+                                    "expected": expected_version})

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import Case, MediatorConflict, SystemEvent, User
-from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.errors import N_, PermissionDenied, ValidationFailed
 from caseflow.domain.limits import check_name, check_reason
 from caseflow.domain.settlements import normalise_name
 from caseflow.services.access import get_user
@@ -48,8 +48,9 @@ def check_mediator_conflict(session: Session, mediator: User, case: Case) -> Non
     who = f"mediator {mediator.name} ({mediator.username})"
     if mediator.organisation and normalise_name(mediator.organisation) in parties:
         party = parties[normalise_name(mediator.organisation)]
-        raise ValidationFailed(f"conflict of interest: {who} is linked to party {party} "
-                               "(same organisation)", field="assignee")
+        raise ValidationFailed(N_("conflict of interest: %(who)s is linked to party %(party)s "
+                                  "(same organisation)"), field="assignee",
+                               params={"who": who, "party": party})
     if mediator.id is None:
         return
     for row in session.scalars(select(MediatorConflict)
@@ -57,8 +58,9 @@ def check_mediator_conflict(session: Session, mediator: User, case: Case) -> Non
                                .order_by(MediatorConflict.id)):
         party = parties.get(normalise_name(row.party_name))
         if party is not None:
-            raise ValidationFailed(f"conflict of interest: {who} is linked to party {party} "
-                                   f"(declared: {row.reason})", field="assignee")
+            raise ValidationFailed(N_("conflict of interest: %(who)s is linked to party "
+                                      "%(party)s (declared: %(why)s)"), field="assignee",
+                                   params={"who": who, "party": party, "why": row.reason})
 
 
 def declare_conflict(uow: UnitOfWork, *, mediator: str, party_name: str, reason: str,
@@ -72,22 +74,27 @@ def declare_conflict(uow: UnitOfWork, *, mediator: str, party_name: str, reason:
         user = get_user(uow, actor)
         target = get_user(uow, mediator)
         if "mediator" not in target.roles:
-            raise ValidationFailed(f"mediator: {mediator} is not a mediator", field="mediator")
+            raise ValidationFailed(N_("%(user)s is not a mediator"), field="mediator",
+                                   params={"user": mediator}, prefixed=True)
         if user.id != target.id and not (
                 "supervisor" in user.roles and user.agency_id == target.agency_id):
-            raise PermissionDenied(f"a conflict is declared by the mediator or a supervisor of "
-                                   f"{target.agency.code}; {actor} is neither")
+            raise PermissionDenied(N_("a conflict is declared by the mediator or a supervisor "
+                                      "of %(code)s; %(user)s is neither"),
+                                   params={"code": target.agency.code, "user": actor})
         if not isinstance(party_name, str) or not party_name.strip():
-            raise ValidationFailed("party_name: is required", field="party_name")
+            raise ValidationFailed(N_("is required"), field="party_name", prefixed=True)
         if not isinstance(reason, str) or not reason.strip():
-            raise ValidationFailed("reason: a declaration states the link", field="reason")
+            raise ValidationFailed(N_("a declaration states the link"), field="reason",
+                                   prefixed=True)
         name, why = check_name(party_name.strip(), "party_name"), check_reason(reason.strip())
         key = normalise_name(name)
         for row in session.scalars(select(MediatorConflict)
                                    .where(MediatorConflict.user_id == target.id)):
             if normalise_name(row.party_name) == key:
-                raise ValidationFailed(f"party_name: {mediator} already declared a conflict "
-                                       f"with {row.party_name}", field="party_name")
+                raise ValidationFailed(N_("%(user)s already declared a conflict with "
+                                          "%(party)s"), field="party_name",
+                                       params={"user": mediator, "party": row.party_name},
+                                       prefixed=True)
         now = uow.now()
         row = MediatorConflict(user_id=target.id, party_name=name, reason=why, declared_at=now)
         session.add(row)

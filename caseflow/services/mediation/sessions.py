@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from caseflow.adapters.orm import MediationSession
-from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.errors import N_, ValidationFailed
 from caseflow.domain.limits import LIST_MAX, check_name, check_note, check_reason, check_text
 from caseflow.domain.settlements import notes_digest
 from caseflow.services.audit import append_event
@@ -58,24 +58,26 @@ def record_session(
         check_version(case, expected_version)
         held_on = case_date(uow, case, held_on, "held_on")
         if isinstance(attendees, str) or not isinstance(attendees, Sequence) or not attendees:
-            raise ValidationFailed("attendees: list at least one attendee", field="attendees")
+            raise ValidationFailed(N_("list at least one attendee"), field="attendees",
+                                   prefixed=True)
         if len(attendees) > LIST_MAX:
-            raise ValidationFailed(f"attendees: at most {LIST_MAX}, got {len(attendees)}",
-                                   field="attendees")
+            raise ValidationFailed(N_("at most %(n)s, got %(got)s"), field="attendees",
+                                   params={"n": LIST_MAX, "got": len(attendees)},
+                                   prefixed=True)
         clean_attendees = []
         for i, name in enumerate(attendees):
             if not isinstance(name, str) or not name.strip():
-                raise ValidationFailed(f"attendees[{i}]: must be a non-empty name",
-                                       field=f"attendees[{i}]")
+                raise ValidationFailed(N_("must be a non-empty name"), field=f"attendees[{i}]",
+                                       prefixed=True)
             clean_attendees.append(check_name(name.strip(), f"attendees[{i}]"))
         if not isinstance(outcome, str) or not outcome.strip():
-            raise ValidationFailed("outcome: is required", field="outcome")
+            raise ValidationFailed(N_("is required"), field="outcome", prefixed=True)
         if len(outcome.strip()) > 200:
-            raise ValidationFailed("outcome: at most 200 characters (put detail in the notes)",
-                                   field="outcome")
+            raise ValidationFailed(N_("at most 200 characters (put detail in the notes)"),
+                                   field="outcome", prefixed=True)
         check_text(outcome, "outcome", limit=200)
         if not isinstance(notes, str):
-            raise ValidationFailed("notes: must be text", field="notes")
+            raise ValidationFailed(N_("must be text"), field="notes", prefixed=True)
         check_note(notes, "notes")
         check_reason(reason)
         now = uow.now()

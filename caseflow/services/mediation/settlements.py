@@ -25,7 +25,7 @@ from caseflow.adapters.calendar_store import current_calendar
 from caseflow.adapters.orm import Case, Clock, Instalment, SettlementAgreement
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.clocks import INSTALMENT_RULE
-from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.errors import N_, NotFound, ValidationFailed
 from caseflow.domain.limits import INSTALMENTS, check_reason, id_in_range
 from caseflow.domain.moments import aware
 from caseflow.domain.periods import Period
@@ -128,25 +128,28 @@ def latest_agreement(session: Session, case_id: int) -> SettlementAgreement | No
 
 def _check_parties(case: Case, parties: Any) -> list[str]:
     if isinstance(parties, str) or not isinstance(parties, Sequence):
-        raise ValidationFailed("parties: must be a list of the case's party names",
-                               field="parties")
+        raise ValidationFailed(N_("must be a list of the case's party names"),
+                               field="parties", prefixed=True)
     known = {normalise_name(p.name): p.name for p in case.parties}
     chosen: list[str] = []
     for i, name in enumerate(parties):
         where = f"parties[{i}]"
         if not isinstance(name, str) or not name.strip():
-            raise ValidationFailed(f"{where}: must be a party's name", field=where)
+            raise ValidationFailed(N_("must be a party's name"), field=where, prefixed=True)
         canonical = known.get(normalise_name(name))
         if canonical is None:
             raise ValidationFailed(
-                f"{where}: {name.strip()!r} is not a party of case {case.number} "
-                f"(parties: {', '.join(p.name for p in case.parties) or 'none'})", field=where)
+                N_("%(name)s is not a party of case %(number)s (parties: %(parties)s)"),
+                field=where, prefixed=True,
+                params={"name": repr(name.strip()), "number": case.number,
+                        "parties": ", ".join(p.name for p in case.parties) or "none"})
         if canonical in chosen:
-            raise ValidationFailed(f"{where}: {canonical} is listed twice", field=where)
+            raise ValidationFailed(N_("%(name)s is listed twice"), field=where,
+                                   params={"name": canonical}, prefixed=True)
         chosen.append(canonical)
     if len(chosen) < 2:
-        raise ValidationFailed("parties: an agreement binds at least two parties of the case",
-                               field="parties")
+        raise ValidationFailed(N_("an agreement binds at least two parties of the case"),
+                               field="parties", prefixed=True)
     return chosen
 
 
@@ -176,8 +179,10 @@ def record_settlement(
         check_version(case, expected_version)
         if case.status not in SETTLEMENT_STATES:
             raise ValidationFailed(
-                f"case {case.number} is in {case.status!r}: a settlement is recorded in "
-                f"{', '.join(SETTLEMENT_STATES)}", field="case_id")
+                N_("case %(number)s is in %(state)s: a settlement is recorded in %(states)s"),
+                field="case_id",
+                params={"number": case.number, "state": repr(case.status),
+                        "states": ", ".join(SETTLEMENT_STATES)})
         chosen_parties = _check_parties(case, parties)
         total_fen = parse_amount(amount, "amount")
         code = check_currency(currency)
@@ -277,27 +282,35 @@ def record_payment(
         agreement = session.get(SettlementAgreement, agreement_id) \
             if id_in_range(agreement_id) else None
         if agreement is None or agreement.case_id != case.id:
-            raise NotFound(f"agreement_id: case {case.number} has no agreement "
-                           f"{agreement_id!r}", field="agreement_id")
+            raise NotFound(N_("agreement_id: case %(number)s has no agreement %(id)s"),
+                           field="agreement_id",
+                           params={"number": case.number, "id": repr(agreement_id)})
         if agreement.status == "superseded":
-            raise ValidationFailed(f"agreement_id: agreement #{agreement.id} was superseded",
-                                   field="agreement_id")
+            raise ValidationFailed(N_("agreement #%(id)s was superseded"),
+                                   field="agreement_id", params={"id": agreement.id},
+                                   prefixed=True)
         inst = next((i for i in agreement.instalments if i.seq == seq), None)
         if inst is None:
             raise ValidationFailed(
-                f"seq: agreement #{agreement.id} has instalments "
-                f"{', '.join(str(i.seq) for i in agreement.instalments) or 'none'}, not "
-                f"{seq!r}", field="seq")
+                N_("agreement #%(id)s has instalments %(seqs)s, not %(seq)s"), field="seq",
+                params={"id": agreement.id, "seq": repr(seq),
+                        "seqs": ", ".join(str(i.seq) for i in agreement.instalments) or "none"},
+                prefixed=True)
         if inst.paid_on is not None:
-            raise ValidationFailed(f"seq: instalment {seq} of agreement #{agreement.id} was "
-                                   f"already paid on {inst.paid_on}", field="seq")
+            raise ValidationFailed(N_("instalment %(seq)s of agreement #%(id)s was already paid "
+                                      "on %(day)s"), field="seq",
+                                   params={"seq": seq, "id": agreement.id,
+                                           "day": inst.paid_on}, prefixed=True)
         check_reason(reason)
         paid = parse_date(paid_on, "paid_on")
         if paid > today(uow):
-            raise ValidationFailed(f"paid_on: {paid} is in the future", field="paid_on")
+            raise ValidationFailed(N_("%(day)s is in the future"), field="paid_on",
+                                   params={"day": paid}, prefixed=True)
         if paid < agreement.signed_on:
-            raise ValidationFailed(f"paid_on: {paid} is before the agreement was signed "
-                                   f"({agreement.signed_on})", field="paid_on")
+            raise ValidationFailed(N_("%(day)s is before the agreement was signed (%(signed)s)"),
+                                   field="paid_on",
+                                   params={"day": paid, "signed": agreement.signed_on},
+                                   prefixed=True)
         now = uow.now()
         inst.paid_on = paid
         inst.status = "paid"
@@ -336,7 +349,7 @@ def confirmable_agreement(session: Session, case_id: int) -> SettlementAgreement
     """The case's latest agreement, to be checked with ``check_confirmable`` and sent."""
     agreement = latest_agreement(session, case_id)
     if agreement is None:
-        raise ValidationFailed(f"no settlement agreement is recorded on case id {case_id}; "
-                               "record one before applying for judicial confirmation",
-                               field="agreement_id")
+        raise ValidationFailed(N_("no settlement agreement is recorded on case id %(id)s; "
+                                  "record one before applying for judicial confirmation"),
+                               field="agreement_id", params={"id": case_id})
     return agreement
