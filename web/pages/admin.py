@@ -10,7 +10,6 @@ the page answering the form that issued it (not cached, never in a flash, never 
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
@@ -39,6 +38,7 @@ from web.pages.common import (
     role_title,
     roles_required,
 )
+from web.pages.messages import typed_date
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
 
@@ -61,51 +61,12 @@ KIND_TITLES = {
 }
 DAY_KINDS = {"work": N_("Working day"), "rest": N_("Rest day (holiday)")}
 
-# the engine's field refusals (English, with values in them) → the page's words
-FIELD_MESSAGES: tuple[tuple[str, str], ...] = (
-    (r"is taken", N_("This username is already taken.")),
-    (r"at least (?P<n>\d+) characters", N_("At least %(n)s characters.")),
-    (r"at most (?P<n>\d+) characters", N_("At most %(n)s characters.")),
-    (r"must not be or contain the username",
-     N_("The password must not be or contain the username.")),
-    (r"mix at least two kinds", N_("Mix at least two kinds of characters (lower case, "
-                                   "upper case, digits, other signs).")),
-    (r"(?P<n>\d+) different characters", N_("At least %(n)s different characters.")),
-    (r"most common passwords", N_("This password is one of the most common ones.")),
-    (r"control character", N_("Contains a control character.")),
-    (r"unknown agency", N_("Unknown agency.")),
-    (r"unknown supervisor", N_("Unknown supervisor.")),
-    (r"not a supervisor of this user's agency",
-     N_("Choose a supervisor of this user's agency.")),
-    (r"supervise themselves", N_("Nobody supervises themselves, directly or through a "
-                                 "chain of supervisors.")),
-    (r"own admin role", N_("An admin does not take away their own admin role: another "
-                           "admin does.")),
-    (r"requires a reason|needs a reason", N_("A reason is required.")),
-    (r"at least one role", N_("Choose at least one role.")),
-    (r"is required", N_("Required.")),
-    (r"days: between", N_("Between 1 and %(max)s days.")),
-    (r"exists with kind", N_("An agency with this code exists with another kind.")),
-    (r"HH:MM", N_("A 24-hour time HH:MM, e.g. 17:00.")),
-    (r"implausible as the close", N_("Between 06:00 and 23:59.")),
-)
-
-
-def _field_message(exc: CaseflowError, fallback: str) -> str:
-    for pattern, text in FIELD_MESSAGES:
-        found = re.search(pattern, exc.message)
-        if found:
-            return _(text, max=tokens.MAX_DAYS, **found.groupdict())
-    return fallback
-
-
 def _refused(exc: CaseflowError, rename: dict[str, str] | None = None
              ) -> tuple[int, str, dict[str, str]]:
-    """``refusal`` with the field errors in the page's words, and the engine's field names
-    mapped to the form's (``rename``)."""
+    """``refusal`` (the field errors already in the page's language, from the refusals'
+    templates) with the engine's field names mapped to the form's (``rename``)."""
     status, message, errors = refusal(exc)
-    errors = {(rename or {}).get(name, name): _field_message(exc, text)
-              for name, text in errors.items()}
+    errors = {(rename or {}).get(name, name): text for name, text in errors.items()}
     if errors:
         message = _("Please correct the marked fields.")
     return status, message, errors
@@ -188,7 +149,7 @@ def create_user() -> Response:
     password = request.form.get("password", "")
     try:
         if not form["username"]:
-            raise ValidationFailed("username: is required", field="username")
+            raise ValidationFailed(N_("is required"), field="username", prefixed=True)
         # the password first: a refused password must not leave a user without one
         check_password(password, form["username"], field="password")
         directory.register_user(page_uow(), form["username"], form["name"], form["agency"],
@@ -314,15 +275,13 @@ def create_agency() -> Response:
     form = {k: _text(k) for k in ("code", "kind", "name_zh", "name_en", "city", "reason")}
     try:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", form["code"]):
-            raise ValidationFailed("code: lower-case letters, digits, '-'", field="code")
+            raise ValidationFailed(N_("1 to 64 lower-case letters, digits or '-', starting "
+                                      "with a letter or digit."), field="code", prefixed=True)
         _record, created = directory.register_agency(
             page_uow(), form["code"], form["kind"], form["name_zh"], form["name_en"],
             form["city"] or "宁波", actor=actor(), reason=form["reason"] or None)
     except CaseflowError as exc:
         status, message, errors = _refused(exc)
-        if exc.field == "code" and "code" in errors and not errors["code"].endswith("。"):
-            errors["code"] = _("1 to 64 lower-case letters, digits or '-', starting with a "
-                               "letter or digit.")
         return _agencies_page(status, form=form, errors=errors, message=message)
     flash(_("Agency %(code)s was added.", code=form["code"]) if created
           else _("Agency %(code)s already existed.", code=form["code"]), "success")
@@ -370,9 +329,11 @@ def create_token() -> Response:
             "reason": _text("reason")}
     try:
         if not re.fullmatch(r"\d{1,4}", form["days"]):
-            raise ValidationFailed(f"days: between 1 and {tokens.MAX_DAYS}", field="days")
+            raise ValidationFailed(N_("between 1 and %(max)s, got %(value)s"), field="days",
+                                   params={"max": tokens.MAX_DAYS,
+                                           "value": repr(form["days"][:10])}, prefixed=True)
         if not form["user"]:
-            raise ValidationFailed("user: is required", field="user")
+            raise ValidationFailed(N_("is required"), field="user", prefixed=True)
         record, secret = tokens.create_token(page_uow(), for_user=form["user"],
                                              name=form["name"], actor=actor(),
                                              days=int(form["days"]), reason=form["reason"])
@@ -465,18 +426,11 @@ def upload_schedule() -> Response:
 def add_override() -> Response:
     form = {"day": _text("day"), "kind": _text("kind"), "reason": _text("reason")}
     try:
-        try:
-            day = date.fromisoformat(form["day"])
-        except ValueError:
-            raise ValidationFailed("day: is required", field="day") from None
+        day = typed_date(form["day"], "day")
         done = set_override(page_uow(), day, form["kind"], actor=actor(),
                             reason=form["reason"])
     except CaseflowError as exc:
         status, message, errors = _refused(exc)
-        if "day" in errors and not form["day"]:
-            errors["day"] = _("Required.")
-        elif "day" in errors and re.search(r"^day: is required", exc.message):
-            errors["day"] = _("A date YYYY-MM-DD.")
         return _calendar_page(status, form=form, errors=errors, message=message)
     flash(_("%(day)s is now a %(kind)s; %(n)s open clock(s) were recomputed.",
             day=done.day, kind=_(DAY_KINDS[done.kind]), n=done.clocks_recomputed), "success")

@@ -33,7 +33,7 @@ from caseflow.views.mediation_desk import mediation_case_facts, mediation_desk
 from web.formatting import titled
 from web.i18n import N_
 from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
-from web.pages.messages import HEADLINES
+from web.pages.messages import HEADLINES, typed_date
 
 bp = Blueprint("mediator", __name__, url_prefix="/mediation")
 
@@ -64,58 +64,11 @@ INSTALMENT_TITLES = {"paid": N_("Paid"), "due": N_("Awaiting payment"), "late": 
 
 PARTY_ROLES = {"applicant": N_("Applicant"), "respondent": N_("Respondent")}
 
-# the engine's words for a field (English) → the page's message, first match wins
-FIELD_MESSAGES: tuple[tuple[str, str], ...] = (
-    (r"is in the future", N_("This date is in the future.")),
-    (r"before the case was received", N_("This date is before the case was received.")),
-    (r"due before signing", N_("This instalment falls due before the agreement was signed.")),
-    (r"too far ahead", N_("This due date is too far ahead.")),
-    (r"list instalments in order", N_("List the instalments in the order they fall due.")),
-    (r"before the agreement was signed", N_("The payment is dated before the agreement was "
-                                            "signed.")),
-    (r"must be a date", N_("Enter a date.")),
-    (r"add up to", N_("The instalments add up to %(paid)s, not the agreed amount %(total)s.")),
-    (r"more than zero", N_("The amount must be more than zero.")),
-    (r"at most 2 decimals|decimal", N_("Enter an amount in yuan with at most two decimals.")),
-    (r"amount|yuan", N_("Enter an amount in yuan, e.g. 30000.00.")),
-    (r"not an ISO 4217", N_("Enter an ISO 4217 currency code, e.g. CNY.")),
-    (r"not a party", N_("This is not a party of the case.")),
-    (r"listed twice", N_("Choose two different parties.")),
-    (r"at least two parties", N_("An agreement binds at least two parties of the case.")),
-    (r"already paid", N_("This instalment is already recorded as paid.")),
-    (r"superseded", N_("This agreement was superseded by a later one.")),
-    (r"art\. 355", N_("A court does not confirm an agreement that decides the ownership or "
-                      "validity of an IP right (民诉法解释 art. 355): track its performance "
-                      "without confirmation, or record a new agreement without those terms.")),
-    (r"conflict of interest", N_("Conflict of interest: you are linked to a party of this "
-                                 "case. A supervisor reassigns it.")),
-    (r"already declared", N_("You already declared a conflict with this party.")),
-    (r"no settlement agreement", N_("Record the settlement agreement first.")),
-    (r"a settlement is recorded in", N_("A settlement cannot be recorded in the case's "
-                                        "current state.")),
-    (r"is closed", N_("The case is closed.")),
-    (r"attendee", N_("List at least one attendee.")),
-    (r"is required|needs a reason|states the link|must be", N_("Required.")),
-    (r"at most", N_("This is too long.")),
-)
-
 _INDEX = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
 
 
 def _today() -> date:
     return datetime.now(TZ).date()
-
-
-def _chinese(exc: CaseflowError) -> str:
-    text = exc.message
-    for pattern, message in FIELD_MESSAGES:
-        if re.search(pattern, text):
-            if "%(paid)s" in message:
-                found = re.search(r"add up to ([\d.]+), not the agreed amount ([\d.]+)", text)
-                paid, total = found.groups() if found else ("?", "?")
-                return _(message, paid=paid, total=total)
-            return _(message)
-    return text
 
 
 def _headline(exc: CaseflowError) -> str:
@@ -129,7 +82,8 @@ def _refused(exc: CaseflowError, form: str, shown: set[str],
              rows: list[int] | None = None) -> tuple[int, str, dict[str, str]]:
     """The status, the page message and ``{form field: message}`` for a refusal of ``form``:
     the engine's field names mapped to the form's (``instalments[1].due_on`` → the row's
-    ``due_on_<row>``), the messages in the page's language."""
+    ``due_on_<row>``), the messages in the page's language (the refusals' templates,
+    translated by ``refusal``)."""
     status, message, raw = refusal(exc)
     errors: dict[str, str] = {}
     for field in raw:
@@ -143,7 +97,7 @@ def _refused(exc: CaseflowError, form: str, shown: set[str],
                 key = name
         if form == "confirmation" and key == "terms":
             key = "confirmation"
-        errors[key] = _chinese(exc) if isinstance(exc, ValidationFailed) else raw[field]
+        errors[key] = raw[field]
     if errors and all(k in shown for k in errors):
         message = _headline(exc)
     elif errors:
@@ -213,12 +167,6 @@ def _failed(case_id: int, exc: CaseflowError, form: str, shown: set[str],
                        errors=errors)
 
 
-def _day(raw: str) -> date | str:
-    """A typed date as a date, or as typed (the service refuses it, naming the field)."""
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return raw
 
 
 @bp.get("/")
@@ -246,7 +194,8 @@ def add_session(case_id: int) -> Response:
                                            "reason")}
     attendees = [line.strip() for line in values["attendees"].splitlines() if line.strip()]
     try:
-        record_session(page_uow(), case_id, actor=actor(), held_on=_day(values["held_on"]),
+        record_session(page_uow(), case_id, actor=actor(),
+                       held_on=typed_date(values["held_on"], "held_on"),
                        attendees=attendees, outcome=values["outcome"], notes=values["notes"],
                        reason=values["reason"].strip() or None, expected_version=_version())
     except CaseflowError as exc:
@@ -261,14 +210,13 @@ def add_settlement(case_id: int) -> Response:
     values: dict[str, Any] = {k: form.get(k, "") for k in (
         "payer", "payee", "amount", "currency", "signed_on", "reason")}
     values["terms"] = form.getlist("terms")
-    instalments, rows = [], []
+    typed, rows = [], []
     for row in range(1, INSTALMENT_ROWS + 1):
         amount, due = form.get(f"amount_{row}", "").strip(), form.get(f"due_on_{row}", "").strip()
         values[f"amount_{row}"], values[f"due_on_{row}"] = amount, due
         if not amount and not due:
             continue
-        instalments.append({"due_on": _day(due) if due else None,
-                            "amount": amount or None})
+        typed.append((row, due, amount))
         rows.append(row)
     shown = {"payer", "payee", "parties", "amount", "currency", "signed_on", "reason",
              "terms", "instalments"} | {f"{w}_{r}" for w in ("amount", "due_on") for r in rows}
@@ -276,11 +224,15 @@ def add_settlement(case_id: int) -> Response:
     try:
         if not all(parties):
             missing = "payer" if not values["payer"] else "payee"
-            raise ValidationFailed(f"{missing}: is required", field=missing)
+            raise ValidationFailed(N_("is required"), field=missing, prefixed=True)
+        signed_on = typed_date(values["signed_on"], "signed_on")
+        # a due date left empty is the service's "is required" (it names the instalment)
+        instalments = [{"due_on": typed_date(due, f"due_on_{row}") if due else None,
+                        "amount": amount or None} for row, due, amount in typed]
         record_settlement(page_uow(), case_id, actor=actor(), parties=parties,
                           amount=values["amount"].strip().replace(",", ""),
                           currency=values["currency"].strip() or "CNY", terms=values["terms"],
-                          signed_on=_day(values["signed_on"]), instalments=instalments,
+                          signed_on=signed_on, instalments=instalments,
                           reason=values["reason"].strip() or None,
                           expected_version=_version())
     except CaseflowError as exc:
@@ -302,11 +254,13 @@ def add_payment(case_id: int) -> Response:
     try:
         record_payment(page_uow(), case_id, actor=actor(),
                        agreement_id=int(values["agreement_id"] or 0),
-                       seq=int(seq) if seq.isdigit() else 0, paid_on=_day(values["paid_on"]),
+                       seq=int(seq) if seq.isdigit() else 0,
+                       paid_on=typed_date(values["paid_on"], "paid_on"),
                        expected_version=_version())
     except (CaseflowError, ValueError) as exc:
         if isinstance(exc, ValueError):
-            exc = ValidationFailed("agreement_id: must be a number", field="agreement_id")
+            exc = ValidationFailed(N_("must be a number"), field="agreement_id",
+                                   prefixed=True)
         return _failed(case_id, exc, "payment", {"paid_on", "seq"}, values)
     return _done(case_id, _("Instalment %(seq)s was recorded as paid.", seq=seq))
 
@@ -316,17 +270,15 @@ def add_payment(case_id: int) -> Response:
 def apply_confirmation(case_id: int) -> Response:
     form = request.form
     values = {k: form.get(k, "") for k in ("to_agency", "court", "applied_on", "reason", "key")}
-    applied = _day(values["applied_on"])
     try:
         if not values["court"].strip():
-            raise ValidationFailed("court: is required", field="court")
+            raise ValidationFailed(N_("is required"), field="court", prefixed=True)
+        applied = typed_date(values["applied_on"], "applied_on")
         handoffs.hand_off(
             page_uow(), case_id, "judicial_confirmation", actor=actor(),
             to_agency=values["to_agency"], reason=values["reason"],
             idempotency_key=values["key"] or uuid.uuid4().hex,
-            payload={"court": values["court"].strip(),
-                     "applied_on": applied.isoformat() if isinstance(applied, date)
-                     else applied},
+            payload={"court": values["court"].strip(), "applied_on": applied.isoformat()},
             expected_version=_version())
     except CaseflowError as exc:
         return _failed(case_id, exc, "confirmation",

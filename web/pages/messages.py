@@ -4,12 +4,19 @@ A field error (``PayloadError``, ``ValidationFailed`` with a field) carries its 
 a template marked ``N_`` in the domain plus its parameters, so the Chinese catalog
 translates the template and the page fills in the values: 必填 / "must be at least 1". Other
 refusals get a headline per kind (the case changed meanwhile, not allowed, a period not
-met …) followed by the engine's own words, which name the case, the clock or the rule.
+met …) followed by the engine's own words, which name the case, the clock or the rule. The
+services' refusals carry templates too (``unknown handoff %(id)s``), so a not-found or a
+permission refusal names its thing in the page's language; only a detail with no Chinese at
+all (an untemplated refusal) is left out behind the headline.
+
+``typed_date`` reads a date typed into a form the way every page reads it: empty is
+"required", anything that is not a real calendar day (``2026-02-30``, garbage) says so.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_babel import gettext as _
 
@@ -61,3 +68,22 @@ def message_of(exc: e.CaseflowError) -> str:
         if isinstance(exc, kind):
             return f"{_(headline)} {detail}" if detail else _(headline)
     return detail or _("The request was refused.")
+
+
+NOT_A_DATE = N_("%(value)s is not a valid date (year-month-day)")
+
+
+def typed_date(raw: str | None, field: str) -> date:
+    """The date typed into ``field`` (``YYYY-MM-DD``, what ``<input type=date>`` sends), or a
+    ``ValidationFailed`` naming ``field``: "is required" when empty, else that the text is not
+    a real date — never "fill in a date" for a date that was filled in."""
+    text = (raw or "").strip()
+    if not text:
+        raise e.ValidationFailed(N_("is required"), field=field, prefixed=True)
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise e.ValidationFailed(NOT_A_DATE, field=field, params={"value": text[:40]},
+                                 prefixed=True) from None

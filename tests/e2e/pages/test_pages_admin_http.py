@@ -167,3 +167,74 @@ def test_the_migration_dry_run_lists_and_changes_nothing(client_as, app, uow, pe
     assert shown.status_code == 200
     assert waiting.number in page and checking.number in page and "verifying" in page
     assert _versions(app) == before
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "next monday"])
+def test_an_impossible_override_day_says_it_is_not_a_date(client_as, app, typed):
+    admin = client_as("zhao.admin")
+    admin.get("/admin/calendar")
+    with app.session_factory() as s:
+        before = s.scalar(select(func.count()).select_from(CalendarOverride))
+    refused = admin.post_form("/admin/calendar/overrides",
+                              {"day": typed, "kind": "rest", "reason": "台风停工"})
+    page = html(refused)
+    assert refused.status_code == 422
+    error = re.search(r'<p class="error" id="f-day-error">([^<]+)</p>', page)
+    assert error and "不是有效的日期" in error.group(1) and typed in error.group(1)
+    assert f'value="{typed}"' in page and 'value="台风停工"' in page
+    assert count(app, CalendarOverride) == before
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"password": "abcdefghijkl"}, "password", "至少混合两类字符"),
+    ({"password": "Password123"}, "password", "最常见"),
+    ({"agency": "nb-nowhere"}, "agency", "未知的机构"),
+    ({"supervisor": "nobody.sup"}, "supervisor", "未知的上级"),
+    ({"roles": []}, "roles", "请至少选择一个角色"),
+    ({"username": ""}, "username", "必填"),
+])
+def test_each_service_refusal_of_a_new_user_is_in_chinese(client_as, app, change, field,
+                                                          words):
+    admin = client_as("zhao.admin")
+    admin.get("/admin/users")
+    users = count(app, User)
+    form = {**NEW_USER, **change}
+    if not form["roles"]:
+        del form["roles"]
+    refused = admin.post_form("/admin/users", form)
+    page = html(refused)
+    assert refused.status_code == 422
+    error = re.search(rf'<p class="error" id="f-{field}-error">([^<]+)</p>', page)
+    assert error and words in error.group(1)
+    # no English words of the engine's around the names typed
+    shown = error.group(1).replace("nb-nowhere", "").replace("nobody.sup", "")
+    assert not re.search(r"[A-Za-z]{4,}", shown), error.group(1)
+    assert 'value="孙建华"' in page
+    assert count(app, User) == users
+
+
+def test_bad_office_hours_and_token_days_are_refused_in_chinese(client_as, app):
+    admin = client_as("zhao.admin")
+    admin.get("/admin/agencies")
+    refused = admin.post_form("/admin/agencies/nb-amr/hours",
+                              {"closes_at": "04:30", "reason": "夏令时"})
+    assert refused.status_code == 422
+    assert "06:00 至 23:59" in html(refused)
+    admin.get("/admin/tokens")
+    tokens_before = len(tokens.list_tokens(app.uow(), actor="zhao.admin"))
+    refused = admin.post_form("/admin/tokens", {"user": "li.officer", "name": "对接",
+                                                "days": "9999", "reason": "对接"})
+    page = html(refused)
+    assert refused.status_code == 422
+    error = re.search(r'<p class="error" id="f-token-days-error">([^<]+)</p>', page)
+    assert error and f"1 至 {tokens.MAX_DAYS}" in error.group(1) and "9999" in error.group(1)
+    assert len(tokens.list_tokens(app.uow(), actor="zhao.admin")) == tokens_before
+
+
+def test_revoking_an_unknown_token_names_it_in_chinese(client_as):
+    admin = client_as("zhao.admin")
+    admin.get("/admin/tokens")
+    refused = admin.post_form("/admin/tokens/999999/revoke", {"reason": "平台停用"})
+    page = html(refused)
+    assert refused.status_code == 404
+    assert "未知的令牌 999999" in page and "unknown token" not in page

@@ -187,3 +187,75 @@ def test_judicial_confirmation_is_refused_for_an_ownership_term(app, people, cli
     refusal = re.search(r'id="f-confirmation-error"[^>]*>([^<]+)<', html).group(1)
     assert "权属或效力" in refusal and "第三百五十五条" in refusal
     assert record(app, case_id).confirmation == "not_requested"
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "明天下午"])
+def test_an_impossible_session_date_says_it_is_not_a_date(app, people, client_as, typed):
+    case_id = open_mediation(app)
+    client = client_as("wu.mediator")
+    _html, version = page(client, case_id)
+    sessions = len(record(app, case_id).sessions)
+    response = client.post_form(f"/mediation/{case_id}/sessions", {
+        "version": version, "held_on": typed, "attendees": "吴芳", "outcome": "双方同意再议",
+        "notes": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'id="f-s-held_on-error">([^<]+)<', html).group(1)
+    assert "不是有效的日期" in error and typed in error and "填写日期" not in error
+    assert f'value="{typed}"' in html and "双方同意再议" in html
+    assert len(record(app, case_id).sessions) == sessions
+
+
+def test_a_future_session_date_is_refused_in_chinese(app, people, client_as):
+    case_id = open_mediation(app)
+    client = client_as("wu.mediator")
+    _html, version = page(client, case_id)
+    later = (today() + timedelta(days=3)).isoformat()
+    response = client.post_form(f"/mediation/{case_id}/sessions", {
+        "version": version, "held_on": later, "attendees": "吴芳", "outcome": "双方同意再议"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'id="f-s-held_on-error">([^<]+)<', html).group(1)
+    assert "不能晚于今天" in error and "future" not in error
+
+
+def test_an_impossible_instalment_date_is_refused_next_to_its_row(app, people, client_as):
+    case_id = open_mediation(app)
+    client = client_as("wu.mediator")
+    _html, version = page(client, case_id)
+    response = client.post_form(f"/mediation/{case_id}/settlement",
+                                settlement_form(version=version, due_on_2="2026-13-01"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'id="f-a-due_on_2-error">([^<]+)<', html).group(1)
+    assert "不是有效的日期" in error and "2026-13-01" in error
+    assert 'value="2026-13-01"' in html and 'value="30000.00"' in html
+    assert record(app, case_id).agreement is None
+
+
+def test_an_impossible_payment_or_application_date_changes_nothing(app, people, client_as):
+    case_id = open_mediation(app, signed=True)
+    client = client_as("wu.mediator")
+    _html, version = page(client, case_id)
+    assert client.post_form(f"/mediation/{case_id}/settlement",
+                            settlement_form(version=version)).status_code == 303
+    html, version = page(client, case_id)
+    agreement_id = record(app, case_id).agreement.id
+    response = client.post_form(f"/mediation/{case_id}/payments", {
+        "version": version, "agreement_id": str(agreement_id), "seq": "1",
+        "paid_on": "2026-02-29"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'id="f-p-paid_on-1-error">([^<]+)<', html).group(1)
+    assert "不是有效的日期" in error and "2026-02-29" in error
+    assert [s.status for s in record(app, case_id).schedule] == ["due", "due", "due"]
+    key = re.search(r'name="key" value="([^"]+)"', html).group(1)
+    response = client.post_form(f"/mediation/{case_id}/confirmation", {
+        "version": version, "key": key, "to_agency": "nb-ipcourt", "court": "宁波市中级人民法院",
+        "applied_on": "上周五", "reason": "双方当事人共同申请司法确认"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'id="f-c-applied_on-error">([^<]+)<', html).group(1)
+    assert "不是有效的日期" in error and "上周五" in error
+    assert 'value="宁波市中级人民法院"' in html
+    assert record(app, case_id).confirmation == "not_requested"

@@ -157,3 +157,17 @@ def test_new_case_missing_title_keeps_values(client_as, app):
     assert 'value="宁波甬江电器有限公司"' in html and 'value="G5566778"' in html
     assert "&lt;b&gt;慈溪某电器厂&lt;/b&gt;" in html and "<b>慈溪" not in html
     assert case_count(app) == before
+
+
+def test_new_case_with_an_impossible_date_says_so_and_keeps_it(client_as, app):
+    client = client_as("li.officer")
+    client.get("/work/new")
+    before = case_count(app)
+    for typed in ("2026-02-30", "下周一"):
+        page = client.post_form("/work/new", {**NEW, "received_on": typed})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 422
+        error = re.search(r'id="f-received_on-error">([^<]+)<', html)
+        assert error and "有效日期" in error.group(1) and "填写日期" not in error.group(1)
+        assert f'value="{typed}"' in html and 'value="G5566778"' in html
+        assert case_count(app) == before
