@@ -205,8 +205,9 @@ class CaseRows:
     read: for a read side (``list_cases``, the work lists) that shows more of each case than
     ``CaseListItem`` without repeating the list's conditions and order."""
 
-    rows: tuple[Row[Any], ...]  # id, number, type, state, title, agency, assignee,
-    #                             received_on, next_due (naive UTC), then the extra columns
+    # by name: id, number, case_type, status, title, agency (its code), assignee (a username),
+    # received_on, next_due (naive UTC), then the extra ``columns`` asked for
+    rows: tuple[Row[Any], ...]
     total: int
     now: datetime  # naive UTC, the moment ``overdue`` is judged at
 

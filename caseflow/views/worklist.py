@@ -29,6 +29,9 @@ __all__ = ["SORTS", "CaseFilters", "WorkItem", "WorkPage", "CaseType", "list_wor
 
 @dataclass(frozen=True, slots=True)
 class WorkItem:
+    """One row of a work list: the case, its titles in both languages and its most urgent
+    running clock (``left`` until it falls due)."""
+
     id: int
     number: str
     type: str
@@ -52,6 +55,8 @@ class WorkItem:
 
 @dataclass(frozen=True, slots=True)
 class WorkPage:
+    """A page of a work list and how many cases the whole list holds."""
+
     items: tuple[WorkItem, ...]
     total: int
     page: int
@@ -60,6 +65,8 @@ class WorkPage:
 
 @dataclass(frozen=True, slots=True)
 class CaseType:
+    """A case type the officer's agency may open, with its titles."""
+
     key: str
     title_zh: str
     title_en: str
