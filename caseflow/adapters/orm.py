@@ -37,6 +37,7 @@ from caseflow.domain.vocabulary import (
     HANDOFF_STATUSES,
     IP_RIGHT_KINDS,
     LINK_KINDS,
+    OVERRIDE_REQUEST_STATUSES,
     PARTY_KINDS,
     PARTY_ORIGINS,
     PARTY_ROLES,
@@ -479,6 +480,38 @@ class ExtensionRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     extension_id: Mapped[int | None] = mapped_column(ForeignKey("clock_extensions.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OverrideRequest(Base):
+    """An officer's request that a supervisor set aside a period binding a step (the
+    workflow's ``unless: [{override: …}]``): pending, then approved — the officer's next
+    firing of that step in that state uses it once (``used``) — refused or withdrawn."""
+
+    __tablename__ = "override_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", OVERRIDE_REQUEST_STATUSES), name="status"),
+        Index("ix_override_requests_status_case", "status", "case_id"),
+        # one open request per step of a case: a second asks for what the first does
+        Index("uq_override_requests_open_step", "case_id", "trigger", unique=True,
+              sqlite_where=text("status IN ('pending', 'approved')"),
+              postgresql_where=text("status IN ('pending', 'approved')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    trigger: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))  # the case's state when asked: valid in it
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

@@ -40,6 +40,8 @@ CLOCK_STATUSES = ("running", "paused", "stopped")
 OPEN_CLOCK_STATUSES = ("running", "paused")
 # an extension request: waiting for its approver, then approved, refused or withdrawn
 EXTENSION_REQUEST_STATUSES = ("pending", "approved", "refused", "withdrawn")
+# an override request: as an extension request's, and ``used`` once the step was taken with it
+OVERRIDE_REQUEST_STATUSES = ("pending", "approved", "refused", "withdrawn", "used")
 HANDOFF_STATUSES = ("sent", "received", "accepted", "rejected", "returned")
 OPEN_HANDOFF_STATUSES = ("sent", "received")
 

@@ -24,6 +24,7 @@ from caseflow.adapters.orm import (
     ClockExtension,
     ClockSegment,
     ExtensionRequest,
+    OverrideRequest,
     User,
 )
 from caseflow.adapters.registry import REGISTRY
@@ -379,13 +380,21 @@ def period_facts(session: Session, case: Any, calendar: WorkCalendar,
 
 def period_verdict(uow: UnitOfWork, case_id: int, transition: TransitionDef,
                    payload: Mapping[str, Any], *, actor_id: int, roles: frozenset[str],
-                   override: str | None) -> tuple[list[Refusal], list[Excepted]]:
-    """Judge a step against the periods it requires, as of the unit of work's time."""
+                   override: str | None, granted: OverrideRequest | None = None
+                   ) -> tuple[list[Refusal], list[Excepted]]:
+    """Judge a step against the periods it requires, as of the unit of work's time; with
+    ``granted``, as its approver would (they held the override's role and were checked
+    against the case's assignees and the request's author when they approved it)."""
     case, facts, close = _period_inputs(uow, case_id)
     asking = None
     if override is not None:  # never the assignee, nor one who was: reassigning first is no way
         username = uow.session.scalar(select(User.username).where(User.id == actor_id))
         asking = Override(override, roles, username in assignees_of(uow.session, case.id))
+    elif granted is not None:
+        asking = Override(f"{granted.reason}（{granted.decided_by} 批准 / approved by "
+                          f"{granted.decided_by}, request #{granted.id}）",
+                          roles | {e.role for r in transition.requires for e in r.unless
+                                   if e.kind == "override" and e.role}, False)
     return check(transition.requires, facts, payload, now=aware(uow.now()),
                  office_close=close, override=asking)
 
@@ -435,15 +444,35 @@ def check_periods(uow: UnitOfWork, case_id: int, transition: TransitionDef,
             _recorded(req.on, payload[req.on], now, "the step")
     refusals, excepted = period_verdict(uow, case_id, transition, payload, actor_id=actor_id,
                                         roles=roles, override=override)
+    granted = None
+    if refusals and override is None:  # a supervisor may have approved an officer's request
+        granted = approved_override(uow, case_id, transition.trigger)
+        if granted is not None:
+            refusals, excepted = period_verdict(uow, case_id, transition, payload,
+                                                actor_id=actor_id, roles=roles, override=None,
+                                                granted=granted)
     if refusals:
         raise PeriodNotMet(transition.trigger, [r.message for r in refusals],
                            [r.clock for r in refusals])
     if override is not None and not any(e.exception.kind == "override" for e in excepted):
         raise ValidationFailed(f"override: the periods of {transition.trigger!r} are met; "
                                "there is nothing to override", field="override")
-    return [AuditEntry("period_excepted", e.payload(),
-                       reason=e.detail if e.exception.kind == "override" else None)
-            for e in excepted]
+    used = granted is not None and any(e.exception.kind == "override" for e in excepted)
+    if used:
+        granted.status, granted.used_at = "used", now
+    return [AuditEntry("period_excepted", {
+        **e.payload(), **({"approved_by": granted.decided_by, "request": granted.id}
+                          if used and e.exception.kind == "override" else {})},
+        reason=e.detail if e.exception.kind == "override" else None) for e in excepted]
+
+
+def approved_override(uow: UnitOfWork, case_id: int, trigger: str) -> OverrideRequest | None:
+    """The approved, unused override request of ``trigger`` asked in the case's present
+    state (``services.override_requests``), if any."""
+    case = uow.session.get(Case, case_id)
+    return uow.session.scalar(select(OverrideRequest).where(
+        OverrideRequest.case_id == case_id, OverrideRequest.trigger == trigger,
+        OverrideRequest.state == case.status, OverrideRequest.status == "approved"))
 
 
 # --- people acting on clocks ------------------------------------------------------------------

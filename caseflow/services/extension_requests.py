@@ -19,15 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from caseflow.adapters.orm import (
-    Alert,
-    Case,
-    Clock,
-    ExtensionRequest,
-    Notification,
-    User,
-    UserRole,
-)
+from caseflow.adapters.orm import Case, Clock, ExtensionRequest, User
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.errors import (
     ConflictError,
@@ -39,6 +31,7 @@ from caseflow.domain.errors import (
 from caseflow.domain.limits import ID_MAX, check_reason
 from caseflow.domain.moments import aware
 from caseflow.services.access import get_user
+from caseflow.services.approval_notices import approvers, notify, user_ids
 from caseflow.services.clocks import (
     check_not_run_out,
     check_participants,
@@ -97,28 +90,6 @@ def request_view(req: ExtensionRequest, case: Case | Any) -> RequestView:
         case_version=case.version)
 
 
-def _notify(uow: UnitOfWork, req: ExtensionRequest, case: Case, clock: Clock, what: str,
-            message: str, user_ids: set[int]) -> None:
-    """An alert in the inboxes of ``user_ids`` (the approvers, or the request's author)."""
-    if not user_ids:
-        return
-    now = uow.now()
-    alert = Alert(key=f"extension-request:{req.id}:{what}", kind="approval",
-                  clock_id=clock.id, case_id=case.id, due_at=clock.due_at, raised_at=now,
-                  message=message)
-    uow.session.add(alert)
-    uow.session.flush()
-    uow.session.add_all(Notification(alert_id=alert.id, user_id=uid, created_at=now)
-                        for uid in sorted(user_ids))
-
-
-def _approvers(uow: UnitOfWork, agency_id: int, role: str, but: str) -> set[int]:
-    return set(uow.session.scalars(
-        select(User.id).join(UserRole, UserRole.user_id == User.id)
-        .where(User.agency_id == agency_id, User.active.is_(True), UserRole.role == role,
-               User.username != but)))
-
-
 def request_extension(uow: UnitOfWork, case_id: int, clock: str, *, actor: str, reason: str,
                       by: str | None = None,
                       expected_version: int | None = None) -> RequestView:
@@ -158,10 +129,10 @@ def request_extension(uow: UnitOfWork, case_id: int, clock: str, *, actor: str, 
         record_entry(uow, case, AuditEntry("extension_requested", reason=req.reason, payload={
             "request": req.id, "clock": found.name, "by": str(amount),
             "due": aware(found.due_at).isoformat(), "approver": ext.approver}), actor)
-        _notify(uow, req, case, found, "asked",
+        _notify(uow, req, found, "asked",
                 f"{case.number} {rule.title_zh}（{rule.title_en}）: {actor} 申请延长 "
                 f"{amount} / asks for an extension by {amount}: {req.reason}",
-                _approvers(uow, case.agency_id, ext.approver, actor))
+                approvers(uow, case.agency_id, [ext.approver], but=actor))
         uow.commit()
         return request_view(req, case)
 
@@ -203,15 +174,17 @@ def approve_request(uow: UnitOfWork, request_id: int, *, actor: str, reason: str
                         wanted=wanted if wanted is not None else parse_by(req.by),
                         decided_on=decided_on, participants=participants,
                         expected_version=expected_version, requesters=[req.requested_by])
-        _notify(uow, req, case, clock, "approved",
+        _notify(uow, req, clock, "approved",
                 f"{case.number} {rule.title_zh}（{rule.title_en}）: 延长申请已批准 / extension "
-                f"approved by {actor}: {reason.strip()}", _author(uow, req))
+                f"approved by {actor}: {reason.strip()}", user_ids(uow, req.requested_by))
         uow.commit()
         return request_view(req, case)
 
 
-def _author(uow: UnitOfWork, req: ExtensionRequest) -> set[int]:
-    return set(uow.session.scalars(select(User.id).where(User.username == req.requested_by)))
+def _notify(uow: UnitOfWork, req: ExtensionRequest, clock: Clock, what: str, message: str,
+            to: set[int]) -> None:
+    notify(uow, f"extension-request:{req.id}:{what}", case_id=req.case_id, message=message,
+           user_ids=to, clock_id=clock.id, due_at=clock.due_at)
 
 
 def _close(uow: UnitOfWork, request_id: int, status: str, *, actor: str, reason: str,
@@ -239,9 +212,10 @@ def _close(uow: UnitOfWork, request_id: int, status: str, *, actor: str, reason:
         record_entry(uow, case, AuditEntry(kind, reason=req.decision_reason, payload={
             "request": req.id, "clock": req.clock_name}), actor)
         if status == "refused":
-            _notify(uow, req, case, clock, "refused",
+            _notify(uow, req, clock, "refused",
                     f"{case.number} {rule.title_zh}（{rule.title_en}）: 延长申请未获批准 / "
-                    f"extension refused by {actor}: {req.decision_reason}", _author(uow, req))
+                    f"extension refused by {actor}: {req.decision_reason}",
+                    user_ids(uow, req.requested_by))
         uow.commit()
         return request_view(req, case)
 

@@ -1,4 +1,5 @@
-"""Extension requests: an officer asks, the clock's approver decides (the supervisor's queue)
+"""Approval requests: an officer asks for a clock's extension or a period's override, a
+supervisor decides (the supervisor's queue)
 
 Revision ID: 0010
 Revises: 0009
@@ -47,9 +48,39 @@ def upgrade() -> None:
     op.create_index('uq_extension_requests_pending_clock', 'extension_requests', ['clock_id'],
                     unique=True, sqlite_where=sa.text("status = 'pending'"),
                     postgresql_where=sa.text("status = 'pending'"))
+    op.create_table(
+        'override_requests',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('trigger', sa.String(length=64), nullable=False),
+        sa.Column('state', sa.String(length=64), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('requested_by', sa.String(length=64), nullable=False),
+        sa.Column('requested_at', sa.DateTime(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('decided_by', sa.String(length=64), nullable=True),
+        sa.Column('decided_at', sa.DateTime(), nullable=True),
+        sa.Column('decision_reason', sa.Text(), nullable=True),
+        sa.Column('used_at', sa.DateTime(), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.CheckConstraint("status IN ('pending', 'approved', 'refused', 'withdrawn', 'used')",
+                           name=op.f('ck_override_requests_status')),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'],
+                                name=op.f('fk_override_requests_case_id_cases')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_override_requests')),
+    )
+    op.create_index('ix_override_requests_status_case', 'override_requests',
+                    ['status', 'case_id'], unique=False)
+    op.create_index('uq_override_requests_open_step', 'override_requests',
+                    ['case_id', 'trigger'], unique=True,
+                    sqlite_where=sa.text("status IN ('pending', 'approved')"),
+                    postgresql_where=sa.text("status IN ('pending', 'approved')"))
 
 
 def downgrade() -> None:
+    op.drop_index('uq_override_requests_open_step', table_name='override_requests')
+    op.drop_index('ix_override_requests_status_case', table_name='override_requests')
+    op.drop_table('override_requests')
     op.drop_index('uq_extension_requests_pending_clock', table_name='extension_requests')
     op.drop_index('ix_extension_requests_status_case', table_name='extension_requests')
     op.drop_table('extension_requests')
