@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from caseflow.adapters.orm import ExtensionRequest
 from tests.e2e.http import call, issue
 from tests.e2e.test_api_clocks import etag, open_timed, written
-from web.api.extension_requests import RequestOut
+from web.api.extension_requests import ExtensionRequestOut
 
 
 def _count(app) -> int:
@@ -26,7 +26,7 @@ def test_ask_list_and_grant_over_http(server, uow, app):
                                  {"reason": "需权利人辨认涉案商品", "by": "10 working_days"},
                                  etag(app, case.id))
     assert status == 201, body
-    RequestOut().load(body)
+    ExtensionRequestOut().load(body)
     assert (body["status"], body["by"], body["requested_by"]) == \
         ("pending", "10 working_days", "li.officer")
     assert headers["ETag"] == f'"{written(app, case.id)[0]}"'

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from caseflow.domain.errors import PreconditionFailed, PreconditionRequired
+from caseflow.domain.errors import ConflictError, PreconditionFailed, PreconditionRequired
 
 # ``@blp.doc(**WRITES_CASE)`` marks a case write: the document lists its If-Match header
 from web.apidocs import IF_MATCH, WRITES_CASE  # noqa: F401 - re-exported
@@ -37,6 +37,16 @@ def if_match() -> int:
         raise PreconditionFailed(f"If-Match {raw[:40]!r} is not an ETag this API issued "
                                  f"(they look like \"7\")")
     return int(number)
+
+
+def case_write(write: Any, uow: Any, actor: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the service ``write`` as ``actor`` against the case version the caller's
+    If-Match sent (428 without one; 412 when the case moved on since)."""
+    expected = if_match()
+    try:
+        return write(uow, *args, actor=actor, expected_version=expected, **kwargs)
+    except ConflictError as exc:
+        raise PreconditionFailed(exc.message) from None
 
 
 def json_response(body: Any, version: int | None = None, status: int = 200) -> Response:

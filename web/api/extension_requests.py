@@ -14,14 +14,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from caseflow.domain.errors import ConflictError, PreconditionFailed
 from caseflow.domain.limits import ID_MAX, LIST_MAX, NAME_MAX, REASON_MAX
 from caseflow.domain.vocabulary import EXTENSION_REQUEST_STATUSES
 from caseflow.services import extension_requests as service
 from caseflow.services.extension_requests import RequestView
 from caseflow.views.extension_requests import extension_request, extension_requests
 from web.api import caller, uow
-from web.api.common import WRITES_CASE, NoArgs, PageArgs, Strict, if_match, json_response
+from web.api.common import WRITES_CASE, NoArgs, PageArgs, Strict, case_write, json_response
 
 blp = Blueprint("extension_requests", __name__,
                 description="Extension requests: an officer asks for a clock's extension, "
@@ -29,7 +28,7 @@ blp = Blueprint("extension_requests", __name__,
 URL_PREFIX = "/api/v1"
 
 
-class RequestOut(Schema):
+class ExtensionRequestOut(Schema):
     id = fields.Integer(required=True)
     case_id = fields.Integer(required=True)
     case_number = fields.String(required=True)
@@ -47,7 +46,7 @@ class RequestOut(Schema):
         "description": "the extension granted, once approved"})
 
 
-class AskBody(Strict):
+class ExtensionAskBody(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
     by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
                        metadata={"description": "the length asked for, e.g. "
@@ -55,7 +54,7 @@ class AskBody(Strict):
                                                 "needed for an open-ended extension)"})
 
 
-class ApproveBody(Strict):
+class ExtensionApproveBody(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
     by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
                        metadata={"description": "the length granted (default: as asked)"})
@@ -66,11 +65,11 @@ class ApproveBody(Strict):
                                metadata={"description": "who took a collective decision"})
 
 
-class CloseBody(Strict):
+class ExtensionCloseBody(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX))
 
 
-class ListArgs(PageArgs):
+class ExtensionListArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(EXTENSION_REQUEST_STATUSES),
                            metadata={"description": "only requests in this status"})
     case_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX),
@@ -81,21 +80,11 @@ def _out(view: RequestView, status: int = 200) -> Any:
     return json_response(view.to_dict(), view.case_version, status)
 
 
-def _written(write: Any, *args: Any, **kwargs: Any) -> Any:
-    """A write against the case version the caller sent (412 when it moved on)."""
-    expected = if_match()
-    try:
-        return write(uow(), *args, actor=caller().username, expected_version=expected,
-                     **kwargs)
-    except ConflictError as exc:
-        raise PreconditionFailed(exc.message) from None
-
-
 @blp.route("/cases/<int:case_id>/clocks/<name>/extension-requests")
 class AskResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
-    @blp.arguments(AskBody)
-    @blp.response(201, RequestOut, description="asked")
+    @blp.arguments(ExtensionAskBody)
+    @blp.response(201, ExtensionRequestOut, description="asked")
     @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any], case_id: int,
              name: str):  # type: ignore[no-untyped-def]
@@ -103,14 +92,14 @@ class AskResource(MethodView):
 
         By the officer handling the case, while the period runs; one request per clock waits
         at a time; the agency's approvers get it in their inbox."""
-        return _out(_written(service.request_extension, case_id, name, reason=body["reason"],
-                             by=body["by"]), 201)
+        return _out(case_write(service.request_extension, uow(), caller().username, case_id,
+                               name, reason=body["reason"], by=body["by"]), 201)
 
 
 @blp.route("/extension-requests")
 class ListResource(MethodView):
-    @blp.arguments(ListArgs, location="query", unknown=RAISE)
-    @blp.response(200, RequestOut(many=True))
+    @blp.arguments(ExtensionListArgs, location="query", unknown=RAISE)
+    @blp.response(200, ExtensionRequestOut(many=True))
     def get(self, args: dict[str, Any]):  # type: ignore[no-untyped-def]
         """The caller's agency's extension requests, newest first."""
         per_page = args["per_page"]
@@ -123,7 +112,7 @@ class ListResource(MethodView):
 @blp.route("/extension-requests/<int:request_id>")
 class RequestResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
-    @blp.response(200, RequestOut)
+    @blp.response(200, ExtensionRequestOut)
     def get(self, _args: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
         """One extension request of the caller's agency (its case's version as the ETag)."""
         return _out(extension_request(uow(), caller().username, request_id))
@@ -132,8 +121,8 @@ class RequestResource(MethodView):
 @blp.route("/extension-requests/<int:request_id>/approve")
 class ApproveResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
-    @blp.arguments(ApproveBody)
-    @blp.response(200, RequestOut)
+    @blp.arguments(ExtensionApproveBody)
+    @blp.response(200, ExtensionRequestOut)
     @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any],
              request_id: int):  # type: ignore[no-untyped-def]
@@ -141,30 +130,33 @@ class ApproveResource(MethodView):
 
         By the clock rule's approver, never the case's assignee (now or earlier) nor the
         request's author; the clock is extended as a direct approval would."""
-        return _out(_written(service.approve_request, request_id, reason=body["reason"],
-                             by=body["by"], decided_on=body["decided_on"],
-                             participants=body["participants"]))
+        return _out(case_write(service.approve_request, uow(), caller().username, request_id,
+                               reason=body["reason"], by=body["by"],
+                               decided_on=body["decided_on"],
+                               participants=body["participants"]))
 
 
 @blp.route("/extension-requests/<int:request_id>/refuse")
 class RefuseResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
-    @blp.arguments(CloseBody)
-    @blp.response(200, RequestOut)
+    @blp.arguments(ExtensionCloseBody)
+    @blp.response(200, ExtensionRequestOut)
     @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any],
              request_id: int):  # type: ignore[no-untyped-def]
         """Refuse the request, with the reason its author will read (If-Match)."""
-        return _out(_written(service.refuse_request, request_id, reason=body["reason"]))
+        return _out(case_write(service.refuse_request, uow(), caller().username, request_id,
+                               reason=body["reason"]))
 
 
 @blp.route("/extension-requests/<int:request_id>/withdraw")
 class WithdrawResource(MethodView):
     @blp.arguments(NoArgs, location="query", unknown=RAISE)
-    @blp.arguments(CloseBody)
-    @blp.response(200, RequestOut)
+    @blp.arguments(ExtensionCloseBody)
+    @blp.response(200, ExtensionRequestOut)
     @blp.doc(**WRITES_CASE)
     def post(self, _args: dict[str, Any], body: dict[str, Any],
              request_id: int):  # type: ignore[no-untyped-def]
         """Take back one's own request (If-Match: the case's version)."""
-        return _out(_written(service.withdraw_request, request_id, reason=body["reason"]))
+        return _out(case_write(service.withdraw_request, uow(), caller().username, request_id,
+                               reason=body["reason"]))
