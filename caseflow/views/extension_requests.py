@@ -166,3 +166,32 @@ def my_requests(uow: UnitOfWork, actor: str, *, limit: int = 200) -> tuple[Reque
             rule = rule_for(uow.session, case, clock)
             found.append(RequestRow(request_view(req, case), rule.title_zh, rule.title_en))
         return tuple(found)
+
+
+@dataclass(frozen=True)
+class ClockAsk:
+    """For the case page: whether an extension of the clock may be asked for now, and the
+    request already waiting."""
+
+    extendable: bool
+    pending: RequestView | None
+
+
+def case_asks(uow: UnitOfWork, actor: str, case_id: int) -> dict[str, ClockAsk]:
+    """Each open clock of the actor's agency's case by name (empty for another agency's)."""
+    with uow:
+        user = get_user(uow, actor)
+        case = uow.session.get(Case, case_id) if 0 < case_id <= ID_MAX else None
+        if case is None or case.agency_id != user.agency_id:
+            return {}
+        now = uow.now()
+        waiting = {r.clock_id: r for r in uow.session.scalars(select(ExtensionRequest).where(
+            ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending"))}
+        found = {}
+        for clock in uow.session.scalars(select(Clock).where(
+                Clock.case_id == case.id, Clock.status != "stopped")):
+            req = waiting.get(clock.id)
+            found[clock.name] = ClockAsk(
+                extendable=extendable_of(uow, clock, case, None, now) is not None,
+                pending=request_view(req, case) if req else None)
+        return found

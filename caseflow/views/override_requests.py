@@ -14,6 +14,7 @@ from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.limits import ID_MAX
 from caseflow.domain.vocabulary import OVERRIDE_REQUEST_STATUSES
 from caseflow.services.access import get_user
+from caseflow.services.clocks import judge_each
 from caseflow.services.override_requests import OverrideView, override_view
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import reporting_user
@@ -119,3 +120,44 @@ def open_overrides(uow: UnitOfWork, actor: str, case_id: int) -> dict[str, Overr
             .where(OverrideRequest.case_id == case_id, Case.agency_id == user.agency_id,
                    OverrideRequest.status.in_(("pending", "approved")))).all()
         return {req.trigger: override_view(req, case) for req, case in rows}
+
+
+@dataclass(frozen=True)
+class OverrideForm:
+    """What an officer asking for an override sees: the step, the periods that now refuse
+    it (by their titles) and the request already open for it, if any."""
+
+    case_id: int
+    case_number: str
+    case_title: str
+    case_version: int
+    trigger: str
+    title_zh: str
+    title_en: str
+    blocking: tuple[tuple[str, str, str], ...]  # (clock, title_zh, title_en)
+    overridable: bool  # the workflow lets a period of this step be overridden
+    open: OverrideView | None
+
+
+def override_form(uow: UnitOfWork, actor: str, case_id: int, trigger: str) -> OverrideForm:
+    """The step of the actor's agency's case an override may be asked for."""
+    with uow:
+        user = get_user(uow, actor)
+        case = uow.session.get(Case, case_id) if 0 < case_id <= ID_MAX else None
+        if case is None or case.agency_id != user.agency_id:
+            raise NotFound(f"unknown case id {case_id}")
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        step = next((t for t in definition.triggers_from(case.status) if t.trigger == trigger),
+                    None)
+        if step is None:
+            raise NotFound(f"case {case.number} has no step {trigger!r} now")
+        overridable = [r for r in step.requires if any(e.kind == "override" for e in r.unless)]
+        refused = [r for verdict in judge_each(uow, case.id, overridable) for r in verdict]
+        titles = {name: (rule.title_zh, rule.title_en) for name, rule in definition.clocks.items()}
+        blocking = tuple((r.clock, *titles.get(r.clock, (r.clock, r.clock))) for r in refused)
+        open_ = uow.session.scalar(select(OverrideRequest).where(
+            OverrideRequest.case_id == case.id, OverrideRequest.trigger == trigger,
+            OverrideRequest.status.in_(("pending", "approved"))))
+        return OverrideForm(case.id, case.number, case.title, case.version, trigger,
+                            step.title_zh, step.title_en, blocking, bool(overridable),
+                            override_view(open_, case) if open_ else None)

@@ -31,7 +31,7 @@ from web.formatting import init_formatting
 from web.i18n import COOKIE, LOCALES, init_i18n
 from web.pages.common import engine, me, render
 
-AREAS = ("work", "cases", "steps", "handoffs", "extension_requests", "mediation", "supervision",
+AREAS = ("work", "cases", "steps", "handoffs", "approval_requests", "mediation", "supervision",
          "admin")
 
 bp = Blueprint("pages", __name__)

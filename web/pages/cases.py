@@ -26,10 +26,12 @@ from caseflow.views.clock_timeline import (
     people_names,
 )
 from caseflow.views.clocks import case_clocks
+from caseflow.views.extension_requests import case_asks
 from web.formatting import titled
 from web.i18n import N_, is_chinese
 from web.pages import handoffs, steps
-from web.pages.common import actor, page_uow, refusal, render
+from web.pages.approval_requests import ASKING
+from web.pages.common import actor, me, page_uow, refusal, render
 from web.pages.work import (
     FIRST_ROLES,
     IP_KIND_TITLES,
@@ -238,6 +240,7 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
         clocks = _clock_rows(case_id, definition) if case["visibility"] in ("full",
                                                                              "shared") else []
         trail = _trail(case_id, definition) if full else []
+        asks = case_asks(page_uow(), actor(), case_id) if full else {}
         assignee = case.get("assignee")
         names = people_names(page_uow(), [assignee] if assignee else [])
     except CaseflowError as exc:
@@ -262,7 +265,7 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
                   final=bool(state_def and state_def.final),
                   assignee_name=names.get(assignee, assignee) if assignee else None,
                   parties=parties, ip_rights=rights, links=links, clocks=clocks, trail=trail,
-                  now=_now(),
+                  now=_now(), asks=asks, may_ask=bool(me() and set(me().roles) & set(ASKING)),
                   steps_panel=steps.panel_context(case_id, case, state.get("steps")),
                   handoff_panel=handoffs.panel_context(case_id, case, state.get("handoffs")))
 

@@ -22,8 +22,10 @@ from caseflow.domain.limits import REASON_MAX
 from caseflow.services.alerts import acknowledge, inbox, mark_read
 from caseflow.services.clocks import extend_clock
 from caseflow.services.extension_requests import approve_request, refuse_request
+from caseflow.services.override_requests import approve_override, refuse_override
 from caseflow.views.extension_requests import queued_request, request_queue
 from caseflow.views.handoffs import open_handoffs, refused_handoffs
+from caseflow.views.override_requests import override_queue, queued_override
 from caseflow.views.supervision import (
     SOON_DAYS,
     deadlines,
@@ -109,6 +111,7 @@ def approvals() -> Response:
     who = actor()
     return render("supervision/approvals.html", title=_("Extensions"),
                   queue=request_queue(page_uow(), who),
+                  overrides=override_queue(page_uow(), who),
                   items=extendable_clocks(page_uow(), who), units=UNITS)
 
 
@@ -269,6 +272,57 @@ def refuse(request_id: int) -> Response:
         return _decide_page(queued, status, form=form, message=_separation(exc, message))
     flash(_("Request refused: case %(case)s. The officer is told why.",
             case=queued.request.case_number), "success")
+    return redirect(url_for("supervisor.approvals"), code=303)
+
+
+# --- override requests -----------------------------------------------------------------------
+
+def _override_page(row: Any, status: int = 200, *, form: dict[str, str] | None = None,
+                   errors: dict[str, str] | None = None,
+                   message: str | None = None) -> Response:
+    return render("supervision/override.html", status, title=_("Decide an override request"),
+                  row=row, form=form or {}, errors=errors or {}, message=message)
+
+
+@bp.get("/overrides/<int:request_id>")
+@roles_required("supervisor")
+def override(request_id: int) -> Response:
+    try:
+        return _override_page(queued_override(page_uow(), actor(), request_id))
+    except NotFound as exc:
+        return _refused_page(exc)
+
+
+@bp.post("/overrides/<int:request_id>/<any(approve, refuse):decision>")
+@roles_required("supervisor")
+def decide_override(request_id: int, decision: str) -> Response:
+    try:
+        row = queued_override(page_uow(), actor(), request_id)
+    except NotFound as exc:
+        return _refused_page(exc)
+    field = "reason" if decision == "approve" else "refusal"
+    form = {field: request.form.get(field, ""), "version": request.form.get("version", "")}
+    reason = form[field].strip()
+    if not reason or len(reason) > REASON_MAX:
+        return _override_page(row, 422, form=form, errors={
+            field: _("Required.") if not reason else _("This is too long.")},
+            message=_("Please correct the marked fields."))
+    version = form["version"]
+    write = approve_override if decision == "approve" else refuse_override
+    try:
+        write(page_uow(), request_id, actor=actor(), reason=reason,
+              expected_version=int(version) if version.isdigit() else None)
+    except CaseflowError as exc:
+        status, message, _raw = refusal(exc)
+        try:
+            row = queued_override(page_uow(), actor(), request_id)
+        except NotFound:
+            return _refused_page(exc)
+        return _override_page(row, status, form=form, message=_separation(exc, message))
+    flash(_("Override approved: %(step)s of case %(case)s. The officer may take the step.",
+            step=titled(row), case=row.request.case_number) if decision == "approve" else
+          _("Request refused: case %(case)s. The officer is told why.",
+            case=row.request.case_number), "success")
     return redirect(url_for("supervisor.approvals"), code=303)
 
 

@@ -15,7 +15,9 @@ def test_officer_asks_and_supervisor_approves(app, site, new_page, shot):
                   if c.clock == "filing_decision")
 
     officer = sign_in(new_page, "li.officer")
-    officer.goto(f"/extension-requests/cases/{case.id}/filing_decision")
+    officer.goto(f"/cases/{case.id}")
+    officer.locator("#clock-filing_decision").get_by_role("link", name="申请延期").click()
+    officer.wait_for_load_state()
     officer.fill("#amount", "10")
     officer.get_by_role("button", name="提交延期申请").click()  # no reason yet
     officer.wait_for_load_state()
@@ -26,6 +28,7 @@ def test_officer_asks_and_supervisor_approves(app, site, new_page, shot):
     officer.wait_for_load_state()
     assert f"/cases/{case.id}" in officer.url
     assert "已申请延期" in officer.locator(".flash").inner_text()
+    assert "等待负责人审批" in officer.locator("#clock-filing_decision").inner_text()
     shot(officer, "officer-extension-asked")
 
     sup = sign_in(new_page, "chen.sup")
@@ -44,7 +47,7 @@ def test_officer_asks_and_supervisor_approves(app, site, new_page, shot):
                  if c.clock == "filing_decision")
     assert after.due > before.due and [e.by for e in after.extensions] == ["10 working_days"]
 
-    officer.get_by_role("link", name="延期申请").click()
+    officer.get_by_role("link", name="我的申请").click()
     officer.wait_for_load_state()
     answered = officer.locator("table.extension-requests tbody tr", has_text=case.number)
     assert "已批准" in answered.inner_text() and "同意延长十个工作日" in answered.inner_text()

@@ -1,7 +1,8 @@
-"""The officer's extension requests: ask for a clock's next extension from the case page,
-see what became of each request (approved, refused and why, withdrawn), withdraw one.
+"""The officer's approval requests: ask for a clock's next extension (from the case page's
+clock) or for the override of a period that refuses a step (from the steps panel), see what
+became of each (approved, refused and why, withdrawn, used), withdraw one.
 
-The supervisor decides them from the queue on the extensions page (``web.pages.supervision``).
+The supervisor decides them from the queues on the extensions page (``web.pages.supervision``).
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from flask_babel import gettext as _
 from caseflow.domain.errors import CaseflowError, NotFound
 from caseflow.domain.limits import REASON_MAX
 from caseflow.services.extension_requests import request_extension, withdraw_request
+from caseflow.services.override_requests import request_override, withdraw_override
 from caseflow.views.extension_requests import my_requests, request_form
+from caseflow.views.override_requests import my_overrides, override_form
 from web.formatting import titled
 from web.i18n import N_
 from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
 
-bp = Blueprint("extension_pages", __name__, url_prefix="/extension-requests")
+bp = Blueprint("requests", __name__)
 
-nav_entry("extension_pages.mine", N_("Extension requests"), "officer", "mediator")
+nav_entry("requests.mine", N_("My requests"), "officer", "mediator")
 
 ASKING = ("officer", "mediator")
 STATUS_TITLES = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"),
-                 "refused": N_("Refused"), "withdrawn": N_("Withdrawn")}
+                 "refused": N_("Refused"), "withdrawn": N_("Withdrawn"),
+                 "used": N_("Approved and used")}
 WAITING = N_("An extension request for this clock is already waiting for a decision.")
 NONE_LEFT = N_("No extension of this clock can be asked for now: none is left, or the "
                "period has ended.")
@@ -38,17 +42,18 @@ def _refused_page(exc: CaseflowError) -> Response:
     return render("pages/refused.html", status, title=_("Not allowed"), message=message)
 
 
-@bp.get("/")
+@bp.get("/extension-requests/")
 @roles_required(*ASKING)
 def mine() -> Response:
-    rows = my_requests(page_uow(), actor())
-    return render("extension_requests/mine.html", title=_("Extension requests"), rows=rows,
+    who = actor()
+    return render("requests/mine.html", title=_("My requests"),
+                  rows=my_requests(page_uow(), who), overrides=my_overrides(page_uow(), who),
                   statuses=STATUS_TITLES)
 
 
 def _form_page(found: Any, status: int = 200, *, form: dict[str, str] | None = None,
                errors: dict[str, str] | None = None, message: str | None = None) -> Response:
-    return render("extension_requests/ask.html", status, title=_("Ask for an extension"),
+    return render("requests/ask.html", status, title=_("Ask for an extension"),
                   found=found, item=found.clock, units=UNITS, form=form or {},
                   errors=errors or {}, message=message, statuses=STATUS_TITLES)
 
@@ -74,7 +79,7 @@ def checked_request(item: Any, form: dict[str, str]) -> tuple[dict[str, str], di
     return errors, args
 
 
-@bp.route("/cases/<int:case_id>/<clock>", methods=["GET", "POST"])
+@bp.route("/extension-requests/cases/<int:case_id>/<clock>", methods=["GET", "POST"])
 @roles_required(*ASKING)
 def ask(case_id: int, clock: str) -> Response:
     try:
@@ -107,7 +112,7 @@ def ask(case_id: int, clock: str) -> Response:
     return redirect(url_for("case_page.show", case_id=case_id) + f"#clock-{clock}", code=303)
 
 
-@bp.post("/<int:request_id>/withdraw")
+@bp.post("/extension-requests/<int:request_id>/withdraw")
 @roles_required(*ASKING)
 def withdraw(request_id: int) -> Response:
     reason = request.form.get("reason", "").strip() or _("Withdrawn by the officer.")
@@ -115,6 +120,61 @@ def withdraw(request_id: int) -> Response:
     try:
         done = withdraw_request(page_uow(), request_id, actor=actor(), reason=reason,
                                 expected_version=int(version) if version.isdigit() else None)
+    except CaseflowError as exc:
+        return _refused_page(exc)
+    flash(_("Request withdrawn."), "success")
+    return redirect(url_for("case_page.show", case_id=done.case_id), code=303)
+
+
+# --- overrides -------------------------------------------------------------------------------
+
+def _override_page(found: Any, status: int = 200, *, form: dict[str, str] | None = None,
+                   errors: dict[str, str] | None = None,
+                   message: str | None = None) -> Response:
+    return render("requests/override.html", status, title=_("Ask for an override"),
+                  found=found, form=form or {}, errors=errors or {}, message=message,
+                  statuses=STATUS_TITLES)
+
+
+@bp.route("/override-requests/cases/<int:case_id>/<trigger>", methods=["GET", "POST"])
+@roles_required(*ASKING, "supervisor")
+def ask_override(case_id: int, trigger: str) -> Response:
+    try:
+        found = override_form(page_uow(), actor(), case_id, trigger)
+    except NotFound as exc:
+        return _refused_page(exc)
+    if request.method == "GET":
+        return _override_page(found)
+    form = {k: request.form.get(k, "") for k in ("reason", "version")}
+    reason = form["reason"].strip()
+    if not reason or len(reason) > REASON_MAX:
+        return _override_page(found, 422, form=form, errors={
+            "reason": _("Required.") if not reason else _("This is too long.")},
+            message=_("Please correct the marked fields."))
+    version = form["version"]
+    try:
+        request_override(page_uow(), case_id, trigger, actor=actor(), reason=reason,
+                         expected_version=int(version) if version.isdigit() else None)
+    except CaseflowError as exc:
+        status, message, raw = refusal(exc)
+        try:
+            found = override_form(page_uow(), actor(), case_id, trigger)
+        except NotFound:
+            pass
+        return _override_page(found, status, form=form, errors=raw, message=message)
+    flash(_("Override requested: %(step)s of case %(case)s. A supervisor decides.",
+            step=titled(found), case=found.case_number), "success")
+    return redirect(url_for("case_page.show", case_id=case_id), code=303)
+
+
+@bp.post("/override-requests/<int:request_id>/withdraw")
+@roles_required(*ASKING, "supervisor")
+def withdraw_override_request(request_id: int) -> Response:
+    reason = request.form.get("reason", "").strip() or _("Withdrawn by the officer.")
+    version = request.form.get("version", "")
+    try:
+        done = withdraw_override(page_uow(), request_id, actor=actor(), reason=reason,
+                                 expected_version=int(version) if version.isdigit() else None)
     except CaseflowError as exc:
         return _refused_page(exc)
     flash(_("Request withdrawn."), "success")
