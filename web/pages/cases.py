@@ -62,6 +62,14 @@ EVENT_TITLES = {
     "instalment_paid": N_("Instalment paid"), "mediation_session": N_("Mediation session"),
     "mediator_conflict_declared": N_("Conflict of interest declared"),
     "workflow_migrated": N_("Moved to a new workflow version"),
+    "period_excepted": N_("Period set aside"),
+    "extension_requested": N_("Extension asked for"),
+    "extension_request_refused": N_("Extension request refused"),
+    "extension_request_withdrawn": N_("Extension request withdrawn"),
+    "override_requested": N_("Override asked for"),
+    "override_approved": N_("Override approved"),
+    "override_request_refused": N_("Override request refused"),
+    "override_request_withdrawn": N_("Override request withdrawn"),
 }
 VISIBILITY_NOTES = {
     "shared": N_("Shared with your agency through a handoff: only what the handoff shares "
