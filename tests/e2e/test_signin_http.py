@@ -355,9 +355,9 @@ def test_change_password_on_the_page(server, app, passwords):
     before = _count(app, SystemEvent)
     for fields, why in [
         ({"old_password": "Not-mine-2026", "new_password": "Xiangshan-Bay-7",
-          "confirm": "Xiangshan-Bay-7"}, "is not your current password"),
+          "confirm": "Xiangshan-Bay-7"}, "不是您的当前密码"),  # the service's, in Chinese
         ({"old_password": PASSWORD, "new_password": "short", "confirm": "short"},
-         "at least 10 characters"),
+         "至少 10 个字符"),
         ({"old_password": PASSWORD, "new_password": "Xiangshan-Bay-7",
           "confirm": "Xiangshan-Bay-8"}, "两次输入的新密码不一致"),  # the page's own check
     ]:
