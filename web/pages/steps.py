@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from caseflow import services
 from caseflow.domain.errors import CaseflowError, ConflictError
+from caseflow.domain.field_values import value_titles
 from caseflow.domain.moments import TZ
 from caseflow.services.evidence import download_evidence
 from caseflow.views.case_list import evidence_of
@@ -55,6 +56,13 @@ def _bounds(spec: Any, kind: str) -> dict[str, Any]:
     return {"min": low, "max": high}
 
 
+def enum_options(name: str, values: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """An enum field's ``<option>``s: the code submitted as the value, its title shown in the
+    page's language (a workflow's YAML names its choices by code only)."""
+    return [{"value": t["value"], "title": titled({"title_zh": t["zh"], "title_en": t["en"]})}
+            for t in value_titles(name, values)]
+
+
 def panel_context(case_id: int, case: dict[str, Any],
                   state: dict[str, Any] | None = None) -> dict[str, Any]:
     """What ``steps/_panel.html`` needs; ``state`` is a failed form coming back."""
@@ -72,6 +80,7 @@ def panel_context(case_id: int, case: dict[str, Any],
             fields.append({
                 "name": f.name, "type": f.type, "required": f.required,
                 "title": titled(f) or f.name, "values": list(f.values),
+                "options": enum_options(f.name, f.values),
                 "input": INPUT_TYPES.get(f.type, "text"),
                 **_bounds(spec, f.type),
                 "max_length": getattr(spec, "max_length", None),

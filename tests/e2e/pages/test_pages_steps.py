@@ -26,7 +26,10 @@ def test_officer_fires_a_step_and_uploads_evidence(uow, signed_in, shot):
     assert received.get_attribute("max") == today.isoformat()
     assert date.fromisoformat(received.get_attribute("min")) <= today - timedelta(days=365 * 20 - 5)
     options = page.locator("#f-start_verification-clue_source option")
-    assert "rights_holder_complaint" in options.all_inner_texts()
+    assert "权利人投诉" in options.all_inner_texts()  # the title shown, the code submitted
+    assert "rights_holder_complaint" not in options.all_inner_texts()
+    assert page.locator("#f-start_verification-clue_source option",
+                        has_text="权利人投诉").get_attribute("value") == "rights_holder_complaint"
 
     # the server checks too: with the browser's own check off, an empty required field
     # comes back with the Chinese error and everything typed kept

@@ -35,11 +35,16 @@ def test_form_renders_and_fires(app, people, uow, client_as):
     client = client_as("li.officer")
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert 'type="date"' in page and "<select" in page
+    # an enum's options show their titles; the code is what the form submits
+    assert '<option value="rights_holder_complaint" >权利人投诉</option>' in page
+    assert '<option value="superior_assignment" >上级交办</option>' in page
+    assert ">rights_holder_complaint<" not in page
     url = f"/cases/{case.id}/steps/start_verification"
     bad = client.post_form(url, _form(case, clue_no="", clue_received_on="2026-13-45"))
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "必填" in text and "rights_holder_complaint" in text  # Chinese error, value kept
+    assert "必填" in text  # Chinese error, the value chosen kept
+    assert '<option value="rights_holder_complaint" selected>权利人投诉</option>' in text
     typed = client.post_form(url, _form(case, clue_no="<script>x</script>",
                                         clue_received_on="2026-13-45")).get_data(as_text=True)
     assert "<script>x</script>" not in typed and "&lt;script&gt;x&lt;/script&gt;" in typed
@@ -51,6 +56,18 @@ def test_form_renders_and_fires(app, people, uow, client_as):
     again = client.post_form(url, _form(case))  # the same form a second time
     assert again.status_code == 409
     assert case_for(uow(), case.id, "li.officer").version == moved.version  # fired once
+
+
+def test_enum_options_in_english(app, people, uow, client_as):
+    case = _case(uow)
+    client = client_as("li.officer")
+    path = f"/cases/{case.id}"
+    client.get(path)  # the form's CSRF token
+    client.post_form("/language", {"locale": "en", "next": path})
+    page = client.get(path).get_data(as_text=True)
+    assert "<option value=\"rights_holder_complaint\" >Rights holder&#39;s complaint</option>" in page
+    assert '<option value="customs_referral" >Referred by customs</option>' in page
+    assert "权利人投诉" not in page
 
 
 def test_upload_evidence(app, people, uow, client_as, web_app):
