@@ -266,3 +266,21 @@ def test_every_service_template_has_chinese_with_no_placeholder_of_its_own(chine
         assert translation, f"no Chinese for {template!r}"
         assert set(PLACEHOLDER.findall(translation)) <= set(PLACEHOLDER.findall(template)), \
             template
+
+
+def test_a_not_found_on_a_chinese_page_names_its_thing_in_chinese_and_leaks_no_english() -> None:
+    from flask import Flask
+
+    from caseflow.domain.errors import NotFound
+    from web.i18n import COOKIE, init_i18n
+    from web.pages.messages import message_of
+
+    app = Flask(__name__)
+    init_i18n(app)
+    with app.test_request_context("/"):
+        shown = message_of(handoffs._unknown_handoff(999))
+        assert "未知的移送 999" in shown and "unknown" not in shown
+        # a refusal without a template: its English words stay behind the headline
+        assert not re.search(r"[A-Za-z]", message_of(NotFound("unknown widget 5")))
+    with app.test_request_context("/", headers={"Cookie": f"{COOKIE}=en"}):
+        assert message_of(handoffs._unknown_handoff(999)).endswith("unknown handoff 999")
