@@ -22,8 +22,10 @@ from caseflow.domain.guards import required_customs_security
 from caseflow.domain.vocabulary import ROLES
 from caseflow.services.checkpoints import write_checkpoint
 from caseflow.services.directory import create_user, ensure_agency
+from caseflow.services.extension_requests import request_extension
 from caseflow.services.signin import set_demo_passwords, set_password
 from caseflow.views.directory import StaffMember, staff_members
+from caseflow.views.extension_requests import assigned_extendable
 from caseflow.views.workflows import case_in_workflow, definition_in_force, workflow_versions
 
 AGENCIES = [
@@ -336,10 +338,34 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
             tally[f"{key}:{case.status}"] += 1
             echo(f"  {case.number:<20} {key:<20} → {case.status}")
     lines = [f"demo: {opened} cases opened across {len(keys)} workflows"]
+    asked = _ask_extensions(app, limit=3)
+    if asked:
+        lines.append(f"demo: {asked} extension requests waiting in the supervisors' queues")
     mark = write_checkpoint(app.uow("demo"), app.checkpoints, skip_unchanged=True)
     lines.append(f"audit checkpoint {mark.number}: {mark.cases} cases under root "
                  f"{mark.root[:16]}… ({mark.path})")
     return "\n".join(lines)
+
+
+EXTENSION_REASONS = ("涉案商品需权利人辨认，权利人在外地，申请延长期限",
+                     "需委托专业机构鉴定，鉴定意见尚未出具，申请延期",
+                     "当事人经营场所分散，需补充调查取证，申请延期")
+
+
+def _ask_extensions(app: App, *, limit: int) -> int:
+    """As officers do near a deadline: ask for the extension of a few running clocks, so the
+    supervisors' queue has work in it (the assignee asks; a supervisor decides)."""
+    asked = 0
+    for case_id, clock, assignee in assigned_extendable(app.uow("demo")):
+        if asked >= limit:
+            break
+        try:
+            request_extension(app.uow("demo"), case_id, clock, actor=assignee,
+                              reason=EXTENSION_REASONS[asked % len(EXTENSION_REASONS)])
+        except CaseflowError:
+            continue  # not this clock (its rule, or the case moved on): the next one
+        asked += 1
+    return asked
 
 
 # --- the sign-ins the demo prints ----------------------------------------------------------

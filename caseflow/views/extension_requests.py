@@ -195,3 +195,22 @@ def case_asks(uow: UnitOfWork, actor: str, case_id: int) -> dict[str, ClockAsk]:
                 extendable=extendable_of(uow, clock, case, None, now) is not None,
                 pending=request_view(req, case) if req else None)
         return found
+
+
+def assigned_extendable(uow: UnitOfWork, *, limit: int = 50) -> list[tuple[int, str, str]]:
+    """(case id, clock, assignee) of running statutory clocks an extension may still be asked
+    for, soonest due first, without a request waiting (the demo asks for a few)."""
+    with uow:
+        now = uow.now()
+        rows = uow.session.execute(
+            select(Clock, Case, User).join(Case, Case.id == Clock.case_id)
+            .join(User, User.id == Case.assignee_id)
+            .where(Clock.status == "running", Clock.due_at > now, Clock.target.is_(False),
+                   Clock.party.is_(False), Case.closed_at.is_(None))
+            .order_by(Clock.due_at, Clock.id).limit(limit * 4)).all()
+        waiting = set(uow.session.scalars(select(ExtensionRequest.clock_id).where(
+            ExtensionRequest.status == "pending")))
+        found = [(case.id, clock.name, person.username) for clock, case, person in rows
+                 if clock.id not in waiting
+                 and extendable_of(uow, clock, case, person, now) is not None]
+        return found[:limit]
