@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from caseflow.adapters.orm import Event
+from caseflow.services import open_case
 from caseflow.services.tokens import revoke_token
 from tests.e2e.http import call, issue
 from tests.integration.test_engine import open_inspection
@@ -23,6 +24,19 @@ def test_reads_and_fires_over_http_with_etag_and_if_match(server, uow, app):
     assert headers["ETag"] == f'"{body["version"]}"'
     status, _h, triggers = call(server, "GET", f"/api/v1/cases/{case.id}/triggers", token)
     assert status == 200 and "start_check" in [t["trigger"] for t in triggers]
+    assert all(f["value_titles"] == [] for t in triggers for f in t["fields"]
+               if f["type"] != "enum")
+
+    # an enum field's spec names each value with its Chinese and English title, in order
+    enforcement = open_case(uow(), actor="li.officer", case_type="admin_enforcement",
+                            title="慈溪某电器厂仿冒电水壶", assignee="li.officer")
+    status, _h, triggers = call(server, "GET", f"/api/v1/cases/{enforcement.id}/triggers",
+                                token)
+    start = next(t for t in triggers if t["trigger"] == "start_verification")
+    source = next(f for f in start["fields"] if f["name"] == "clue_source")
+    assert [v["value"] for v in source["value_titles"]] == source["values"]
+    assert source["value_titles"][1] == {"value": "rights_holder_complaint", "zh": "权利人投诉",
+                                         "en": "Rights holder's complaint"}
 
     fire = f"/api/v1/cases/{case.id}/fire/start_check"
     status, headers, body = call(server, "POST", fire, token, {"reason": "举报线索"})

@@ -17,10 +17,11 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, pre_dump, validate
 
 from caseflow import services
 from caseflow.domain.errors import ConflictError, PreconditionFailed
+from caseflow.domain.field_values import value_titles
 from caseflow.domain.limits import NOTE_MAX, REASON_MAX
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import (
@@ -232,13 +233,33 @@ class CaseReadOut(Schema):
     outcomes = fields.List(fields.String())
 
 
+class ValueTitleOut(Schema):
+    """One choice of an enum field: the code to send and its titles to show."""
+
+    value = fields.String(required=True, metadata={"description": "the code a payload sends"})
+    zh = fields.String(required=True, metadata={"description": "its Chinese title"})
+    en = fields.String(required=True, metadata={"description": "its English title"})
+
+
 class FieldOut(Schema):
     name = fields.String(required=True)
     type = fields.String(required=True)
     required = fields.Boolean(required=True)
     values = fields.List(fields.String(), required=True)
+    value_titles = fields.List(fields.Nested(ValueTitleOut), required=True, metadata={
+        "description": "an enum field's values in the order of values, each with its Chinese "
+                       "and English title (a code without one shows the code); empty for "
+                       "other types"})
     title_zh = fields.String(required=True)
     title_en = fields.String(required=True)
+
+    @pre_dump
+    def _with_value_titles(self, spec: Any, **_kw: Any) -> dict[str, Any]:
+        """The workflows name enum choices by code only; their titles live beside them."""
+        return {"name": spec.name, "type": spec.type, "required": spec.required,
+                "values": list(spec.values), "title_zh": spec.title_zh,
+                "title_en": spec.title_en,
+                "value_titles": value_titles(spec.name, spec.values)}
 
 
 class PeriodOut(Schema):
