@@ -29,6 +29,7 @@ from caseflow.views.handoff_desk import (
 from web.formatting import titled
 from web.i18n import N_
 from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
+from web.pages.steps import enum_options
 
 bp = Blueprint("handoff_pages", __name__)
 
@@ -67,7 +68,8 @@ def new_key() -> str:
 def _field(spec: Any) -> dict[str, Any]:
     return {"name": spec.name, "input": field_kinds(spec), "required": spec.required,
             "title_zh": spec.title_zh, "title_en": spec.title_en,
-            "values": list(spec.values), "min": spec.min, "max": spec.max}
+            "values": list(spec.values), "options": enum_options(spec.name, spec.values),
+            "min": spec.min, "max": spec.max}
 
 
 def panel_context(case_id: int, case: dict[str, Any],
