@@ -42,7 +42,7 @@ _ANY_FIELD: dict[str, Title] = {
                             "Minor violation promptly corrected, no harm done"),
     "no_fault_proven": ("当事人有证据足以证明没有主观过错",
                         "The party proved it was not at fault"),
-    "beyond_limitation_period": ("超过行政处罚追责期限", "Beyond the limitation period"),
+    "beyond_limitation_period": ("违法行为超过追责时效", "Beyond the limitation period"),
     "no_violation": ("没有违法事实", "No violation"),
     "insufficient_evidence": ("证据不足", "Insufficient evidence"),
     # police: not filing, revoking a case (刑事诉讼法 art. 16, 112)
@@ -130,7 +130,7 @@ _ANY_FIELD: dict[str, Title] = {
     "paid_in_full": ("全部履行", "Paid in full"),
     "partially_enforced": ("部分执行", "Partly enforced"),
     "enforcement_terminated": ("终结执行", "Enforcement terminated"),
-    "application_rejected": ("人民法院裁定不准予强制执行", "Enforcement application rejected"),
+    "application_rejected": ("人民法院裁定不予执行", "Enforcement application rejected"),
     "revoked": ("撤销", "Revoked"),
     "changed": ("变更", "Changed"),
     "found_unlawful": ("确认违法", "Found unlawful"),
