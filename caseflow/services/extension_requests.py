@@ -31,7 +31,13 @@ from caseflow.domain.errors import (
 from caseflow.domain.limits import ID_MAX, check_reason
 from caseflow.domain.moments import aware
 from caseflow.services.access import get_user
-from caseflow.services.approval_notices import approvers, notify, user_ids
+from caseflow.services.approval_requests import (
+    approvers,
+    checked_reason,
+    close_request,
+    notify,
+    user_ids,
+)
 from caseflow.services.clocks import (
     check_not_run_out,
     check_participants,
@@ -189,33 +195,18 @@ def _notify(uow: UnitOfWork, req: ExtensionRequest, clock: Clock, what: str, mes
 
 def _close(uow: UnitOfWork, request_id: int, status: str, *, actor: str, reason: str,
            expected_version: int | None) -> RequestView:
-    check_reason(reason)
-    if not reason or not reason.strip():
-        raise ValidationFailed(f"a request is {status} with a reason", field="reason")
+    reason = checked_reason(reason, status)
     with uow:
         req, case, clock, user = _locked(uow, request_id, actor)
         rule = rule_for(uow.session, case, clock)
-        if status == "withdrawn" and req.requested_by != actor:
-            raise PermissionDenied("only who asked withdraws a request")
-        if status == "refused":
-            approvers = {e.approver for e in rule.extensions} or {"supervisor"}
-            if not approvers & set(user.roles):
-                raise PermissionDenied(f"a request is decided by a {' or a '.join(sorted(approvers))}")
-            if actor == req.requested_by:
-                raise PermissionDenied("who asked does not decide: withdraw the request")
-        check_version(case, expected_version)
-        now = uow.now()
-        req.status, req.decided_by, req.decided_at = status, actor, now
-        req.decision_reason = reason.strip()
-        kind = "extension_request_refused" if status == "refused" else \
-            "extension_request_withdrawn"
-        record_entry(uow, case, AuditEntry(kind, reason=req.decision_reason, payload={
-            "request": req.id, "clock": req.clock_name}), actor)
-        if status == "refused":
-            _notify(uow, req, clock, "refused",
-                    f"{case.number} {rule.title_zh}（{rule.title_en}）: 延长申请未获批准 / "
-                    f"extension refused by {actor}: {req.decision_reason}",
-                    user_ids(uow, req.requested_by))
+        close_request(
+            uow, req, case, user, status, reason=reason,
+            deciders={e.approver for e in rule.extensions} or {"supervisor"},
+            event="extension_request", payload={"request": req.id, "clock": req.clock_name},
+            expected_version=expected_version, notice_key=f"extension-request:{req.id}:refused",
+            refusal_notice=f"{case.number} {rule.title_zh}（{rule.title_en}）: 延长申请未获批准 / "
+                           f"extension refused by {actor}: {reason}",
+            clock_id=clock.id, due_at=clock.due_at)
         uow.commit()
         return request_view(req, case)
 

@@ -39,7 +39,13 @@ from caseflow.services.access import (
     require_same_agency,
     user_and_case,
 )
-from caseflow.services.approval_notices import approvers, notify, user_ids
+from caseflow.services.approval_requests import (
+    approvers,
+    checked_reason,
+    close_request,
+    notify,
+    user_ids,
+)
 from caseflow.services.clocks import check_version, judge_each, record_entry
 from caseflow.services.unit_of_work import UnitOfWork
 
@@ -217,32 +223,17 @@ def approve_override(uow: UnitOfWork, request_id: int, *, actor: str, reason: st
 
 def _close(uow: UnitOfWork, request_id: int, status: str, *, actor: str, reason: str,
            expected_version: int | None) -> OverrideView:
-    check_reason(reason)
-    if not reason or not reason.strip():
-        raise ValidationFailed(f"a request is {status} with a reason", field="reason")
+    reason = checked_reason(reason, status)
     with uow:
         req, case, user, definition = _open(uow, request_id, actor)
-        if status == "withdrawn" and req.requested_by != actor:
-            raise PermissionDenied("only who asked withdraws a request")
-        if status == "refused":
-            trans = next((t for t in definition.transitions if t.trigger == req.trigger), None)
-            roles = override_roles(trans) if trans else set()
-            if not (roles or {"supervisor"}) & set(user.roles):
-                raise PermissionDenied(f"a request is decided by a "
-                                       f"{' or a '.join(sorted(roles or {'supervisor'}))}")
-            if actor == req.requested_by:
-                raise PermissionDenied("who asked does not decide: withdraw the request")
-        check_version(case, expected_version)
-        req.status, req.decided_by, req.decided_at = status, actor, uow.now()
-        req.decision_reason = reason.strip()
-        kind = "override_request_refused" if status == "refused" else \
-            "override_request_withdrawn"
-        record_entry(uow, case, AuditEntry(kind, reason=req.decision_reason, payload={
-            "request": req.id, "trigger": req.trigger}), actor)
-        if status == "refused":
-            _notify(uow, req, "refused", f"{case.number}: 不受期限限制的申请未获批准 / "
-                    f"override refused by {actor}: {req.decision_reason}",
-                    user_ids(uow, req.requested_by))
+        step = next((t for t in definition.transitions if t.trigger == req.trigger), None)
+        close_request(
+            uow, req, case, user, status, reason=reason,
+            deciders=(override_roles(step) if step else set()) or {"supervisor"},
+            event="override_request", payload={"request": req.id, "trigger": req.trigger},
+            expected_version=expected_version, notice_key=f"override-request:{req.id}:refused",
+            refusal_notice=f"{case.number}: 不受期限限制的申请未获批准 / override refused by "
+                           f"{actor}: {reason}")
         uow.commit()
         return override_view(req, case)
 
