@@ -31,7 +31,7 @@ def require_admin(uow: UnitOfWork, actor: str, what: str) -> User:
     """The acting user, if an admin; PermissionDenied ("only an admin <what>") otherwise."""
     user = get_user(uow, actor)
     if "admin" not in user.roles:
-        raise PermissionDenied(f"only an admin {what}")
+        raise PermissionDenied(N_("only an admin %(what)s"), params={"what": what})
     return user
 
 
@@ -56,7 +56,7 @@ def user_and_case(uow: UnitOfWork, actor: str, case_id: int) -> tuple[User, Case
 def get_agency(uow: UnitOfWork, code: str) -> Agency:
     agency = uow.session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise NotFound(f"unknown agency {code!r}")
+        raise NotFound(N_("unknown agency %(code)s"), params={"code": repr(code)})
     return agency
 
 
@@ -85,9 +85,10 @@ def refuse_outsider(session: Any, username: str, agency_id: int, case_id: int,
         handed = session.scalar(select(Handoff.id).where(
             Handoff.linked_case_id == case_id, Handoff.from_agency_id == agency_id).limit(1))
     if handed is not None:
-        raise PermissionDenied(f"{username} may see case {number} but acts only on its own "
-                               "agency's cases")
-    raise NotFound(f"unknown case id {case_id}")
+        raise PermissionDenied(N_("%(user)s may see case %(number)s but acts only on its own "
+                                  "agency's cases"), params={"user": username, "number": number})
+    # the very refusal of a missing id (get_case), template and all: nothing tells them apart
+    raise NotFound(N_("unknown case id %(id)s"), params={"id": case_id})
 
 
 def visible_as(session: Session, case: Case, user: Any) -> tuple[str, set[int]]:
@@ -106,7 +107,7 @@ def visible_as(session: Session, case: Case, user: Any) -> tuple[str, set[int]]:
         Handoff.linked_case_id == case.id, Handoff.from_agency_id == user.agency_id))
     if handed or opened_for_us is not None:
         return ("mediation" if confidential else "outcome"), handed
-    raise NotFound(f"unknown case id {case.id}")
+    raise NotFound(N_("unknown case id %(id)s"), params={"id": case.id})
 
 
 # --- separation of duties ----------------------------------------------------------------------

@@ -284,3 +284,16 @@ def test_a_not_found_on_a_chinese_page_names_its_thing_in_chinese_and_leaks_no_e
         assert not re.search(r"[A-Za-z]", message_of(NotFound("unknown widget 5")))
     with app.test_request_context("/", headers={"Cookie": f"{COOKIE}=en"}):
         assert message_of(handoffs._unknown_handoff(999)).endswith("unknown handoff 999")
+
+
+def test_an_outsider_gets_the_very_refusal_of_a_missing_case_id(chinese) -> None:
+    from caseflow.services.access import refuse_outsider
+
+    class NoHandoffs:
+        def scalar(self, _query):  # type: ignore[no-untyped-def]
+            return None
+
+    exc = refusal(refuse_outsider, NoHandoffs(), "he.police", 3, 5, "甬市监〔2026〕5号")
+    assert (type(exc).__name__, exc.message, exc.template, exc.params) == (
+        "NotFound", "unknown case id 5", "unknown case id %(id)s", {"id": 5})
+    assert chinese[exc.template] % exc.params == "未知的案件 5"
