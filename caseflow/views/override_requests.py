@@ -161,3 +161,24 @@ def override_form(uow: UnitOfWork, actor: str, case_id: int, trigger: str) -> Ov
         return OverrideForm(case.id, case.number, case.title, case.version, trigger,
                             step.title_zh, step.title_en, blocking, bool(overridable),
                             override_view(open_, case) if open_ else None)
+
+
+def overridable_steps(uow: UnitOfWork, actor: str, case_id: int
+                      ) -> dict[str, OverrideView | None]:
+    """The steps of the case's present state whose periods a supervisor may override, each
+    with its open request (None: none asked yet); empty for another agency's case."""
+    with uow:
+        user = get_user(uow, actor)
+        case = uow.session.get(Case, case_id) if 0 < case_id <= ID_MAX else None
+        if case is None or case.agency_id != user.agency_id:
+            return {}
+        definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
+        steps = [t.trigger for t in definition.triggers_from(case.status)
+                 if any(e.kind == "override" for r in t.requires for e in r.unless)]
+        if not steps:
+            return {}
+        open_ = {r.trigger: override_view(r, case) for r in uow.session.scalars(
+            select(OverrideRequest).where(OverrideRequest.case_id == case.id,
+                                          OverrideRequest.trigger.in_(steps),
+                                          OverrideRequest.status.in_(("pending", "approved"))))}
+        return {s: open_.get(s) for s in steps}

@@ -17,6 +17,7 @@ from caseflow.domain.moments import TZ
 from caseflow.services.evidence import download_evidence
 from caseflow.views.case_list import evidence_of
 from caseflow.views.clock_timeline import case_workflow
+from caseflow.views.override_requests import overridable_steps
 from web.formatting import titled
 from web.pages.common import actor, page_uow, refusal
 
@@ -97,6 +98,13 @@ def panel_context(case_id: int, case: dict[str, Any],
         evidence = list(evidence_of(page_uow(), case_id, actor()))
     except CaseflowError:
         evidence = []
+    try:  # the steps a supervisor may let through a binding period, and their requests
+        overrides = overridable_steps(page_uow(), actor(), case_id) if triggers else {}
+    except CaseflowError:
+        overrides = {}
+    for t in triggers:
+        t["override_asked"] = overrides.get(t["trigger"])
+        t["override_askable"] = t["overridable"] and t["trigger"] in overrides
     return {"case_id": case_id, "version": case.get("version"), "triggers": triggers,
             "evidence": evidence, "open": state.get("trigger"),
             "values": state.get("values") or {}, "errors": state.get("errors") or {},

@@ -27,6 +27,9 @@ def _requests(app, case_id):
 
 def test_officer_asks_supervisor_approves_officer_takes_the_step(app, client_as, case):
     officer, sup = client_as("li.officer"), client_as("chen.sup")
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    step = page.split(f'id="step-{STEP}"')[1].split("</details>")[0]
+    assert "申请负责人批准不受期限限制" in step and ASK.format(id=case.id) in step
     form = officer.get(ASK.format(id=case.id)).get_data(as_text=True)
     assert "提交申请" in form and 'id="reason"' in form
     done = officer.post_form(ASK.format(id=case.id), {
@@ -45,9 +48,12 @@ def test_officer_asks_supervisor_approves_officer_takes_the_step(app, client_as,
     assert _requests(app, case.id)[0].status == "approved"
     mine = officer.get("/extension-requests/").get_data(as_text=True)
     assert case.number in mine and "已批准" in mine
-    view = services.fire(app.uow("test"), case.id, STEP, actor="li.officer",
-                         payload={"closed_on": services_today()})
-    assert view.status != "notice_served"
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    step = page.split(f'id="step-{STEP}"')[1].split("</details>")[0]
+    assert "现在可以办理一次" in step and "chen.sup" in step
+    fired = officer.post_form(f"/cases/{case.id}/steps/{STEP}", {
+        "closed_on": services_today(), "version": str(_requests(app, case.id)[0].case_version)})
+    assert fired.status_code == 303, fired.get_data(as_text=True)[:2000]
     assert _requests(app, case.id)[0].status == "used"
 
 
