@@ -286,14 +286,32 @@ def test_a_not_found_on_a_chinese_page_names_its_thing_in_chinese_and_leaks_no_e
         assert message_of(handoffs._unknown_handoff(999)).endswith("unknown handoff 999")
 
 
-def test_an_outsider_gets_the_very_refusal_of_a_missing_case_id(chinese) -> None:
-    from caseflow.services.access import refuse_outsider
+def test_an_outsider_gets_the_very_refusal_of_a_missing_case_id() -> None:
+    """Every "unknown case id" is the same untemplated refusal (services.cases and the views
+    raise it too): a Chinese page shows the headline alone for a missing case and for one of
+    another agency, so nothing tells them apart."""
+    from flask import Flask
 
-    class NoHandoffs:
+    from caseflow.services.access import get_case, refuse_outsider
+    from web.i18n import init_i18n
+    from web.pages.messages import message_of
+
+    class NoRows:
         def scalar(self, _query):  # type: ignore[no-untyped-def]
             return None
 
-    exc = refusal(refuse_outsider, NoHandoffs(), "he.police", 3, 5, "甬市监〔2026〕5号")
-    assert (type(exc).__name__, exc.message, exc.template, exc.params) == (
-        "NotFound", "unknown case id 5", "unknown case id %(id)s", {"id": 5})
-    assert chinese[exc.template] % exc.params == "未知的案件 5"
+        def get(self, _model, _id):  # type: ignore[no-untyped-def]
+            return None
+
+    class Uow:
+        session = NoRows()
+
+    outsider = refusal(refuse_outsider, NoRows(), "he.police", 3, 5, "甬市监〔2026〕5号")
+    missing = refusal(get_case, Uow(), 5)
+    facts = [(type(x).__name__, x.message, x.template, x.params) for x in (outsider, missing)]
+    assert facts[0] == facts[1] == ("NotFound", "unknown case id 5", "unknown case id 5", {})
+    app = Flask(__name__)
+    init_i18n(app)
+    with app.test_request_context("/"):
+        assert message_of(outsider) == message_of(missing)
+        assert not re.search(r"[A-Za-z0-9]", message_of(outsider))
