@@ -45,7 +45,9 @@ def main() -> None:
         OUT.mkdir(exist_ok=True)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu"])
+                                         args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"],
+                                         env={**os.environ, "LANG": "zh_CN.UTF-8",
+                                              "LANGUAGE": "zh_CN:zh"})
             page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                     timezone_id="Asia/Shanghai", base_url=base)
             page.goto("/signin")

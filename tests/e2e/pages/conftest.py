@@ -23,7 +23,8 @@ import pytest
 from caseflow.services.signin import set_password
 
 CHROMIUM = os.environ.get("CASEFLOW_CHROMIUM", "/usr/bin/chromium")
-INSTALL = "apt-get install -y --no-install-recommends chromium fonts-wqy-microhei"
+INSTALL = ("apt-get install -y --no-install-recommends chromium chromium-l10n "
+           "fonts-wqy-microhei")
 PASSWORD = "Ningbo#2026-ip"  # every test user's password in the browser tests
 ARTIFACTS = Path(os.environ.get("CASEFLOW_ARTIFACTS",
                                 Path(__file__).resolve().parents[3] / "test-artifacts"))
@@ -42,9 +43,13 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
+        # a Chinese locale for the browser process too (with chromium-l10n): its own widgets,
+        # the date inputs among them, then read 年/月/日 as an officer's browser shows them
         instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                       args=["--no-sandbox", "--disable-gpu",
-                                            "--disable-dev-shm-usage"])
+                                            "--disable-dev-shm-usage", "--lang=zh-CN"],
+                                      env={**os.environ, "LANG": "zh_CN.UTF-8",
+                                           "LANGUAGE": "zh_CN:zh"})
         yield instance
         instance.close()
 
