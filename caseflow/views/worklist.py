@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from caseflow.adapters.orm import Case, Clock, WorkflowDefinitionRow
+from caseflow.adapters.orm import Case, Clock, User, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.moments import aware
 from caseflow.services.access import get_user
@@ -42,6 +42,7 @@ class WorkItem:
     state_en: str
     title: str
     assignee: str | None
+    assignee_name: str | None  # the person's name, as the pages show who works a case
     received_on: Any
     version: int
     next_due: datetime | None  # aware, Asia/Shanghai
@@ -92,6 +93,9 @@ def list_work(uow: UnitOfWork, actor: str, filters: CaseFilters | None = None, *
                     .where(Clock.case_id.in_(ids), *RUNNING)
                     .order_by(Clock.case_id, Clock.due_at.desc(), Clock.id.desc())):
                 clock_of[case_id] = name  # the last one per case is the earliest due
+        names = dict(session.execute(select(User.username, User.name).where(
+            User.username.in_({r.assignee for r in read.rows if r.assignee}))).all()) \
+            if read.rows else {}
         items = []
         for r in read.rows:
             definition = REGISTRY.definition(session, r.workflow_key, r.workflow_version)
@@ -103,7 +107,8 @@ def list_work(uow: UnitOfWork, actor: str, filters: CaseFilters | None = None, *
                 type_en=definition.title_en, state=r.status,
                 state_zh=state.title_zh if state else r.status,
                 state_en=state.title_en if state else r.status, title=r.title,
-                assignee=r.assignee, received_on=r.received_on, version=r.version,
+                assignee=r.assignee, assignee_name=names.get(r.assignee),
+                received_on=r.received_on, version=r.version,
                 next_due=aware(r.next_due) if r.next_due is not None else None,
                 overdue=r.next_due is not None and r.next_due < now,
                 left=(r.next_due - now) if r.next_due is not None else None,

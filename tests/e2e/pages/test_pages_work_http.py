@@ -57,6 +57,7 @@ def test_mine_sorted_by_due_with_urgency(client_as, uow):
     assert rows(html) == [("overdue", late.number), ("fine", fresh.number)]
     assert "逾期" in html and f'href="/cases/{late.id}"' in html
     assert "行政处罚（普通程序）" in html
+    assert "<td>李明</td>" in html and "<td>li.officer</td>" not in html  # who, by name
     assert "第 1 页" in html and "共 2 件" in html
 
 
