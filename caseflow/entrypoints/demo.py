@@ -320,15 +320,7 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
             opener = walker.actor_for(agency, ("officer", "mediator"))
             if opener is None:
                 continue
-            parties = _parties_for(definition, industry, rng)
-            right = rng.choice(industry.rights)
-            case = services.open_case(
-                app.uow("demo"), actor=opener, case_type=key, received_on=received,
-                title=_title(definition, industry, parties, right), parties=parties,
-                ip_rights=[{"kind": right[0], "number": right[1], "title": right[2],
-                            "holder": parties[0]["name"]}],
-                assignee=opener, reason="登记受理",
-            )
+            case = _open(app, definition, industry, rng, opener=opener, received=received)
             opened += 1
             services.attach_evidence(
                 app.uow("demo"), case.id, actor=opener, filename=f"{case.number}-现场检查笔录.txt",
@@ -366,6 +358,53 @@ def _ask_extensions(app: App, *, limit: int) -> int:
             continue  # not this clock (its rule, or the case moved on): the next one
         asked += 1
     return asked
+
+
+def _open(app: App, definition: WorkflowDefinition, industry: Industry, rng: random.Random, *,
+          opener: str, received: date) -> services.CaseView:
+    parties = _parties_for(definition, industry, rng)
+    right = rng.choice(industry.rights)
+    return services.open_case(
+        app.uow("demo"), actor=opener, case_type=definition.key, received_on=received,
+        title=_title(definition, industry, parties, right), parties=parties,
+        ip_rights=[{"kind": right[0], "number": right[1], "title": right[2],
+                    "holder": parties[0]["name"]}],
+        assignee=opener, reason="登记受理",
+    )
+
+
+def open_walked(app: App, key: str, path: list[str], *, seed: int = 2026,
+                tries: int = 20) -> services.CaseView:
+    """A case of ``key`` opened as the demo opens them and taken along ``path`` (triggers in
+    order), each step fired by someone of the case's agency who may, with a demo payload
+    (drawn again when the step refuses one): for a test that needs a case in a given state
+    whatever the demo's random walk reached today."""
+    rng = random.Random(seed)
+    staff: dict[str, list[StaffMember]] = {}
+    for member in staff_members(app.uow("demo")):
+        staff.setdefault(member.agency, []).append(member)
+    walker = _Walker(app, rng, staff)
+    received = date.today() - timedelta(days=30)
+    definition = definition_in_force(app.uow("demo"), key, received)
+    industry = INDUSTRIES[0]
+    agency = next(a for k in definition.agency_kinds for a in AGENCY_FOR_KIND[k]
+                  if walker.actor_for(a, ("officer", "mediator")))
+    case = _open(app, definition, industry, rng, received=received,
+                 opener=walker.actor_for(agency, ("officer", "mediator")) or "")
+    for trigger in path:
+        step = next(t for t in definition.triggers_from(case.status) if t.trigger == trigger)
+        people = [u.username for u in staff[case.agency] if set(step.roles) & u.roles]
+        for attempt in range(tries):
+            try:
+                case = services.fire(
+                    app.uow("demo"), case.id, trigger, actor=people[attempt % len(people)],
+                    payload=walker.payload(step, case, industry, date.today()),
+                    reason=f"{step.title_zh}：经审查，依法办理")
+                break
+            except CaseflowError:
+                if attempt == tries - 1:
+                    raise
+    return case
 
 
 # --- the sign-ins the demo prints ----------------------------------------------------------

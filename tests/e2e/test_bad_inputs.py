@@ -31,7 +31,7 @@ from caseflow.bootstrap import bootstrap
 from caseflow.config import PROJECT_ROOT, Settings
 from caseflow.domain.calendar import TZ
 from caseflow.entrypoints.cli import main
-from caseflow.entrypoints.demo import run_demo
+from caseflow.entrypoints.demo import open_walked, run_demo
 from caseflow.services.clocks import extend_clock, pause_clock
 from tests.conftest import _fresh_url
 
@@ -340,11 +340,26 @@ def prepared(backend: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "LEFT JOIN users u ON u.id = c.assignee_id "
             "LEFT JOIN users s ON s.id = u.supervisor_id ORDER BY c.id")).all()
 
-    def case_in(key: str, status: str, skip: int = 0) -> tuple[str, str, str]:
+    def people_of(case_id: int) -> tuple[str, str]:
+        with engine.connect() as conn:
+            return tuple(conn.execute(text(
+                "SELECT u.username, s.username FROM cases c JOIN users u ON u.id = "
+                "c.assignee_id LEFT JOIN users s ON s.id = u.supervisor_id WHERE c.id = :i"),
+                {"i": case_id}).one())
+
+    def case_in(key: str, status: str, skip: int = 0,
+                path: tuple[str, ...] = ()) -> tuple[str, str, str]:
+        """The demo's ``skip``-th case of ``key`` in ``status``; the demo's walk depends on
+        today's date, so where it did not get there one is opened and taken along ``path``."""
         found = [(str(r[0]), r[3], r[4]) for r in rows if r[1] == key and r[2] == status]
+        while len(found) <= skip:
+            walked = open_walked(app, key, list(path), seed=2026 + len(found))
+            assert walked.status == status, (key, path, walked.status)
+            found.append((str(walked.id), *people_of(walked.id)))
         return found[skip]
 
-    mediation, mediator, _ = case_in("mediation", "agreement_signed")
+    mediation, mediator, _ = case_in("mediation", "agreement_signed", path=(
+        "accept_application", "hold_session", "sign_settlement"))
     services.fire(app.uow(), int(mediation), "skip_judicial_confirmation", actor=mediator)
     admin, officer, supervisor = case_in("admin_enforcement", "clue_received")
     paused, paused_officer, _ = case_in("admin_enforcement", "clue_received", 1)
