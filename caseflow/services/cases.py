@@ -382,6 +382,7 @@ _ADVANCE = {
     .values(status=bindparam("status"), version=bindparam("version"), data=bindparam("data"),
             audit_seq=bindparam("audit_seq"), audit_head=bindparam("audit_head"),
             **({"closed_at": bindparam("closed_at")} if closes else {}))
+    .returning(*_CASES.c)  # the row as written: the sealer need not read it again
     for closes in (False, True)
 }
 _INSERT_EVENT = insert(Event.__table__)
@@ -554,14 +555,14 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
     }
     if closes:
         params["closed_at"] = now
-    updated = conn.execute(_ADVANCE[closes], params)
-    if updated.rowcount != 1:
+    written = conn.execute(_ADVANCE[closes], params).first()
+    if written is None:
         raise ConflictError(f"case {case.number} was changed by someone else; reload and retry")
     conn.execute(_INSERT_EVENT, links)
     uow.touch(case.id, *_ADVANCED_ROWS[closes], before={  # resealed before the commit,
         "cases.status": {"v": source}, "cases.data": {"v": case.data},  # if these held
         "cases.audit_seq": {"v": case.audit_seq},  # what the seal vouches for
-        "cases.audit_head": {"v": case.audit_head}})
+        "cases.audit_head": {"v": case.audit_head}}, current=written._mapping)
     return CaseView(
         id=case.id, number=case.number, case_type=case.case_type,
         workflow_key=case.workflow_key, workflow_version=case.workflow_version,

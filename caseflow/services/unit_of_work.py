@@ -32,7 +32,8 @@ class Sealer(Protocol):
     def watch(self, session: Session, uow: UnitOfWork) -> None: ...
 
     def seal(self, connection: Connection, keyring: Keyring, touched: dict[int, set[str]],
-             before: dict[int, dict[str, Any]]) -> None: ...
+             before: dict[int, dict[str, Any]],
+             known: dict[int, Any] | None = None) -> None: ...
 
 
 class UnitOfWork:
@@ -67,6 +68,9 @@ class UnitOfWork:
         self.touched: dict[int, set[str]] = {}
         # per case, what a changed row held before this unit of work first changed it
         self.before: dict[int, dict[str, Any]] = {}
+        # per case, its cases row as this unit of work's last write to it returned it — good
+        # only while nothing else touches the case (``touch`` without ``current`` drops it)
+        self.known: dict[int, Any] = {}
         self._snapshot = False
         self._connection: Connection | None = None
         self._session: Session | None = None
@@ -83,10 +87,17 @@ class UnitOfWork:
         return self.keyring.current
 
     def touch(self, case_id: int, *rows: str,
-              before: dict[str, Any] | None = None) -> None:
+              before: dict[str, Any] | None = None, current: Any = None) -> None:
         """Say which of a case's rows this unit of work changed (its ORM changes are seen
         by themselves): they are resealed before the commit, and only they — and only if
-        what they held ``before`` (where known) is what the case's seal vouches for."""
+        what they held ``before`` (where known) is what the case's seal vouches for.
+
+        ``current``: the whole cases row as the write just returned it (``RETURNING``), so
+        the sealer need not read it again; any later touch of the case forgets it."""
+        if current is not None:
+            self.known[case_id] = current
+        else:
+            self.known.pop(case_id, None)
         rows_so_far = self.touched.setdefault(case_id, set())
         if before:
             held = self.before.setdefault(case_id, {})
@@ -113,6 +124,7 @@ class UnitOfWork:
         self._session = None
         self.touched = {}
         self.before = {}
+        self.known = {}
         return self
 
     @property
@@ -189,8 +201,9 @@ class UnitOfWork:
                 self._session.flush()
             if self._connection is not None:
                 if self.touched and self.sealer is not None and not self._snapshot:
-                    self.sealer.seal(self._connection, self.keyring, self.touched, self.before)
-                    self.touched, self.before = {}, {}
+                    self.sealer.seal(self._connection, self.keyring, self.touched, self.before,
+                                     self.known)
+                    self.touched, self.before, self.known = {}, {}, {}
                 self._connection.commit()
         except StaleDataError:
             self.rollback()
