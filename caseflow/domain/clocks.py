@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from caseflow.domain.calendar import WorkCalendar
 from caseflow.domain.definitions import ClockRule, EscalationRule, WorkflowDefinition
 from caseflow.domain.moments import TZ
-from caseflow.domain.periods import DueDate, Period, _add_months, compute_due
+from caseflow.domain.periods import DueDate, Period, _add_months, compute_due, period_zh
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,12 @@ class Threshold:
     at: datetime
     recipients: tuple[str, ...]
     label: str
+    label_zh: str = ""  # the same in Chinese, for the alert people read first
+
+
+# who an escalation goes to, as the alert names them
+RECIPIENT_ZH = {"assignee": "承办人", "supervisor": "承办人的负责人",
+                "supervisor_of_supervisor": "上一级负责人", "agency_supervisors": "本机关负责人"}
 
 
 def thresholds(rule: ClockRule, due: DueDate, started_at: datetime,
@@ -125,15 +131,18 @@ def thresholds(rule: ClockRule, due: DueDate, started_at: datetime,
         at = warning_instant(due, before, calendar)
         if at > started_at and at < due.due:
             found.append(Threshold(f"warn:{before}@{stamp}", "warning", at, rule.alert,
-                                   f"{before} left"))
+                                   f"{before} left", f"距届满还有{period_zh(before)}"))
     found.append(Threshold(f"overdue@{stamp}", "overdue", due.due, rule.alert,
-                           "the party's period has ended" if rule.party else "overdue"))
+                           "the party's period has ended" if rule.party else "overdue",
+                           "当事人的期限已届满" if rule.party else "已超期"))
     for i, esc in enumerate(() if rule.party else rule.escalate):  # a party's period: no one
         # is late when it ends, so nothing escalates
         at = after_instant(due, esc.after, calendar)
         found.append(Threshold(f"escalate:{i}:{esc.to}@{stamp}", "escalation", at, (esc.to,),
                                f"escalated to {esc.to}"
-                               + (f" {esc.after} after the due time" if esc.after else "")))
+                               + (f" {esc.after} after the due time" if esc.after else ""),
+                               (f"超期{period_zh(esc.after)}，" if esc.after else "")
+                               + f"已报{RECIPIENT_ZH.get(esc.to, esc.to)}"))
     order = {"warning": 0, "overdue": 1, "escalation": 2}
     return sorted(found, key=lambda t: (t.at, order[t.kind], t.key))
 

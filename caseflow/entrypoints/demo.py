@@ -24,6 +24,7 @@ from caseflow.services.checkpoints import write_checkpoint
 from caseflow.services.directory import create_user, ensure_agency
 from caseflow.services.extension_requests import request_extension
 from caseflow.services.signin import set_demo_passwords, set_password
+from caseflow.services.sweep import sweep_once
 from caseflow.views.directory import StaffMember, staff_members
 from caseflow.views.extension_requests import assigned_extendable
 from caseflow.views.workflows import case_in_workflow, definition_in_force, workflow_versions
@@ -333,6 +334,10 @@ def run_demo(app: App, *, per_type: int = 5, seed: int = 2026,
     asked = _ask_extensions(app, limit=3)
     if asked:
         lines.append(f"demo: {asked} extension requests waiting in the supervisors' queues")
+    # the deadline sweep runs once, as the scheduler would have: the clocks the walk left
+    # past due or near it are in the inboxes (warnings, overdue alerts, escalations)
+    swept = sweep_once(app.uow("demo"))
+    lines.append(f"demo: deadline sweep raised {swept.alerts_raised} alerts")
     mark = write_checkpoint(app.uow("demo"), app.checkpoints, skip_unchanged=True)
     lines.append(f"audit checkpoint {mark.number}: {mark.cases} cases under root "
                  f"{mark.root[:16]}… ({mark.path})")

@@ -28,8 +28,10 @@ from caseflow.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from caseflow.domain.explanations import period_en
 from caseflow.domain.limits import ID_MAX, check_reason
 from caseflow.domain.moments import aware
+from caseflow.domain.periods import period_zh
 from caseflow.services.access import get_user
 from caseflow.services.approval_requests import (
     approvers,
@@ -136,8 +138,9 @@ def request_extension(uow: UnitOfWork, case_id: int, clock: str, *, actor: str, 
             "request": req.id, "clock": found.name, "by": str(amount),
             "due": aware(found.due_at).isoformat(), "approver": ext.approver}), actor)
         _notify(uow, req, found, "asked",
-                f"{case.number} {rule.title_zh}（{rule.title_en}）: {actor} 申请延长 "
-                f"{amount} / asks for an extension by {amount}: {req.reason}",
+                f"{case.number} {rule.title_zh}：{user.name}申请延长{period_zh(amount)}，理由："
+                f"{req.reason} / {rule.title_en}: {actor} asks for an extension by "
+                f"{period_en(amount)}",
                 approvers(uow, case.agency_id, [ext.approver], but=actor))
         uow.commit()
         return request_view(req, case)

@@ -420,6 +420,15 @@ def _mark_received(uow: UnitOfWork, handoff: Handoff, actor: str) -> None:
                  at=now, payload={"handoff": handoff.id, "kind": handoff.kind})
 
 
+def _received_message(uow: UnitOfWork, source: Case, kind: str) -> str:
+    """The receivers' alert: the handoff's kind by its title (its code if the workflow that
+    sent it no longer names it)."""
+    rule = REGISTRY.definition(uow.session, source.workflow_key,
+                               source.workflow_version).handoffs.get(kind)
+    zh, en = (rule.title_zh, rule.title_en) if rule else (kind, kind)
+    return f"{source.number}：收到移交（{zh}）/ handoff received ({en}): {source.title}"
+
+
 def dispatch(uow: UnitOfWork, *, batch: int = 200) -> int:
     """Deliver sent handoffs to their receivers' inboxes: the outbox relay. Returns how many."""
     with uow:
@@ -435,8 +444,7 @@ def dispatch(uow: UnitOfWork, *, batch: int = 200) -> int:
             raised = conn.execute(insert_ignore(conn, Alert).returning(Alert.id), [{
                 "key": f"handoff:{handoff.id}:received", "kind": "handoff", "clock_id": None,
                 "case_id": handoff.case_id, "due_at": None, "raised_at": now,
-                "message": f"{source.number}：收到移交（{handoff.kind}）/ handoff received: "
-                           f"{source.title}",
+                "message": _received_message(uow, source, handoff.kind),
             }]).all()
             if raised:
                 if handoff.to_user_id:

@@ -159,10 +159,7 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
                     "key": key, "kind": "period_ended" if rule.party and t.kind == "overdue"
                     else t.kind, "clock_id": clock.id, "case_id": case.id,
                     "due_at": naive_utc(due.due), "raised_at": now,
-                    "message": f"{case.number} {rule.title_zh}（{rule.title_en}）: {t.label}; "
-                               + (f"due {due.due:%Y-%m-%d %H:%M}" if rule.period.unit == "hours"
-                                  else f"due by the end of {due.last_day.isoformat()}")
-                               + f" ({rule.source})",
+                    "message": _message(case.number, rule, t, due),
                 })
                 who_for[key] = set().union(*(recipients(w, case.assignee_id, case.agency_id,
                                                         people) for w in t.recipients))
@@ -213,6 +210,18 @@ def sweep_once(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 100
             report.expired = len(expiring)
         uow.commit()
     return report
+
+
+def _message(number: str, rule: Any, t: Any, due: Any) -> str:
+    """The alert as people read it: Chinese first, then the English the API and mail carry."""
+    hours = rule.period.unit == "hours"
+    zh = (f"{number} {rule.title_zh}：{t.label_zh or t.label}，"
+          + (f"{due.due:%Y-%m-%d %H:%M} 届满" if hours else f"{due.last_day.isoformat()} 24:00 届满")
+          + f"（{rule.source}）")
+    en = (f"{number} {rule.title_zh}（{rule.title_en}）: {t.label}; "
+          + (f"due {due.due:%Y-%m-%d %H:%M}" if hours
+             else f"due by the end of {due.last_day.isoformat()}") + f" ({rule.source})")
+    return f"{zh} / {en}"
 
 
 def _queue_deliveries(conn: Connection, made: list[Any], people: dict[int, _Person],
