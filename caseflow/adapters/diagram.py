@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from transitions.extensions import GraphMachine
 
@@ -41,41 +42,63 @@ def layout_engine() -> str | None:
     return None
 
 
-def dot_source(definition: WorkflowDefinition, current_state: str | None = None) -> str:
-    """The graph in the DOT language, ``current_state`` (a case's state) highlighted."""
+def dot_source(definition: WorkflowDefinition, current_state: str | None = None,
+               language: str | None = None) -> str:
+    """The graph in the DOT language, ``current_state`` (a case's state) highlighted.
+
+    Without ``language`` (the API's, the CLI's diagram) a state reads in both languages with
+    its code and an edge by its trigger; with ``language`` ("zh" or "en", a page's) states and
+    edges read by their titles in that language alone, laid out top to bottom so a long
+    workflow grows down a scrollable page rather than thousands of points wide."""
     model = _Marker(current_state or definition.initial)
+
+    def edge_label(t: Any) -> str:
+        if language is None:
+            return str(t.trigger)
+        title = t.title_zh if language == "zh" else t.title_en
+        return str(title or t.trigger)
+
     machine = GraphMachine(
         model=model,
         states=list(definition.states),
         transitions=[
-            {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
+            {"trigger": edge_label(t), "source": list(t.sources), "dest": t.dest}
             for t in definition.transitions
         ],
         initial=model.status,
         auto_transitions=False,
         model_attribute="status",
         graph_engine="graphviz",
-        title=f"{definition.title_zh} / {definition.title_en} (v{definition.version})",
+        title=(f"{definition.title_zh} / {definition.title_en} (v{definition.version})"
+               if language is None else
+               f"{definition.title_zh if language == 'zh' else definition.title_en}"
+               f" (v{definition.version})"),
         show_conditions=False,
         show_state_attributes=False,
     )
     graph = model.get_graph()  # type: ignore[attr-defined]
+    if language is not None:
+        graph.graph_attr["rankdir"] = "TB"
     for name, state in definition.states.items():
-        graph.node(name, label=f"{state.title_zh}\\n{state.title_en}\\n[{name}]",
-                   **({"peripheries": "2"} if state.final else {}))
+        label = (f"{state.title_zh}\\n{state.title_en}\\n[{name}]" if language is None
+                 else state.title_zh if language == "zh" else state.title_en)
+        graph.node(name, label=label, **({"peripheries": "2"} if state.final else {}))
     del machine
     return graph.source
 
 
-def draw_svg(definition: WorkflowDefinition, current_state: str | None = None) -> bytes:
-    """SVG of the state machine; ``current_state`` (a case's state) is highlighted."""
+def draw_svg(definition: WorkflowDefinition, current_state: str | None = None,
+             language: str | None = None) -> bytes:
+    """SVG of the state machine; ``current_state`` (a case's state) is highlighted;
+    ``language`` as for :func:`dot_source`."""
     engine = layout_engine()
     if engine is None:
         raise DiagramUnavailable("drawing a diagram needs a Graphviz layout engine: "
                                  "pip install graphviz-pure (or install Graphviz's dot)")
     try:
-        done = subprocess.run([engine, "-Tsvg"], input=dot_source(definition, current_state)
-                              .encode("utf-8"), capture_output=True, timeout=60,
+        source = dot_source(definition, current_state, language)
+        done = subprocess.run([engine, "-Tsvg"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=60,
                               env={**os.environ, "LC_ALL": "C.UTF-8"})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DiagramUnavailable(f"{Path(engine).name} could not draw the diagram: "

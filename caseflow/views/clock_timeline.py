@@ -42,10 +42,12 @@ def case_workflow(uow: UnitOfWork, case_id: int, actor: str) -> CaseWorkflow:
         return CaseWorkflow(definition, case.status, visibility)
 
 
-def case_diagram_svg(uow: UnitOfWork, case_id: int, actor: str) -> bytes:
-    """The case's workflow as SVG, its state highlighted (the API's diagram for the case)."""
+def case_diagram_svg(uow: UnitOfWork, case_id: int, actor: str,
+                     language: str | None = None) -> bytes:
+    """The case's workflow as SVG, its state highlighted; with ``language`` ("zh"/"en") the
+    page's drawing, states and steps by their titles in that language, top to bottom."""
     shown = case_workflow(uow, case_id, actor)
-    return draw_svg(shown.definition, shown.state)
+    return draw_svg(shown.definition, shown.state, language)
 
 
 def people_names(uow: UnitOfWork, usernames: Iterable[str]) -> dict[str, str]:

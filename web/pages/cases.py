@@ -288,9 +288,10 @@ def show(case_id: int) -> Response:
 @bp.get("/<int:case_id>/diagram.svg")
 @login_required
 def diagram(case_id: int) -> Response:
-    """The case's workflow as SVG with its state highlighted (as the API's diagram)."""
+    """The case's workflow as SVG with its state highlighted, in the page's language: titles,
+    not the codes and triggers the API's diagram shows."""
     try:
-        svg = case_diagram_svg(page_uow(), case_id, actor())
+        svg = case_diagram_svg(page_uow(), case_id, actor(), "zh" if is_chinese() else "en")
     except CaseflowError as exc:
         return _refused(exc)
     return Response(svg, mimetype="image/svg+xml")
