@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from caseflow.domain.said import Joined
+
 
 def N_(message: str) -> str:
     """Mark a refusal template for the pages' catalog (``python -m web.catalog`` extracts it);
@@ -62,7 +64,9 @@ class GuardRefused(CaseflowError):
     http_status = 422
 
     def __init__(self, guard: str, message: str) -> None:
-        super().__init__(f"guard '{guard}' refused: {message}")
+        # ``message`` may be a ``said.Said``: the pages translate it as a param
+        super().__init__(N_("guard '%(guard)s' refused: %(why)s"),
+                         params={"guard": guard, "why": message})
         self.guard = guard
 
 
@@ -73,7 +77,8 @@ class PeriodNotMet(CaseflowError):
     http_status = 409
 
     def __init__(self, trigger: str, reasons: list[str], clocks: list[str]) -> None:
-        super().__init__(f"cannot {trigger!r}: " + "; ".join(reasons), field="period")
+        super().__init__(N_("cannot %(trigger)r: %(reasons)s"), field="period",
+                         params={"trigger": trigger, "reasons": Joined("; ", reasons)})
         self.reasons = reasons
         self.clocks = clocks
 

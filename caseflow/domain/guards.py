@@ -17,8 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from caseflow.domain.calendar import WorkCalendar
+from caseflow.domain.errors import N_
 from caseflow.domain.moments import TZ, utcnow
 from caseflow.domain.periods import Period, compute_due
+from caseflow.domain.said import Said
 
 
 @dataclass(frozen=True)
@@ -138,36 +140,36 @@ def _has_party(ctx: GuardContext, role: str) -> bool:
 
 @guard("has_assignee")
 def has_assignee(ctx: GuardContext) -> str | None:
-    return None if ctx.case.assignee_id else "the case has no assigned officer"
+    return None if ctx.case.assignee_id else Said(N_("the case has no assigned officer"))
 
 
 @guard("has_evidence")
 def has_evidence(ctx: GuardContext) -> str | None:
-    return None if ctx.case.evidence_count else "no evidence has been attached to the case"
+    return None if ctx.case.evidence_count else Said(N_("no evidence has been attached to the case"))
 
 
 @guard("has_rights_holder")
 def has_rights_holder(ctx: GuardContext) -> str | None:
-    return None if _has_party(ctx, "rights_holder") else "the case names no rights holder"
+    return None if _has_party(ctx, "rights_holder") else Said(N_("the case names no rights holder"))
 
 
 @guard("has_alleged_infringer")
 def has_alleged_infringer(ctx: GuardContext) -> str | None:
     if _has_party(ctx, "alleged_infringer") or _has_party(ctx, "respondent"):
         return None
-    return "the case names no alleged infringer"
+    return Said(N_("the case names no alleged infringer"))
 
 
 @guard("has_applicant")
 def has_applicant(ctx: GuardContext) -> str | None:
     if _has_party(ctx, "applicant") or _has_party(ctx, "complainant"):
         return None
-    return "the case names no applicant"
+    return Said(N_("the case names no applicant"))
 
 
 @guard("has_ip_right")
 def has_ip_right(ctx: GuardContext) -> str | None:
-    return None if ctx.case.ip_rights else "the case names no IP right"
+    return None if ctx.case.ip_rights else Said(N_("the case names no IP right"))
 
 
 @guard("has_patent")
@@ -175,7 +177,7 @@ def has_patent(ctx: GuardContext) -> str | None:
     kinds = {"invention_patent", "utility_model", "design_patent"}
     if any(r.kind in kinds for r in ctx.case.ip_rights):
         return None
-    return "the case names no patent"
+    return Said(N_("the case names no patent"))
 
 
 # 《市场监督管理行政处罚程序规定》 arts. 66/70: on-the-spot decisions only for small fines.
@@ -213,7 +215,7 @@ def customs_security_sufficient(ctx: GuardContext) -> str | None:
     security = _amount(ctx, "security_amount")
     mode = ctx.value("detention_mode") or "ex_officio"
     if value is None or security is None:
-        return "goods value and security amount must both be recorded"
+        return Said(N_("goods value and security amount must both be recorded"))
     needed = required_customs_security(value, str(mode))
     if security < needed:
         return f"security of {security:g} yuan is below the {needed:g} yuan required for goods worth {value:g} yuan"
@@ -224,13 +226,13 @@ def customs_security_sufficient(ctx: GuardContext) -> str | None:
 def penalty_has_amount_or_warning(ctx: GuardContext) -> str | None:
     if _amount(ctx, "fine_amount") or ctx.value("confiscation") or ctx.value("warning"):
         return None
-    return "a penalty decision needs a fine, a confiscation or a warning"
+    return Said(N_("a penalty decision needs a fine, a confiscation or a warning"))
 
 
 @guard("supervisor_is_not_assignee")
 def supervisor_is_not_assignee(ctx: GuardContext) -> str | None:
     if ctx.case.assignee_id == ctx.user.id:
-        return "the officer handling the case cannot approve their own request"
+        return Said(N_("the officer handling the case cannot approve their own request"))
     return None
 
 
@@ -360,7 +362,7 @@ HEARING_AMOUNT_GROUNDS = {"large_fine", "large_confiscation"}
 def hearing_right_applies(ctx: GuardContext) -> str | None:
     ground = ctx.value("hearing_ground")
     if ground is None:
-        return "the ground for the hearing request must be recorded"
+        return Said(N_("the ground for the hearing request must be recorded"))
     if ground not in HEARING_AMOUNT_GROUNDS:
         return None
     amount = _amount(ctx, "proposed_fine_amount" if ground == "large_fine"
@@ -391,13 +393,13 @@ def warning_only_penalty(ctx: GuardContext) -> str | None:
     fine, confiscation, warning = _penalty_parts(ctx)
     if warning and not fine and not confiscation:
         return None
-    return "only a decision that gives nothing but a warning is exempt from publication"
+    return Said(N_("only a decision that gives nothing but a warning is exempt from publication"))
 
 
 @guard("no_penalty_imposed")
 def no_penalty_imposed(ctx: GuardContext) -> str | None:
     if any(_penalty_parts(ctx)):
-        return "a penalty was imposed on this case; use the ordinary closing step"
+        return Said(N_("a penalty was imposed on this case; use the ordinary closing step"))
     return None
 
 
@@ -409,27 +411,27 @@ def disclosure_complete(ctx: GuardContext) -> str | None:
     if ctx.value("disclosed_on") or ctx.value("home_published_on"):
         return None
     if ctx.value("pushed_to_home_authority_on"):
-        return "the home registration authority has not yet confirmed publication"
-    return "the penalty information has not been published"
+        return Said(N_("the home registration authority has not yet confirmed publication"))
+    return Said(N_("the penalty information has not been published"))
 
 
 @guard("has_reporter")
 def has_reporter(ctx: GuardContext) -> str | None:
-    return None if _has_party(ctx, "reporter") else "the case names no (real-name) reporter"
+    return None if _has_party(ctx, "reporter") else Said(N_("the case names no (real-name) reporter"))
 
 
 @guard("has_assisted_firm")
 def has_assisted_firm(ctx: GuardContext) -> str | None:
     if _has_party(ctx, "assisted_firm") or _has_party(ctx, "applicant"):
         return None
-    return "the case names no firm requesting assistance"
+    return Said(N_("the case names no firm requesting assistance"))
 
 
 @guard("settlement_confirmable", needs=("agreement",))
 def settlement_confirmable(ctx: GuardContext) -> str | None:
     # 民诉法解释 art. 355: no judicial confirmation of agreements deciding IP ownership or validity.
-    refusal = ("a court will not confirm an agreement that decides IP ownership or validity; "
-               "track performance without confirmation or renegotiate")
+    refusal = Said(N_("a court will not confirm an agreement that decides IP ownership or "
+                      "validity; track performance without confirmation or renegotiate"))
     if ctx.value("decides_ip_ownership_or_validity"):
         return refusal
     agreement = ctx.agreement
@@ -445,13 +447,13 @@ COURT_MEDIATION_TYPES = {"court_referred_prefiling", "court_entrusted"}
 def court_referred_mediation(ctx: GuardContext) -> str | None:
     if ctx.value("mediation_type") in COURT_MEDIATION_TYPES:
         return None
-    return "only a court-referred or court-entrusted mediation is returned to the court"
+    return Said(N_("only a court-referred or court-entrusted mediation is returned to the court"))
 
 
 @guard("not_court_referred_mediation")
 def not_court_referred_mediation(ctx: GuardContext) -> str | None:
     if ctx.value("mediation_type") in COURT_MEDIATION_TYPES:
-        return "a failed court-referred mediation must be returned to the court"
+        return Said(N_("a failed court-referred mediation must be returned to the court"))
     return None
 
 
@@ -467,7 +469,7 @@ def patent_counter_security_sufficient(ctx: GuardContext) -> str | None:
     value = _amount(ctx, "goods_value")
     security = _amount(ctx, "counter_security_amount")
     if value is None or security is None:
-        return "goods value and counter-security amount must both be recorded"
+        return Said(N_("goods value and counter-security amount must both be recorded"))
     if security < value:
         return f"counter-security of {security:g} yuan is below the goods value of {value:g} yuan"
     return None
@@ -477,14 +479,14 @@ def patent_counter_security_sufficient(ctx: GuardContext) -> str | None:
 def patent_is_invention(ctx: GuardContext) -> str | None:
     if ctx.value("patent_kind") == "invention":
         return None
-    return "this step is for invention applications"
+    return Said(N_("this step is for invention applications"))
 
 
 @guard("patent_is_not_invention")
 def patent_is_not_invention(ctx: GuardContext) -> str | None:
     if ctx.value("patent_kind") in ("utility_model", "design"):
         return None
-    return "this step is for utility-model and design applications"
+    return Said(N_("this step is for utility-model and design applications"))
 
 
 # --- guards added with the handoff wiring (police_case, court_litigation, court_confirmation) ---
@@ -509,7 +511,7 @@ def sender_remedy_period_over(ctx: GuardContext) -> str | None:
     refusal = _as_date(ctx.value("refusal_notice_served_on"))
     served = decision or refusal
     if served is None:
-        return "the date the refusal notice (or reconsideration decision) was served must be recorded"
+        return Said(N_("the date the refusal notice (or reconsideration decision) was served must be recorded"))
     end = _calendar_period_end(ctx, served, 3)
     if ctx.today() <= end:
         remedy = "the procuratorate's supervision" if decision else "reconsideration"
@@ -527,7 +529,7 @@ def parties_agreed_to_mediation(ctx: GuardContext) -> str | None:
     # refuses.
     if ctx.payload.get("parties_agreed_to_mediation") is True:
         return None
-    return "pre-filing mediation needs the parties' consent (民事诉讼法 art. 125)"
+    return Said(N_("pre-filing mediation needs the parties' consent (民事诉讼法 art. 125)"))
 
 
 @guard("court_hearing_notice_lead_time")
@@ -549,7 +551,7 @@ def confirmation_applied_in_time(ctx: GuardContext) -> str | None:
     effective = _as_date(ctx.value("agreement_effective_on"))
     applied = _as_date(ctx.value("applied_on"))
     if effective is None or applied is None:
-        return "agreement_effective_on and applied_on must both be recorded"
+        return Said(N_("agreement_effective_on and applied_on must both be recorded"))
     end = _calendar_period_end(ctx, effective, 30)
     if applied > end:
         return (

@@ -34,7 +34,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from caseflow.domain.errors import N_
 from caseflow.domain.moments import TZ
+from caseflow.domain.said import Said
 
 KINDS = ("after", "within")
 IN_PERSON = "in_person"
@@ -142,15 +144,23 @@ def _moment(value: Any) -> tuple[datetime, bool] | None:
 def _left(clock: ClockFacts, at: datetime) -> str:
     delta = clock.due - at
     if delta <= timedelta(0):
-        return f"ran out {_span(-delta)} ago"
-    return f"{_span(delta)} remain"
+        return Said(N_("ran out %(span)s ago"), {"span": _span(-delta)})
+    return Said(N_("%(span)s remain"), {"span": _span(delta)})
+
+
+def _days(days: int) -> Said:
+    return Said(N_("%(days)s day(s)"), {"days": days})
 
 
 def _span(delta: timedelta) -> str:
     days, seconds = delta.days, delta.seconds
     if days >= 1:
-        return f"{days} day(s)" + (f" {seconds // 3600} h" if seconds >= 3600 else "")
-    return f"{max(1, seconds // 3600)} h" if seconds >= 3600 else f"{max(1, seconds // 60)} min"
+        if seconds >= 3600:
+            return Said(N_("%(days)s day(s) %(hours)s h"), {"days": days, "hours": seconds // 3600})
+        return _days(days)
+    if seconds >= 3600:
+        return Said(N_("%(hours)s h"), {"hours": max(1, seconds // 3600)})
+    return Said(N_("%(minutes)s min"), {"minutes": max(1, seconds // 60)})
 
 
 def _pick(requirement: PeriodRequirement, clocks: Sequence[ClockFacts]) -> ClockFacts | None:
@@ -178,9 +188,12 @@ def check(
         clock = _pick(req, clocks)
         names = " / ".join(req.clocks)
         if clock is None:
-            refusals.append(Refusal(req, names, (
-                f"period {names} has not started on this case; the step is allowed "
-                f"{'only after' if req.kind == 'after' else 'only within'} it ({req.source})")))
+            template = (N_("period %(names)s has not started on this case; the step is allowed "
+                           "only after it (%(source)s)") if req.kind == "after" else
+                        N_("period %(names)s has not started on this case; the step is allowed "
+                           "only within it (%(source)s)"))
+            refusals.append(Refusal(req, names, Said(template, {"names": names,
+                                                                "source": req.source})))
             continue
         recorded = _moment(payload.get(req.on)) if req.on else None
         at, whole_day = recorded if recorded else (now, False)
@@ -196,31 +209,41 @@ def check(
         alternatives = [e.title_en or (f"override by a {e.role}" if e.kind == "override"
                                        else str(e.field)) for e in req.unless]
         if alternatives:
-            message += "; unless " + " or ".join(alternatives)
+            shown = [Said.both(a, e.title_zh or a) for a, e in zip(alternatives, req.unless,
+                                                                    strict=True)]
+            message = Said(N_("%(finding)s; unless %(alternatives)s"), {
+                "finding": message, "alternatives": Said.both(
+                    " or ".join(shown), " 或 ".join(a.zh or a for a in shown))})
         if why_not:
-            message += f" — {why_not}"
+            message = Said(N_("%(finding)s — %(why_not)s"),
+                           {"finding": message, "why_not": why_not})
         if override is not None and any(e.kind == "override" for e in req.unless):
-            message += f" — override refused: {_override_problem(req, override)}"
+            message = Said(N_("%(finding)s — override refused: %(problem)s"),
+                           {"finding": message, "problem": _override_problem(req, override)})
         refusals.append(Refusal(req, clock.name, message))
     return refusals, excepted
 
 
 def _when(req: PeriodRequirement, at: datetime, whole_day: bool) -> str:
     if whole_day:
-        return f"{req.on} {at.date().isoformat()}"
-    return f"{req.on + ' ' if req.on else 'now, '}{at:%Y-%m-%d %H:%M}"
+        return Said(N_("%(field)s %(day)s"), {"field": req.on, "day": at.date().isoformat()})
+    if req.on:
+        return Said(N_("%(field)s %(moment)s"), {"field": req.on,
+                                                 "moment": f"{at:%Y-%m-%d %H:%M}"})
+    return Said(N_("now, %(moment)s"), {"moment": f"{at:%Y-%m-%d %H:%M}"})
 
 
 def _judge(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any],
            at: datetime, whole_day: bool, now: datetime, office_close: time) -> str | None:
     """Why the step is outside the period, or None when it is inside."""
-    label = f"{clock.title_zh} ({clock.name})"
+    label = Said.both(f"{clock.title_zh} ({clock.name})", f"“{clock.title_zh}”")
     last = clock.last_day.isoformat()
     when = _when(req, at, whole_day)
-    provisional = " (provisional)" if clock.provisional else ""
+    provisional = Said(N_(" (provisional)")) if clock.provisional else ""
+    source = req.source
     if (at.date() > now.date()) if whole_day else at > now:
-        return (f"{when} is in the future; a step is judged on the legal date it records, "
-                "which cannot be ahead of today")
+        return Said(N_("%(when)s is in the future; a step is judged on the legal date it "
+                       "records, which cannot be ahead of today"), {"when": when})
     opens = clock.started_at.astimezone(TZ)
     if req.kind == "within":
         # a chained window starts on its predecessor's last day, which is not yet its own
@@ -228,53 +251,69 @@ def _judge(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any]
                      ) if whole_day else (at <= opens if clock.chained else at < opens)
         if too_early:
             first = opens.date() + timedelta(days=1) if clock.chained else opens.date()
-            return (f"only within the period {label}, which has not begun: it runs from "
-                    f"{first.isoformat()} to 24:00 on {last}{provisional} ({req.source})")
+            return Said(N_("only within the period %(label)s, which has not begun: it runs "
+                           "from %(first)s to 24:00 on %(last)s%(provisional)s (%(source)s)"),
+                        {"label": label, "first": first.isoformat(), "last": last,
+                         "provisional": provisional, "source": source})
         deadline = clock.due
         counter = req.in_person is not None and payload.get(req.in_person) == IN_PERSON
         if counter and whole_day:
-            return (f"{req.in_person} is in_person: give the time it was handed in (a date "
-                    f"and time for {req.on}), since a submission at the counter is due by "
-                    f"the close of office hours ({office_close:%H:%M}) on the last day "
-                    f"({req.source})")
+            return Said(N_("%(in_person)s is in_person: give the time it was handed in (a "
+                           "date and time for %(field)s), since a submission at the counter "
+                           "is due by the close of office hours (%(close)s) on the last day "
+                           "(%(source)s)"),
+                        {"in_person": req.in_person, "field": req.on,
+                         "close": f"{office_close:%H:%M}", "source": source})
         if counter:
             deadline = datetime.combine(clock.last_day, office_close, TZ)
         if (at.date() <= clock.last_day) if whole_day else at < deadline:
             return None
-        end = (f"the close of office hours ({office_close:%H:%M}) on {last}" if counter
-               else f"24:00 on {last}")
-        late = (f"{(at.date() - clock.last_day).days} day(s)" if whole_day
+        end = (Said(N_("the close of office hours (%(close)s) on %(last)s"),
+                    {"close": f"{office_close:%H:%M}", "last": last}) if counter
+               else Said(N_("24:00 on %(last)s"), {"last": last}))
+        late = (_days((at.date() - clock.last_day).days) if whole_day
                 else _span(at - deadline))
-        return (f"only within the period {label}, which ended at {end}{provisional}; {when} "
-                f"is {late} late ({req.source})")
+        return Said(N_("only within the period %(label)s, which ended at %(end)s"
+                       "%(provisional)s; %(when)s is %(late)s late (%(source)s)"),
+                    {"label": label, "end": end, "provisional": provisional, "when": when,
+                     "late": late, "source": source})
     if req.lapsed and clock.stopped_at is not None and clock.stopped_at < clock.due:
-        return (f"the period {label} did not run out: it stopped on "
-                f"{clock.stopped_at.astimezone(TZ):%Y-%m-%d}, before its last day {last}, "
-                f"because what it waits for happened ({req.source})")
+        return Said(N_("the period %(label)s did not run out: it stopped on %(stopped)s, "
+                       "before its last day %(last)s, because what it waits for happened "
+                       "(%(source)s)"),
+                    {"label": label, "stopped": f"{clock.stopped_at.astimezone(TZ):%Y-%m-%d}",
+                     "last": last, "source": source})
     if req.inclusive and whole_day:
         if at.date() >= clock.last_day:
             return None
-        return (f"not before the last day of the period {label}, {last}{provisional}: "
-                f"{when} is earlier ({req.source})")
+        return Said(N_("not before the last day of the period %(label)s, %(last)s"
+                       "%(provisional)s: %(when)s is earlier (%(source)s)"),
+                    {"label": label, "last": last, "provisional": provisional, "when": when,
+                     "source": source})
     elif (at.date() > clock.last_day) if whole_day else at >= clock.due:
         return None
     else:
         earliest = clock.last_day + timedelta(days=1)
-    gap = (f"{(clock.last_day - at.date()).days + 1} calendar day(s) of it remain from {when}"
-           if whole_day else f"{_left(clock, at)} at {when}")
-    return (f"not before the period {label} has run out: it ends at 24:00 on {last}"
-            f"{provisional}, {gap}; the earliest day is {earliest.isoformat()} ({req.source})")
+    gap = (Said(N_("%(days)s calendar day(s) of it remain from %(when)s"),
+                {"days": (clock.last_day - at.date()).days + 1, "when": when})
+           if whole_day else Said(N_("%(left)s at %(when)s"),
+                                  {"left": _left(clock, at), "when": when}))
+    return Said(N_("not before the period %(label)s has run out: it ends at 24:00 on %(last)s"
+                   "%(provisional)s, %(gap)s; the earliest day is %(earliest)s (%(source)s)"),
+                {"label": label, "last": last, "provisional": provisional, "gap": gap,
+                 "earliest": earliest.isoformat(), "source": source})
 
 
 def _override_problem(req: PeriodRequirement, override: Override) -> str:
     roles = [e.role for e in req.unless if e.kind == "override"]
     if not override.reason.strip():
-        return "an override needs a reason"
+        return Said(N_("an override needs a reason"))
     if not (override.actor_roles & set(roles)):
-        return f"only a {' or '.join(r or '' for r in roles)} may override this period"
+        return Said(N_("only a %(roles)s may override this period"),
+                    {"roles": " or ".join(r or "" for r in roles)})
     if override.actor_is_assignee:
-        return "the case's own assignee may not override its periods"
-    return "not allowed"
+        return Said(N_("the case's own assignee may not override its periods"))
+    return Said(N_("not allowed"))
 
 
 def _exception(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, Any],
@@ -291,12 +330,16 @@ def _exception(req: PeriodRequirement, clock: ClockFacts, payload: Mapping[str, 
             if moment is not None:  # a dated fact (a written waiver): not ahead, not before
                 day = moment[0].date()
                 if day > by.date():
-                    problem = (f"{alt.field} {day.isoformat()} comes after the step it would "
-                               f"excuse ({by.date().isoformat()})")
+                    problem = Said(N_("%(field)s %(day)s comes after the step it would excuse "
+                                      "(%(step_day)s)"),
+                                   {"field": alt.field, "day": day.isoformat(),
+                                    "step_day": by.date().isoformat()})
                     continue
                 if day < clock.started_at.astimezone(TZ).date():
-                    problem = (f"{alt.field} {day.isoformat()} is before the period began "
-                               f"({clock.started_at.astimezone(TZ):%Y-%m-%d})")
+                    problem = Said(N_("%(field)s %(day)s is before the period began "
+                                      "(%(began)s)"),
+                                   {"field": alt.field, "day": day.isoformat(),
+                                    "began": f"{clock.started_at.astimezone(TZ):%Y-%m-%d}"})
                     continue
             return Excepted(req, clock, alt, f"{alt.field}={value}"), None
         elif alt.kind == "override" and override is not None:

@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from caseflow.domain.errors import CaseflowError
+from caseflow.domain.errors import N_, CaseflowError
+from caseflow.domain.said import Said
 
 __all__ = [
     "CalendarFileError",
@@ -36,8 +37,12 @@ class CalendarFileError(CaseflowError, ValueError):
     """An admin's schedule file is wrong. The message names the problem and offending value."""
 
     def __init__(self, problem: str, source: str = "") -> None:
-        message = f"{source}: {problem}" if source else problem
-        super().__init__(message)
+        # ``problem`` may be a ``said.Said``: the pages translate it (``messages.say``)
+        if source:
+            super().__init__(N_("%(source)s: %(problem)s"),
+                             params={"source": source, "problem": problem})
+        else:
+            super().__init__(problem)
         self.problem = problem
         self.source = source
 
@@ -105,11 +110,13 @@ def _show(value: Any) -> str:
 
 def _parse_day(text: str, where: str) -> date:
     if not _DATE_RE.match(text):
-        raise CalendarFileError(f"{where}: '{text}' is not a valid date (expected YYYY-MM-DD)")
+        raise CalendarFileError(Said(N_("%(where)s: '%(text)s' is not a valid date (expected "
+                                        "YYYY-MM-DD)"), {"where": where, "text": text}))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CalendarFileError(f"{where}: '{text}' is not a valid date") from None
+        raise CalendarFileError(Said(N_("%(where)s: '%(text)s' is not a valid date"),
+                                     {"where": where, "text": text})) from None
 
 
 def _parse_entries(raw: Any, key: str, year: int) -> dict[date, str]:
@@ -132,12 +139,15 @@ def _parse_entries(raw: Any, key: str, year: int) -> dict[date, str]:
             first = _parse_day(left.strip(), where)
             last = _parse_day(right.strip(), where)
             if last < first:
-                raise CalendarFileError(f"{where}: range '{text}' ends before it starts")
+                raise CalendarFileError(Said(N_("%(where)s: range '%(text)s' ends before it "
+                                                "starts"), {"where": where, "text": text}))
         else:
             first = last = _parse_day(text, where)
         for d in (first, last):
             if d.year != year:
-                raise CalendarFileError(f"{where}: '{d.isoformat()}' is outside year {year}")
+                raise CalendarFileError(Said(N_("%(where)s: '%(day)s' is outside year %(year)s"),
+                                             {"where": where, "day": d.isoformat(),
+                                              "year": year}))
         d = first
         while d <= last:
             days.setdefault(d, where)
@@ -184,17 +194,18 @@ def _build_schedule(data: Any, source: str) -> YearSchedule:
         if key not in _KNOWN_KEYS:
             raise CalendarFileError(f"unknown key {_show(key)} (expected year, rest, workdays)")
     if "year" not in data:
-        raise CalendarFileError("missing 'year'")
+        raise CalendarFileError(Said(N_("missing 'year'")))
     year = data["year"]
     if isinstance(year, str) and year.strip().isdigit():
         year = int(year.strip())
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999:
         raise CalendarFileError(f"year: {_show(data['year'])} is not a year between 1900 and 2999")
     if "rest" not in data:
-        raise CalendarFileError("missing 'rest' (the official rest days)")
+        raise CalendarFileError(Said(N_("missing 'rest' (the official rest days)")))
     rest = _parse_entries(data["rest"], "rest", year)
     if not rest:
-        raise CalendarFileError("rest: an official schedule lists at least one rest day")
+        raise CalendarFileError(Said(N_("rest: an official schedule lists at least one rest "
+                                        "day")))
     work = _parse_entries(data.get("workdays"), "workdays", year)
     for d, where in sorted(work.items()):
         if d in rest:

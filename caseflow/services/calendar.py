@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from caseflow.adapters.orm import CalendarOverride, CalendarYear, SystemEvent
-from caseflow.domain.errors import ValidationFailed
+from caseflow.domain.errors import N_, ValidationFailed
 from caseflow.domain.events import CalendarChanged
 from caseflow.domain.limits import CALENDAR, check_day, check_reason, check_text
 from caseflow.domain.moments import aware
@@ -51,8 +51,9 @@ def _plausible_year(year: int, today: date) -> None:
     next year's in November; older years matter for clocks still counting)."""
     first, last = (CALENDAR.not_before.resolve(today).year, CALENDAR.not_after.resolve(today).year)
     if not first <= year <= last:
-        raise ValidationFailed(f"year: {year} is outside the years a schedule is loaded for "
-                               f"({first}–{last})", field="year")
+        raise ValidationFailed(N_("year: %(year)s is outside the years a schedule is loaded "
+                                  "for (%(first)s–%(last)s)"), field="year",
+                               params={"year": year, "first": first, "last": last})
 
 
 def load_schedule(uow: UnitOfWork, text: str, *, actor: str, source: str = "upload") -> ScheduleLoaded:

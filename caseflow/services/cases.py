@@ -33,6 +33,7 @@ from caseflow.domain.clocks import plan_for
 from caseflow.domain.commands import FireTrigger, OpenCase, OpenLinkedCase
 from caseflow.domain.definitions import TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import (
+    N_,
     ConflictError,
     InvalidTrigger,
     NotFound,
@@ -444,9 +445,11 @@ def _find_transition(definition: WorkflowDefinition, case: _CaseRow, trigger: st
         allowed = ", ".join(t.trigger for t in definition.triggers_from(case.status)) or "none"
         state = definition.states[case.status]
         raise InvalidTrigger(
-            f"cannot {trigger!r} case {case.number} in state {case.status!r} "
-            f"({state.title_zh}); triggers from here: {allowed}"
-        )
+            N_("cannot %(trigger)r case %(number)s in state %(state)r (%(state_title)s); "
+               "triggers from here: %(allowed)s"),
+            params={"trigger": trigger, "number": case.number, "state": case.status,
+                    "state_title": state.title_zh,
+                    "allowed": allowed})
     return transition
 
 

@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from caseflow.adapters.orm import Evidence, Handoff
 from caseflow.adapters.registry import REGISTRY
-from caseflow.domain.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from caseflow.domain.errors import (
+    N_,
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from caseflow.domain.limits import check_note, check_text
 from caseflow.domain.vocabulary import ACTING_ROLES
 from caseflow.services.access import require_same_agency, user_and_case, visible_as
@@ -62,8 +68,9 @@ def attach_evidence(
         )
         if duplicate is not None:
             raise ValidationFailed(
-                f"this file is already evidence #{duplicate.id} ({duplicate.filename}) of "
-                f"case {case.number}", field="content",
+                N_("this file is already evidence #%(id)s (%(filename)s) of case %(number)s"),
+                field="content", params={"id": duplicate.id, "filename": duplicate.filename,
+                                         "number": case.number},
             )
         item = Evidence(case=case, sha256=digest, filename=filename, media_type=media_type,
                         size=len(content), description=description, added_by=user)

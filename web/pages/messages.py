@@ -21,6 +21,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from caseflow.domain import errors as e
+from caseflow.domain.said import Joined, Said
 from web.i18n import N_, is_chinese
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -41,10 +42,26 @@ HEADLINES: tuple[tuple[type[e.CaseflowError], str], ...] = (
 )
 
 
+def say(value: object) -> object:
+    """A sentence of the engine in the page's language: a ``Said`` is its template
+    translated and filled with its own params said the same way, ``Joined`` parts are each
+    said and joined the page's way; anything else is shown as it is."""
+    if isinstance(value, Said):
+        if value.zh is not None:
+            return value.zh if is_chinese() else str(value)
+        params = {k: say(v) for k, v in value.params.items()}
+        return _(value.template, **params) if params else _(value.template)
+    if isinstance(value, Joined):
+        return ("；" if is_chinese() else "; ").join(str(say(p)) for p in value.parts)
+    return value
+
+
 def _translated(exc: e.CaseflowError) -> str:
     template = getattr(exc, "template", None)
+    if isinstance(template, Said):
+        return str(say(template))
     if template:
-        params = getattr(exc, "params", {}) or {}
+        params = {k: say(v) for k, v in (getattr(exc, "params", {}) or {}).items()}
         return _(template, **params)
     return exc.message
 

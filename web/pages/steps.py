@@ -11,15 +11,23 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from caseflow import services
-from caseflow.domain.errors import CaseflowError, ConflictError
+from caseflow.domain.errors import (
+    CaseflowError,
+    ConflictError,
+    GuardRefused,
+    InvalidTrigger,
+    PeriodNotMet,
+)
 from caseflow.domain.field_values import value_titles
 from caseflow.domain.moments import TZ
 from caseflow.services.evidence import download_evidence
 from caseflow.views.case_list import evidence_of
+from caseflow.views.cases import case_for
 from caseflow.views.clock_timeline import case_workflow
 from caseflow.views.override_requests import overridable_steps
 from web.formatting import titled
 from web.pages.common import actor, page_uow, refusal
+from web.pages.messages import say
 
 bp = Blueprint("steps", __name__, url_prefix="/cases")
 
@@ -87,12 +95,12 @@ def panel_context(case_id: int, case: dict[str, Any],
                 "max_length": getattr(spec, "max_length", None),
                 "step": "1" if f.type == "integer" else "any",
             })
-        periods = [{"kind": p.kind, "met": p.met, "detail": p.detail,
+        periods = [{"kind": p.kind, "met": p.met, "detail": say(p.detail),
                     "unless": list(p.unless_zh),
                     "overridable": bool(p.unless)} for p in opt.periods]
         triggers.append({"trigger": opt.trigger, "title": titled(opt) or opt.trigger,
                          "reason_required": opt.reason_required, "fields": fields,
-                         "blocked_by": list(opt.blocked_by), "periods": periods,
+                         "blocked_by": [say(b) for b in opt.blocked_by], "periods": periods,
                          "overridable": any(not p.met and p.unless for p in opt.periods)})
     try:
         evidence = list(evidence_of(page_uow(), case_id, actor()))
@@ -157,6 +165,17 @@ def _titles(case_id: int, trigger: str, state: str) -> tuple[str, str]:
     return step, (titled(shown) or state) if shown else state
 
 
+STEP_REFUSALS = (InvalidTrigger, PeriodNotMet, GuardRefused)
+
+
+def _moved_on(case_id: int, version: int) -> bool:
+    """Whether the case is no longer at the version the form was made against."""
+    try:
+        return case_for(page_uow(), case_id, actor()).version != version
+    except CaseflowError:
+        return False
+
+
 def _again(case_id: int, status: int, message: str | None, state: dict[str, Any]) -> Response:
     from web.pages.cases import render_case
     return render_case(case_id, status=status, message=message, panel_state={"steps": state})
@@ -183,6 +202,11 @@ def fire(case_id: int, trigger: str) -> Response:
         return _again(case_id, 409, _("The case changed since you opened this page; "
                                       "here it is as it is now."), state)
     except CaseflowError as exc:
+        # the engine judges the step before the version: a form from before the case moved
+        # on (the same step sent again from a second tab) is told so, not "cannot 'x' …"
+        if isinstance(exc, STEP_REFUSALS) and _moved_on(case_id, version):
+            return _again(case_id, 409, _("The case changed since you opened this page; "
+                                          "here it is as it is now."), state)
         status, message, field_errs = refusal(exc)
         state["errors"] = {**errors, **field_errs}
         return _again(case_id, status, message, state)
