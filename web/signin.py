@@ -32,6 +32,8 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_login import logout_user as _logout_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from caseflow.config import Settings
 from caseflow.domain.errors import TooManyAttempts, Unauthenticated, ValidationFailed
@@ -97,7 +99,46 @@ def _resume(secret: str) -> WebUser | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized() -> Response:
-    return redirect(url_for("signin.form", next=_here()))
+    return redirect(url_for("signin.form", next=_return_to()))
+
+
+def _return_to() -> str:
+    """Where to come back after signing in: this page for a GET; for a form's POST (its
+    address takes no GET: signing in would land on a 405) the page the form was on — the
+    Referer when it is this site's — else the nearest page above the form's address."""
+    if request.method in ("GET", "HEAD"):
+        return _here()
+    referer = urlsplit(request.referrer or "")
+    if referer.netloc == request.host and referer.scheme in ("http", "https"):
+        target = referer.path + (f"?{referer.query}" if referer.query else "")
+        if _opens(referer.path):
+            return target
+    return _page_above(request.path)
+
+
+def _opens(path: str) -> bool:
+    """Whether ``path`` is an address this site answers a GET on (a page, not a form's
+    POST-only address)."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return True
+
+
+def _page_above(path: str) -> str:
+    """The nearest address above ``path`` that opens as a page (``/cases/39/evidence`` →
+    ``/cases/39``); the user's home when there is none."""
+    parts = [p for p in path.split("/") if p]
+    while parts:
+        parts.pop()
+        for candidate in ("/" + "/".join(parts) + "/", "/" + "/".join(parts)):
+            if parts and _opens(candidate):
+                return candidate
+    return url_for("pages.home")
 
 
 def session_ended() -> str | None:
@@ -144,13 +185,17 @@ def _here() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only (no open redirect)."""
+    """Where to go after signing in: a path on this site only (no open redirect), one that
+    opens as a page (a form's POST-only address would answer 405: the page above it);
+    without one, the user's home by role (``pages.home``: 待办 for an officer)."""
     if not target or len(target) > 2000:
-        return url_for("signin.account")
+        return url_for("pages.home")
     parts = urlsplit(target)
     if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
             or "\\" in target or any(ord(c) < 32 for c in target)):
-        return url_for("signin.account")
+        return url_for("pages.home")
+    if not _opens(parts.path):
+        return _page_above(parts.path)
     return target
 
 

@@ -150,7 +150,7 @@ def test_the_form_signs_in_with_its_csrf_token_and_the_cookie_then_works(
                                     "/\\evil.example.com", "javascript:alert(1)"])
 def test_sign_in_never_redirects_off_the_site(server, passwords, target):
     _jar, done = _form_sign_in(server, next_=target)
-    assert done.status_code == 303 and done.headers["Location"] == "/account"
+    assert done.status_code == 303 and done.headers["Location"] == "/"  # the role's home
 
 
 def test_pages_without_a_session_redirect_to_the_form_with_next(server):

@@ -24,11 +24,12 @@ import importlib
 from flask import Blueprint, Flask, Response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from caseflow.domain.errors import CaseflowError
 from caseflow.services import signin as signin_service
 from web.formatting import init_formatting
-from web.i18n import COOKIE, LOCALES, init_i18n
+from web.i18n import COOKIE, LOCALES, N_, init_i18n
 from web.pages.common import engine, me, render
 
 AREAS = ("work", "cases", "steps", "handoffs", "approval_requests", "mediation", "supervision",
@@ -90,10 +91,46 @@ def _csrf_refused(exc: CSRFError) -> Response:
                             "the page and try again. Nothing was changed."))
 
 
+# an HTTP error on a page: its title and what to do, in the page's language
+HTTP_ERRORS = {
+    404: (N_("Page not found"),
+          N_("There is no such page here, or it has moved. Nothing was changed.")),
+    405: (N_("This address is not a page"),
+          N_("This address only takes a form's submission and cannot be opened as a page. "
+             "Go back to the page the form was on. Nothing was changed.")),
+    500: (N_("Server error"),
+          N_("Something went wrong on the server. Try again; if it happens again, tell the "
+             "administrator.")),
+}
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    """Flask's own error pages are English and outside the layout: a page's 404, 405, 500
+    (or any other HTTP error) is rendered in the layout, in the page's language, with the
+    same status and headers (``Allow`` …); the API's paths keep their problem+json."""
+    from flask import current_app
+
+    if request.path.startswith("/api/"):
+        return current_app.extensions["caseflow.api"].handle_http_exception(exc)
+    status = exc.code or 500
+    title, message = HTTP_ERRORS.get(status, (N_("Request refused"),
+                                              N_("This request could not be handled.")))
+    try:
+        response = render("pages/refused.html", status, title=_(title), message=_(message))
+    except Exception:  # noqa: BLE001 - the page itself failed (the database …): Flask's
+        return exc
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def init_pages(app: Flask) -> None:
     init_i18n(app)
     init_formatting(app)
     app.register_error_handler(CSRFError, _csrf_refused)
+    # after init_api: replaces flask-smorest's handler, which _http_error calls on API paths
+    app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(bp)
     for name in AREAS:
         try:
