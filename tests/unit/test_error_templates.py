@@ -320,3 +320,140 @@ def test_an_outsider_gets_the_very_refusal_of_a_missing_case_id() -> None:
     with app.test_request_context("/"):
         assert message_of(outsider) == message_of(missing)
         assert not re.search(r"[A-Za-z0-9]", message_of(outsider))
+
+
+# --- the engine's step refusals (review defects 1, 9, 14): periods, guards, triggers ----------
+
+def _chinese_app():  # type: ignore[no-untyped-def]
+    from flask import Flask
+
+    from web.i18n import init_i18n
+
+    app = Flask(__name__)
+    init_i18n(app)
+    return app
+
+
+def _period_refusals():  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from caseflow.domain.moments import TZ
+    from caseflow.domain.requirements import (
+        ClockFacts,
+        Exception_,
+        Override,
+        PeriodRequirement,
+        check,
+    )
+
+    clock = ClockFacts("answer", "陈述申辩期", "Answer period", "程序规定 第五十七条", "running",
+                       datetime(2026, 9, 29, tzinfo=TZ), datetime(2026, 10, 10, tzinfo=TZ),
+                       date(2026, 10, 9), True)
+    within = PeriodRequirement("within", ("answer",), "条例 第十六条", on="received_at")
+    after = PeriodRequirement("after", ("answer",), "程序规定 第五十七条")
+    overridable = PeriodRequirement("within", ("answer",), "条例 第十六条", unless=(
+        Exception_("override", role="supervisor", title_zh="上级批准",
+                   title_en="a supervisor's override"),))
+    now = datetime(2026, 10, 14, 10, 30, tzinfo=TZ)
+    late, _ = check([within], [clock], {"received_at": "2026-10-14"}, now=now)
+    early, _ = check([after], [clock], {}, now=datetime(2026, 10, 5, 9, tzinfo=TZ))
+    refused, _ = check([overridable], [clock], {}, now=now,
+                       override=Override("", frozenset({"officer"}), True))
+    missing, _ = check([within], [], {}, now=now)
+    return [
+        (late[0].message,
+         "only within the period 陈述申辩期 (answer), which ended at 24:00 on 2026-10-09 "
+         "(provisional); received_at 2026-10-14 is 5 day(s) late (条例 第十六条)",
+         "只能在期限“陈述申辩期”内进行，该期限已于 2026-10-09 24时 届满（暂定）；"
+         "所记日期 2026-10-14 已逾期 5 天（条例 第十六条）"),
+        (early[0].message,
+         "not before the period 陈述申辩期 (answer) has run out: it ends at 24:00 on "
+         "2026-10-09 (provisional), 4 day(s) 15 h remain at now, 2026-10-05 09:00; the "
+         "earliest day is 2026-10-10 (程序规定 第五十七条)",
+         "须待期限“陈述申辩期”届满后才能进行：该期限至 2026-10-09 24时届满（暂定），"
+         "现在（2026-10-05 09:00） 尚余 4 天 15 小时；最早可在 2026-10-10 进行（程序规定 第五十七条）"),
+        (refused[0].message,
+         "only within the period 陈述申辩期 (answer), which ended at 24:00 on 2026-10-09 "
+         "(provisional); now, 2026-10-14 10:30 is 4 day(s) 10 h late (条例 第十六条); unless "
+         "a supervisor's override — override refused: an override needs a reason",
+         "只能在期限“陈述申辩期”内进行，该期限已于 2026-10-09 24时 届满（暂定）；"
+         "现在（2026-10-14 10:30） 已逾期 4 天 10 小时（条例 第十六条）；除非上级批准——"
+         "不能越过期限：越过期限须说明理由"),
+        (missing[0].message,
+         "period answer has not started on this case; the step is allowed only within it "
+         "(条例 第十六条)",
+         "本案尚未开始计算此期限，此步骤只能在期限内进行（条例 第十六条）"),
+    ]
+
+
+def test_a_period_refusal_keeps_its_english_and_says_itself_in_chinese() -> None:
+    from caseflow.domain.errors import PeriodNotMet
+    from web.i18n import COOKIE
+    from web.pages.messages import message_of, say
+
+    app = _chinese_app()
+    cases = _period_refusals()
+    for message, english, _zh in cases:
+        assert message == english
+    refusal_ = PeriodNotMet("accept", [c[0] for c in cases[:2]], ["answer", "answer"])
+    assert str(refusal_) == refusal_.message == \
+        f"cannot 'accept': {cases[0][1]}; {cases[1][1]}"
+    with app.test_request_context("/"):
+        for message, _en, chinese in cases:
+            assert say(message) == chinese
+        shown = message_of(refusal_)
+        assert shown == f"法定期限目前不允许进行此步骤。 {cases[0][2]}；{cases[1][2]}"
+    with app.test_request_context("/", headers={"Cookie": f"{COOKIE}=en"}):
+        assert say(cases[0][0]) == cases[0][1]
+        assert message_of(refusal_).endswith(refusal_.message)
+
+
+def test_a_guard_refusal_and_a_trigger_refusal_keep_their_english_and_say_chinese() -> None:
+    import pickle
+    from copy import deepcopy
+
+    from caseflow.domain.errors import GuardRefused, InvalidTrigger
+    from caseflow.domain.guards import has_assignee, has_evidence
+    from caseflow.domain.said import Said
+    from web.pages.messages import message_of, say
+
+    class Ctx:
+        class case:  # noqa: N801 - the one attribute a guard reads
+            assignee_id = None
+            evidence_count = 0
+
+    why = has_assignee(Ctx)  # type: ignore[arg-type]
+    assert why == "the case has no assigned officer"
+    assert pickle.loads(pickle.dumps(why)) == deepcopy(why) == why
+    assert pickle.loads(pickle.dumps(why)).template == why.template  # type: ignore[union-attr]
+    guard = GuardRefused("has_assignee", why)  # type: ignore[arg-type]
+    assert str(guard) == "guard 'has_assignee' refused: the case has no assigned officer"
+    trigger = InvalidTrigger(
+        N_("cannot %(trigger)r case %(number)s in state %(state)r (%(state_title)s); "
+           "triggers from here: %(allowed)s"),
+        params={"trigger": "start_verification", "number": "XZCF-2026-000015",
+                "state": "verification", "state_title": "线索核查", "allowed": "a, b"})
+    assert str(trigger) == ("cannot 'start_verification' case XZCF-2026-000015 in state "
+                            "'verification' (线索核查); triggers from here: a, b")
+    with _chinese_app().test_request_context("/"):
+        assert message_of(guard) == "不满足流程对此步骤的条件。 案件尚未指派承办人"
+        assert say(has_evidence(Ctx)) == "案件尚未添加任何证据"  # type: ignore[arg-type]
+        assert message_of(trigger) == ("案件当前状态下不能进行此步骤。 案件 XZCF-2026-000015 "
+                                       "当前处于“线索核查”，不能进行此步骤")
+        assert say(Said.both("Answer period", "陈述申辩期")) == "陈述申辩期"
+
+
+def test_calendar_file_and_duplicate_evidence_refusals_keep_their_english() -> None:
+    from caseflow.domain.schedules import CalendarFileError, parse_schedule
+    from web.pages.messages import message_of, say
+
+    bad = refusal(parse_schedule, "year: 2027\nrest: ['2027-02-30']\n", "2027.yaml")
+    assert isinstance(bad, CalendarFileError)
+    assert str(bad) == "2027.yaml: rest[0]: '2027-02-30' is not a valid date"
+    assert bad.problem == "rest[0]: '2027-02-30' is not a valid date"
+    outside = refusal(parse_schedule, "year: 2027\nrest: ['2028-01-01']\n", "")
+    assert str(outside) == "rest[0]: '2028-01-01' is outside year 2027"
+    with _chinese_app().test_request_context("/"):
+        assert say(bad.problem) == "rest[0]：“2027-02-30”不是有效的日期"
+        assert message_of(bad) == "rest[0]：“2027-02-30”不是有效的日期"
+        assert message_of(outside) == "rest[0]：“2028-01-01”不在 2027 年内"
