@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from caseflow.adapters.orm import ApiToken, SystemEvent, User
-from caseflow.domain.errors import N_, NotFound, Unauthenticated, ValidationFailed
+from caseflow.domain.errors import (
+    N_,
+    ConflictError,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from caseflow.domain.limits import check_id, check_name, check_reason
 from caseflow.services.access import get_user, require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
@@ -50,17 +56,35 @@ def _record(token: ApiToken) -> TokenRecord:
                        token.revoked_at, token.last_used_at)
 
 
+FORM_USED = N_("this form was already used: no second token was issued")
+
+
 def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days: int = 90,
-                 reason: str, demo: bool = False) -> tuple[TokenRecord, str]:
+                 reason: str, demo: bool = False,
+                 form_key: str | None = None) -> tuple[TokenRecord, str]:
     """Issue a token for ``for_user`` (an admin does, with a reason); returns its record and
-    the secret, which is never shown again. Audited as a system event."""
+    the secret, which is never shown again. Audited as a system event.
+
+    ``form_key`` (the page's form, once per rendered form) makes a replayed form (a double
+    submit, a reloaded result page) issue nothing: ``ConflictError``. The key is kept in the
+    audit event; the admin's row is locked first so two at once see each other's."""
     check_name(name, "name")
+    if form_key is not None:
+        check_name(form_key, "form_key")
     why = check_reason(require_reason(reason, "issuing an API token"))
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(N_("between 1 and %(max)s, got %(value)s"), field="days",
                                params={"max": MAX_DAYS, "value": repr(days)}, prefixed=True)
     with uow:
         require_admin(uow, actor, "issues API tokens")
+        if form_key is not None:
+            uow.session.execute(select(User.id).where(User.username == actor)
+                                .with_for_update())
+            used = uow.session.scalar(select(SystemEvent.id).where(
+                SystemEvent.kind == "api_token_issued", SystemEvent.actor == actor,
+                SystemEvent.payload["form_key"].as_string() == form_key).limit(1))
+            if used is not None:
+                raise ConflictError(FORM_USED)
         user = get_user(uow, for_user)
         secret = PREFIX + secrets.token_urlsafe(32)
         now = uow.now()
@@ -71,7 +95,8 @@ def create_token(uow: UnitOfWork, *, for_user: str, name: str, actor: str, days:
         uow.flush()
         uow.session.add(SystemEvent(kind="api_token_issued", actor=actor, at=now, reason=why,
                                     payload={"token": token.id, "user": user.username,
-                                             "name": token.name, "days": days}))
+                                             "name": token.name, "days": days,
+                                             **({"form_key": form_key} if form_key else {})}))
         record = _record(token)
         uow.commit()
         return record, secret

@@ -10,12 +10,13 @@ the page answering the form that issued it (not cached, never in a flash, never 
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from caseflow.domain.errors import CaseflowError, ValidationFailed
+from caseflow.domain.errors import CaseflowError, ConflictError, ValidationFailed
 from caseflow.domain.passwords import check_password
 from caseflow.domain.schedules import CalendarFileError
 from caseflow.domain.vocabulary import AGENCY_KINDS, ROLES
@@ -38,7 +39,7 @@ from web.pages.common import (
     role_title,
     roles_required,
 )
-from web.pages.messages import typed_date
+from web.pages.messages import message_of, typed_date
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
 
@@ -310,10 +311,18 @@ def _tokens_page(status: int = 200, *, form: dict[str, Any] | None = None,
                  revoke: dict[str, Any] | None = None) -> Response:
     listed = tokens.list_tokens(page_uow(), actor=actor())
     users = [u for u in _all_users() if u.active]
+    form = form or {"days": "90"}
+    if not form.get("form_key"):
+        form["form_key"] = new_form_key()
     return render("admin/tokens.html", status, title=_("API tokens"),
-                  tokens=list(reversed(listed)), users=users, form=form or {"days": "90"},
+                  tokens=list(reversed(listed)), users=users, form=form,
                   errors=errors or {}, message=message, revoke=revoke or {},
                   max_days=tokens.MAX_DAYS)
+
+
+def new_form_key() -> str:
+    """The issue form's one-time key, made per rendered form (a hidden field)."""
+    return f"web-{secrets.token_urlsafe(18)}"
 
 
 @bp.get("/tokens")
@@ -326,7 +335,7 @@ def tokens_list() -> Response:
 @roles_required("admin")
 def create_token() -> Response:
     form = {"user": _text("user"), "name": _text("name"), "days": _text("days"),
-            "reason": _text("reason")}
+            "reason": _text("reason"), "form_key": _text("form_key")}
     try:
         if not re.fullmatch(r"\d{1,4}", form["days"]):
             raise ValidationFailed(N_("between 1 and %(max)s, got %(value)s"), field="days",
@@ -336,7 +345,10 @@ def create_token() -> Response:
             raise ValidationFailed(N_("is required"), field="user", prefixed=True)
         record, secret = tokens.create_token(page_uow(), for_user=form["user"],
                                              name=form["name"], actor=actor(),
-                                             days=int(form["days"]), reason=form["reason"])
+                                             days=int(form["days"]), reason=form["reason"],
+                                             form_key=form["form_key"] or None)
+    except ConflictError as exc:  # the form was used already (a double submit, a reload)
+        return _tokens_page(409, message=message_of(exc))
     except CaseflowError as exc:
         status, message, errors = _refused(exc)
         if exc.__class__.__name__ == "NotFound":
