@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from caseflow.adapters.orm import Agency, Case, Clock, Handoff
+from caseflow.adapters.orm import Agency, Case, Clock, Handoff, User
+from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.limits import id_in_range
 from caseflow.domain.moments import aware
@@ -43,6 +44,13 @@ class OpenHandoff:
     due: str | None
     remaining_seconds: int | None
     overdue: bool
+    # the agencies' names, for pages (the JSON form keeps the codes)
+    from_name_zh: str = ""
+    from_name_en: str = ""
+    to_name_zh: str = ""
+    to_name_en: str = ""
+    kind_title_zh: str = ""
+    kind_title_en: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"handoff": self.handoff, "kind": self.kind, "status": self.status,
@@ -64,6 +72,12 @@ class RefusedHandoff:
     reason: str | None
     decided_by: str | None
     decided_at: str
+    # names for pages (the JSON form keeps the codes and the username)
+    to_name_zh: str = ""
+    to_name_en: str = ""
+    decided_by_name: str | None = None
+    kind_title_zh: str = ""
+    kind_title_en: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"handoff": self.handoff, "kind": self.kind, "status": self.status,
@@ -94,10 +108,20 @@ class AcceptanceTimes:
         return {kind: times.to_dict() for kind, times in self.by_kind.items()}
 
 
+def _kind_titles(session: Session, case: Case, kind: str) -> tuple[str, str]:
+    """The handoff kind's (zh, en) titles in the sending case's workflow version (the kind's
+    name where that version does not define it)."""
+    rule = REGISTRY.definition(session, case.workflow_key, case.workflow_version) \
+        .handoffs.get(kind)
+    return ((rule.title_zh or kind, rule.title_en or kind) if rule is not None
+            else (kind, kind))
+
+
 def _open_handoffs(session: Session, now: datetime, agency_id: int | None,
                    incoming: bool) -> tuple[OpenHandoff, ...]:
     sender, receiver = aliased(Agency), aliased(Agency)
-    query = (select(Handoff, Case.number, sender.code, receiver.code, Clock)
+    query = (select(Handoff, Case, sender.code, receiver.code, Clock,
+                    sender.name_zh, sender.name_en, receiver.name_zh, receiver.name_en)
              .join(Case, Case.id == Handoff.case_id)
              .join(sender, sender.id == Handoff.from_agency_id)
              .join(receiver, receiver.id == Handoff.to_agency_id)
@@ -110,13 +134,17 @@ def _open_handoffs(session: Session, now: datetime, agency_id: int | None,
     return tuple(
         OpenHandoff(
             handoff=handoff.id, kind=handoff.kind, status=handoff.status,
-            case=number, from_agency=from_code, to_agency=to_code,
+            case=case.number, from_agency=from_code, to_agency=to_code,
             sent_at=aware(handoff.sent_at).isoformat(),
             due=aware(clock.due_at).isoformat() if clock else None,
             remaining_seconds=int((clock.due_at - now).total_seconds()) if clock else None,
             overdue=bool(clock and clock.due_at < now),
+            from_name_zh=from_zh, from_name_en=from_en, to_name_zh=to_zh, to_name_en=to_en,
+            kind_title_zh=(titles := _kind_titles(session, case, handoff.kind))[0],
+            kind_title_en=titles[1],
         )
-        for handoff, number, from_code, to_code, clock in session.execute(query))
+        for handoff, case, from_code, to_code, clock, from_zh, from_en, to_zh, to_en
+        in session.execute(query))
 
 
 def open_handoffs(uow: UnitOfWork, actor: str, now: datetime | None = None, *,
@@ -132,9 +160,12 @@ def open_handoffs(uow: UnitOfWork, actor: str, now: datetime | None = None, *,
 def _refused_handoffs(session: Session, agency_id: int | None,
                       since: datetime | None) -> tuple[RefusedHandoff, ...]:
     receiver = aliased(Agency)
-    query = (select(Handoff, Case.number, receiver.code)
+    decider = aliased(User)
+    query = (select(Handoff, Case, receiver.code, receiver.name_zh, receiver.name_en,
+                    decider.name)
              .join(Case, Case.id == Handoff.case_id)
              .join(receiver, receiver.id == Handoff.to_agency_id)
+             .outerjoin(decider, decider.username == Handoff.decided_by)
              .where(Handoff.status.in_(("rejected", "returned")))
              .order_by(Handoff.decided_at.desc()))
     if agency_id is not None:
@@ -142,11 +173,15 @@ def _refused_handoffs(session: Session, agency_id: int | None,
                             | (Handoff.from_agency_id == agency_id))
     if since is not None:
         query = query.where(Handoff.decided_at >= since)
-    return tuple(RefusedHandoff(handoff=h.id, kind=h.kind, status=h.status, case=number,
+    return tuple(RefusedHandoff(handoff=h.id, kind=h.kind, status=h.status, case=case.number,
                                 to_agency=to_code, reason=h.status_reason,
                                 decided_by=h.decided_by,
-                                decided_at=aware(h.decided_at).isoformat())
-                 for h, number, to_code in session.execute(query))
+                                decided_at=aware(h.decided_at).isoformat(),
+                                to_name_zh=to_zh, to_name_en=to_en,
+                                decided_by_name=decider_name or h.decided_by,
+                                kind_title_zh=(titles := _kind_titles(session, case, h.kind))[0],
+                                kind_title_en=titles[1])
+                 for h, case, to_code, to_zh, to_en, decider_name in session.execute(query))
 
 
 def refused_handoffs(uow: UnitOfWork, actor: str, *, agency_code: str | None = None,

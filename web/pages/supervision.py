@@ -42,7 +42,7 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervision")
 nav_entry("supervisor.index", N_("Overdue and due soon"), "supervisor")
 nav_entry("supervisor.alerts", N_("Alerts"), "supervisor")
 nav_entry("supervisor.approvals", N_("Extensions"), "supervisor")
-nav_entry("supervisor.handoffs", N_("Handoffs"), "supervisor")
+nav_entry("supervisor.handoffs", N_("Handoff deadlines"), "supervisor")  # not /handoffs/
 nav_entry("supervisor.team", N_("Team workload"), "supervisor")
 
 ALERT_KINDS = {"warning": N_("Warning"), "overdue": N_("Overdue"),
@@ -332,7 +332,7 @@ def decide_override(request_id: int, decision: str) -> Response:
 @roles_required("supervisor")
 def handoffs() -> Response:
     who = actor()
-    return render("supervision/handoffs.html", title=_("Handoffs"),
+    return render("supervision/handoffs.html", title=_("Handoff deadlines"),
                   incoming=open_handoffs(page_uow(), who, incoming=True),
                   outgoing=open_handoffs(page_uow(), who, incoming=False),
                   refused=refused_handoffs(page_uow(), who), statuses=HANDOFF_STATUSES)

@@ -44,3 +44,38 @@ def test_case_page_diagram_reads_in_titles_of_the_pages_language(uow, people, cl
     rule = re.search(r"\.diagram-wrap img \{([^}]*)\}", css)
     assert rule and "max-width: none" in rule.group(1)
     assert re.search(r"\.diagram-wrap \{[^}]*overflow: auto", css)
+
+
+def test_supervision_handoffs_name_kinds_agencies_people_and_say_what_received_means(
+        client_as, uow, people):
+    from caseflow.services import handoffs
+    from caseflow.views.handoffs import list_for_agency
+    from tests.e2e.pages.test_pages_handoffs_http import approved_transfer, send_form
+
+    case = approved_transfer(uow)
+    customs = client_as("zhou.customs")
+    page = customs.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert customs.post_form(f"/cases/{case.id}/handoffs", send_form(page)).status_code == 303
+    sent = list_for_agency(uow(), "zhou.customs", incoming=False)[0]
+    handoffs.receive(uow(), sent.id, actor="gao.police")
+
+    sup = client_as("xu.customs")
+    html = sup.get("/supervision/handoffs").get_data(as_text=True)
+    outgoing = html.split('id="out-h"')[1].split('id="refused-h"')[0]
+    assert case.number in outgoing
+    assert "涉嫌犯罪案件移送公安" in outgoing and "criminal_transfer" not in outgoing
+    assert "宁波市公安局经济犯罪侦查支队" in outgoing and "nb-psb" not in outgoing
+    # received = the police have it, but have neither accepted nor rejected it
+    assert "已签收、尚未决定接收或拒绝" in outgoing and "已接收" not in outgoing
+    police = client_as("he.police").get("/supervision/handoffs").get_data(as_text=True)
+    assert case.number in police.split('id="in-h"')[1].split('id="out-h"')[0]
+    # the supervisor's two handoff pages are named apart in the navigation
+    nav = html.split("<nav")[1].split("</nav>")[0]
+    assert "移交期限督办" in nav and re.search(r">\s*移交\s*<", nav)
+
+    handoffs.reject(uow(), sent.id, actor="gao.police", reason="不属于本单位管辖")
+    html = sup.get("/supervision/handoffs").get_data(as_text=True)
+    assert case.number not in html.split('id="out-h"')[1].split('id="refused-h"')[0]
+    refused = html.split('id="refused-h"')[1]
+    assert case.number in refused and "高鹏" in refused and "gao.police" not in refused
+    assert "涉嫌犯罪案件移送公安" in refused and "nb-psb" not in refused
