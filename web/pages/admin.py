@@ -27,7 +27,7 @@ from caseflow.services.workflow_migration import migrate_cases
 from caseflow.views import directory as directory_views
 from caseflow.views.calendar import calendar_status
 from caseflow.views.calendar_overrides import list_overrides
-from caseflow.views.workflows import workflow_versions
+from caseflow.views.workflows import definition_to_show, workflow_versions
 from web.formatting import titled
 from web.i18n import N_
 from web.pages.common import (
@@ -453,14 +453,15 @@ def add_override() -> Response:
 
 def _workflows_page(status: int = 200, *, form: dict[str, Any] | None = None,
                     errors: dict[str, str] | None = None, message: str | None = None,
-                    report: Any = None, refused: str | None = None) -> Response:
+                    report: Any = None, refused: str | None = None,
+                    states: dict[tuple[int, str], str] | None = None) -> Response:
     versions = workflow_versions(page_uow(), actor())
     grouped: dict[str, list[Any]] = {}
     for v in versions:
         grouped.setdefault(v.key, []).append(v)
     return render("admin/workflows.html", status, title=_("Workflow versions"),
                   grouped=grouped, form=form or {"clocks": "keep"}, errors=errors or {},
-                  message=message, report=report, refused=refused)
+                  message=message, report=report, refused=refused, states=states or {})
 
 
 @bp.get("/workflows")
@@ -503,6 +504,20 @@ def dry_run() -> Response:
         errors["clocks"] = _("Choose keep or recompute.")
     if not form["reason"]:
         errors["reason"] = _("A reason is required.")
+    target = None
+    if not errors:
+        try:
+            target, _state = definition_to_show(page_uow(), form["key"], to_version)
+        except CaseflowError:
+            errors["to_version"] = _("%(workflow)s has no version %(v)s.",
+                                     workflow=form["key"], v=to_version)
+    if target is not None:
+        for old, new in state_map.items():
+            if new not in target.states:
+                errors["mappings"] = _(
+                    "“%(new)s” (in “%(old)s=%(new)s”) is not a state of %(workflow)s "
+                    "v%(v)s.", new=new, old=old, workflow=titled(target), v=to_version)
+                break
     if errors:
         return _workflows_page(422, form=form, errors=errors,
                                message=_("Please correct the marked fields."))
@@ -515,4 +530,15 @@ def dry_run() -> Response:
         return _workflows_page(status, form=form, refused=exc.message,
                                message=_("This migration would be refused; nothing was "
                                          "changed."))
-    return _workflows_page(form=form, report=report)
+    return _workflows_page(form=form, report=report,
+                           states=_state_titles(form["key"], report, target))
+
+
+def _state_titles(key: str, report: Any, target: Any) -> dict[tuple[int, str], str]:
+    """The moved cases' old and new states by (version, state), titled in the page's
+    language (the codes stay beside them: the mappings are typed in codes)."""
+    definitions = {report.to_version: target}
+    for version in {m.from_version for m in report.moves} - set(definitions):
+        definitions[version] = definition_to_show(page_uow(), key, version)[0]
+    return {(version, name): titled(state) for version, d in definitions.items()
+            for name, state in d.states.items()}
