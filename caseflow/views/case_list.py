@@ -344,3 +344,52 @@ def evidence_of(uow: UnitOfWork, case_id: int, actor: str) -> tuple[EvidenceList
                                       size=r[4], description=r[5] or "", added_by=r[6],
                                       added_at=aware(r[7]))
                      for r in session.execute(query))
+
+
+@dataclass(frozen=True, slots=True)
+class StateChoice:
+    """A state a work-list filter offers: its name and a label unique among the choices."""
+
+    name: str
+    title_zh: str
+    title_en: str
+
+
+def agency_state_choices(uow: UnitOfWork, actor: str,
+                         case_type: str | None = None) -> list[StateChoice]:
+    """The states of the case types ``actor``'s agency works (of ``case_type`` alone, if
+    given), every version of each: a filter offering other agencies' states (police, court,
+    customs to a market regulator) offers choices that can never match. Where two different
+    states share a title, the label adds the case type's title, so no two choices read alike;
+    a state name recurring across types with one title is one choice (it matches in each)."""
+    with uow:
+        session = uow.session
+        user = get_user(uow, actor)
+        rows = session.execute(select(WorkflowDefinitionRow.key, WorkflowDefinitionRow.version)
+                               .order_by(WorkflowDefinitionRow.key,
+                                         WorkflowDefinitionRow.version)).all()
+        newest: dict[str, int] = {}
+        for key, version in rows:
+            newest[key] = version
+        worked = {key for key, version in newest.items()
+                  if user.agency.kind in REGISTRY.definition(session, key, version).agency_kinds}
+        found: dict[str, tuple[str, str, str, str]] = {}  # name -> zh, en, type zh, type en
+        for key, version in rows:
+            if key not in worked or case_type not in (None, key):
+                continue
+            definition = REGISTRY.definition(session, key, version)
+            for state in definition.states.values():
+                found[state.name] = (state.title_zh, state.title_en,
+                                     definition.title_zh, definition.title_en)
+    by_zh: dict[str, set[str]] = {}
+    by_en: dict[str, set[str]] = {}
+    for name, (zh, en, _tzh, _ten) in found.items():
+        by_zh.setdefault(zh, set()).add(name)
+        by_en.setdefault(en, set()).add(name)
+    choices = []
+    for name, (zh, en, type_zh, type_en) in found.items():
+        choices.append(StateChoice(
+            name=name,
+            title_zh=f"{zh}（{type_zh}）" if len(by_zh[zh]) > 1 else zh,
+            title_en=f"{en} ({type_en})" if len(by_en[en]) > 1 else en))
+    return sorted(choices, key=lambda c: (c.title_zh, c.name))

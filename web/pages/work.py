@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from caseflow import services
 from caseflow.domain.errors import CaseflowError
 from caseflow.domain.vocabulary import IP_RIGHT_KINDS, PARTY_KINDS, PARTY_ORIGINS
-from caseflow.views.worklist import CaseFilters, list_work, opening_types, state_choices
+from caseflow.views.case_list import agency_state_choices
+from caseflow.views.worklist import CaseFilters, list_work, opening_types
 from web.i18n import N_
 from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
 
@@ -75,6 +76,8 @@ def _filters() -> tuple[dict[str, str], CaseFilters | None, dict[str, str]]:
     """What the filter form holds (as typed), the filters, and the errors by field."""
     typed = {name: request.args.get(name, "").strip()
              for name in ("q", "type", "state", "due_before", "received_from", "received_to")}
+    if not typed["type"]:  # the API's and the new-case form's name for it: read, not ignored
+        typed["type"] = request.args.get("case_type", "").strip()
     typed["overdue"] = "1" if request.args.get("overdue") else ""
     errors: dict[str, str] = {}
     days: dict[str, date | None] = {}
@@ -109,6 +112,16 @@ def _list(which: str, **scope: Any) -> Response:
     typed, filters, errors = _filters()
     who = actor()
     status, message, result = 200, None, None
+    # only the agency's case types and their states: another agency's are refused as unknown
+    types = opening_types(page_uow(), who)
+    if typed["type"] and typed["type"] not in {t.key for t in types}:
+        errors["type"] = _(FILTER_MESSAGES["type"])
+    states = agency_state_choices(page_uow(), who,
+                                  typed["type"] or None if "type" not in errors else None)
+    if typed["state"] and typed["state"] not in {c.name for c in states}:
+        errors["state"] = _(FILTER_MESSAGES["state"])
+    if errors:
+        filters = None
     if filters is not None:
         filters = CaseFilters(**{**{f: getattr(filters, f) for f in filters.__dataclass_fields__},
                                  **scope.get("filters", {})})
@@ -134,9 +147,7 @@ def _list(which: str, **scope: Any) -> Response:
     args = {k: v for k, v in typed.items() if v}
     return render("work/list.html", status, title=_(heading), message=message, which=which,
                   typed=typed, errors=errors, result=result, empty=_(empty), pages=pages,
-                  args=args, urgency=urgency, types=opening_types(page_uow(), who),
-                  states=state_choices(page_uow(), typed["type"] or None
-                                       if "type" not in errors else None))
+                  args=args, urgency=urgency, types=types, states=states)
 
 
 @bp.get("/")

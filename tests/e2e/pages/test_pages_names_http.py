@@ -79,3 +79,37 @@ def test_supervision_handoffs_name_kinds_agencies_people_and_say_what_received_m
     refused = html.split('id="refused-h"')[1]
     assert case.number in refused and "高鹏" in refused and "gao.police" not in refused
     assert "涉嫌犯罪案件移送公安" in refused and "nb-psb" not in refused
+
+
+def _state_options(html: str) -> list[tuple[str, str]]:
+    select = html.split('id="f-state"')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', select)
+
+
+def test_work_list_state_filter_offers_the_agencys_states_with_unique_labels(
+        client_as, people):
+    client = client_as("li.officer")  # a market regulator
+    page = client.get("/work/")
+    assert page.status_code == 200
+    options = _state_options(page.get_data(as_text=True))
+    names = [n for n, _label in options]
+    labels = [label for _n, label in options]
+    assert "verification" in names and "clue_received" in names
+    assert len(labels) == len(set(labels)), "two choices read alike"
+    # no police, court or customs state (of workflows a market regulator never runs)
+    police = client_as("gao.police").get("/work/").get_data(as_text=True)
+    police_only = {n for n, _l in _state_options(police)} - set(names)
+    assert police_only, "the police's list offers their own states"
+    assert not police_only & set(names)
+
+    typed = client.get("/work/?type=complaint").get_data(as_text=True)
+    complaint = {n for n, _l in _state_options(typed)}
+    assert complaint and complaint < set(names) and "verification" not in complaint
+
+    for bad in ("/work/?case_type=zzz", "/work/?type=zzz", "/work/queue?type=police_case",
+                "/work/done?state=zzz", f"/work/?state={next(iter(police_only))}",
+                "/work/?type=complaint&state=verification"):
+        refused = client.get(bad)
+        assert refused.status_code == 422, bad
+        text = refused.get_data(as_text=True)
+        assert "未知的案件类型" in text or "未知的状态" in text, bad
