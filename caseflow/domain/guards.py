@@ -191,10 +191,9 @@ def summary_fine_within_limit(ctx: GuardContext) -> str | None:
     kind = infringers[0].kind if infringers else "individual"
     limit = SUMMARY_FINE_LIMITS.get(kind, 200)
     if fine > limit:
-        return (
-            f"a fine of {fine:g} yuan exceeds the summary-procedure limit of {limit} yuan "
-            f"for a party of kind {kind}; use the ordinary procedure"
-        )
+        return Said(N_("a fine of %(fine)s yuan exceeds the summary-procedure limit of "
+                       "%(limit)s yuan for a party of kind %(kind)s; use the ordinary procedure"),
+                    {"fine": f"{fine:g}", "limit": limit, "kind": kind})
     return None
 
 
@@ -218,7 +217,9 @@ def customs_security_sufficient(ctx: GuardContext) -> str | None:
         return Said(N_("goods value and security amount must both be recorded"))
     needed = required_customs_security(value, str(mode))
     if security < needed:
-        return f"security of {security:g} yuan is below the {needed:g} yuan required for goods worth {value:g} yuan"
+        return Said(N_("security of %(security)s yuan is below the %(needed)s yuan required "
+                       "for goods worth %(value)s yuan"),
+                    {"security": f"{security:g}", "needed": f"{needed:g}", "value": f"{value:g}"})
     return None
 
 
@@ -309,7 +310,8 @@ def _lead_time_guard(
     served = _as_date(ctx.value(served_field))
     event = _as_date(ctx.value(event_field))
     if served is None or event is None:
-        return f"{served_field} and {event_field} must both be recorded"
+        return Said(N_("%(served)s and %(event)s must both be recorded"),
+                    {"served": served_field, "event": event_field})
     if unit == "days":
         between, word = max(0, (event - served).days - 1), "calendar day(s)"
     else:
@@ -322,12 +324,14 @@ def _lead_time_guard(
         if served >= event
         else f"on {served.isoformat()} for the {event_name} on {event.isoformat()}"
     )
-    return (
-        f"the {notice} was served {when}: {between} whole {word} lie between (the day of "
-        f"service and the {event_name} day are not counted) and at least {minimum} are "
-        f"required, so for that {event_name} date it had to be served by {latest.isoformat()} "
-        f"at the latest ({source})"
-    )
+    return Said(N_("the %(notice)s was served %(when)s: %(between)s whole %(word)s lie "
+                   "between (the day of service and the %(event)s day are not counted) and at "
+                   "least %(minimum)s are required, so for that %(event)s date it had to be "
+                   "served by %(latest)s at the latest (%(source)s)"),
+                {"notice": notice, "when": when, "between": between, "word": word,
+                 "event": event_name, "minimum": minimum, "latest": latest.isoformat(),
+                 "source": source, "served_on": served.isoformat(),
+                 "event_on": event.isoformat()})
 
 
 @guard("hearing_notice_lead_time")
@@ -471,7 +475,8 @@ def patent_counter_security_sufficient(ctx: GuardContext) -> str | None:
     if value is None or security is None:
         return Said(N_("goods value and counter-security amount must both be recorded"))
     if security < value:
-        return f"counter-security of {security:g} yuan is below the goods value of {value:g} yuan"
+        return Said(N_("counter-security of %(security)s yuan is below the goods value of "
+                       "%(value)s yuan"), {"security": f"{security:g}", "value": f"{value:g}"})
     return None
 
 
@@ -554,10 +559,9 @@ def confirmation_applied_in_time(ctx: GuardContext) -> str | None:
         return Said(N_("agreement_effective_on and applied_on must both be recorded"))
     end = _calendar_period_end(ctx, effective, 30)
     if applied > end:
-        return (
-            f"the application of {applied.isoformat()} came after {end.isoformat()}, 30 days "
-            "from the agreement taking effect (民事诉讼法 art. 205)"
-        )
+        return Said(N_("the application of %(applied)s came after %(end)s, 30 days from the "
+                       "agreement taking effect (民事诉讼法 art. 205)"),
+                    {"applied": applied.isoformat(), "end": end.isoformat()})
     return None
 
 

@@ -457,3 +457,23 @@ def test_calendar_file_and_duplicate_evidence_refusals_keep_their_english() -> N
         assert say(bad.problem) == "rest[0]：“2027-02-30”不是有效的日期"
         assert message_of(bad) == "rest[0]：“2027-02-30”不是有效的日期"
         assert message_of(outside) == "rest[0]：“2028-01-01”不在 2027 年内"
+
+
+def test_a_guard_refusal_with_values_keeps_its_english_and_says_chinese() -> None:
+    from caseflow.domain.guards import (
+        ActorFacts,
+        CaseFacts,
+        GuardContext,
+        PartyFacts,
+        summary_fine_within_limit,
+    )
+    from web.pages.messages import say
+
+    case = CaseFacts(id=1, number="XZCF-2026-000001", workflow_key="w", status="s",
+                     assignee_id=1, parties=(PartyFacts("alleged_infringer", "某厂"),))
+    ctx = GuardContext(case=case, payload={"fine_amount": 5000}, user=ActorFacts(1, "li"))
+    why = summary_fine_within_limit(ctx)
+    assert why == ("a fine of 5000 yuan exceeds the summary-procedure limit of 3000 yuan for "
+                   "a party of kind enterprise; use the ordinary procedure")
+    with _chinese_app().test_request_context("/"):
+        assert say(why) == "罚款 5000 元超过了简易程序对此类当事人的限额 3000 元，请适用普通程序"
