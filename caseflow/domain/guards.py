@@ -375,10 +375,13 @@ def hearing_right_applies(ctx: GuardContext) -> str | None:
     kind = infringers[0].kind if infringers else "individual"
     threshold = HEARING_THRESHOLDS.get(kind, HEARING_THRESHOLDS["individual"])
     if amount is None or amount < threshold:
-        return (
-            f"the proposed amount ({amount if amount is not None else 'not recorded'}) is below "
-            f"the hearing threshold of {threshold} yuan for a party of kind {kind}"
-        )
+        if amount is None:
+            return Said(N_("the proposed amount (not recorded) is below the hearing threshold "
+                           "of %(threshold)s yuan for a party of kind %(kind)s"),
+                        {"threshold": threshold, "kind": kind})
+        return Said(N_("the proposed amount (%(amount)s) is below the hearing threshold of "
+                       "%(threshold)s yuan for a party of kind %(kind)s"),
+                    {"amount": amount, "threshold": threshold, "kind": kind})
     return None
 
 
@@ -519,12 +522,11 @@ def sender_remedy_period_over(ctx: GuardContext) -> str | None:
         return Said(N_("the date the refusal notice (or reconsideration decision) was served must be recorded"))
     end = _calendar_period_end(ctx, served, 3)
     if ctx.today() <= end:
-        remedy = "the procuratorate's supervision" if decision else "reconsideration"
-        return (
-            f"the sending body may ask for {remedy} until {end.isoformat()} "
-            "(国务院令第310号 art. 9); wait, or record sender_waived_remedies if it has said "
-            "it will not"
-        )
+        remedy = (Said(N_("the procuratorate's supervision")) if decision
+                  else Said(N_("reconsideration")))
+        return Said(N_("the sending body may ask for %(remedy)s until %(end)s (国务院令第310号 "
+                       "art. 9); wait, or record sender_waived_remedies if it has said it will "
+                       "not"), {"remedy": remedy, "end": end.isoformat()})
     return None
 
 
@@ -571,8 +573,7 @@ def not_received_by_jurisdiction_transfer(ctx: GuardContext) -> str | None:
     # jurisdiction and disputes it reports to the common superior for designation; it does not
     # transfer the case on by itself (jurisdiction_dispute → awaiting_designation instead).
     if ctx.received_by_handoff == "jurisdiction_transfer":
-        return (
-            "this case was received by transfer for jurisdiction and is not transferred on by "
-            "this bureau; record a jurisdiction dispute and report for designation"
-        )
+        return Said(N_("this case was received by transfer for jurisdiction and is not "
+                       "transferred on by this bureau; record a jurisdiction dispute and report "
+                       "for designation"))
     return None
