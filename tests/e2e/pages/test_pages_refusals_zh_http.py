@@ -116,3 +116,25 @@ def test_a_schedule_for_a_year_out_of_range_is_refused_in_chinese(app, client_as
     _no_english(page)
     with app.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(CalendarYear)) == years
+
+
+def test_a_period_the_step_waits_for_is_said_in_chinese_in_the_panel_and_the_refusal(
+        app, people, client_as):
+    from tests.e2e.test_api_override_requests import served, services_today
+
+    case = served(lambda: app.uow("test"))
+    officer = client_as("li.officer")
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    step = page.split('id="step-close_answer_period"')[1].split("</details>")[0]
+    assert "等待期限：" in step and "须待期限“" in step and "届满后才能进行" in step
+    assert "not before" not in step and "day(s)" not in step
+    now = case_for(app.uow("test"), case.id, "li.officer")
+    fired = officer.post_form(f"/cases/{case.id}/steps/close_answer_period",
+                              {"closed_on": services_today(), "version": str(now.version)})
+    text = fired.get_data(as_text=True)
+    assert fired.status_code == 409
+    assert "法定期限目前不允许进行此步骤。 须待期限“" in text
+    assert STALE not in text
+    _no_english(text)
+    assert "not before" not in text and "remain" not in text
+    assert case_for(app.uow("test"), case.id, "li.officer").version == now.version
