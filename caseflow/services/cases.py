@@ -438,8 +438,9 @@ def _load_actor(conn: Connection, username: str) -> _Actor:
 def _find_transition(definition: WorkflowDefinition, case: _CaseRow, trigger: str) -> TransitionDef:
     if trigger not in definition.triggers:
         raise InvalidTrigger(
-            f"unknown trigger {trigger!r} in workflow {definition.key} v{definition.version}"
-        )
+            N_("unknown trigger %(trigger)r in workflow %(workflow)s v%(version)s"),
+            params={"trigger": trigger, "workflow": definition.key,
+                    "version": definition.version})
     transition = definition.transition(trigger, case.status)
     if transition is None:
         allowed = ", ".join(t.trigger for t in definition.triggers_from(case.status)) or "none"
@@ -456,9 +457,9 @@ def _find_transition(definition: WorkflowDefinition, case: _CaseRow, trigger: st
 def _authorise(user: _Actor, case: _CaseRow, transition: TransitionDef) -> None:
     if not (user.roles & set(transition.roles)):
         raise PermissionDenied(
-            f"trigger {transition.trigger!r} needs role {' or '.join(transition.roles)}; "
-            f"{user.username} has {', '.join(sorted(user.roles)) or 'no role'}"
-        )
+            N_("trigger %(trigger)r needs role %(roles)s; %(user)s has %(has)s"),
+            params={"trigger": transition.trigger, "roles": " or ".join(transition.roles),
+                    "user": user.username, "has": ", ".join(sorted(user.roles)) or "no role"})
 
 
 def fire(
