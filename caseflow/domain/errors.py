@@ -100,7 +100,8 @@ class ReasonRequired(CaseflowError):
     http_status = 422
 
     def __init__(self, trigger: str) -> None:
-        super().__init__(f"trigger '{trigger}' requires a reason", field="reason")
+        super().__init__(N_("trigger '%(trigger)s' requires a reason"), field="reason",
+                         params={"trigger": trigger})
 
 
 class ConflictError(CaseflowError):

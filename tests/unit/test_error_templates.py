@@ -477,3 +477,15 @@ def test_a_guard_refusal_with_values_keeps_its_english_and_says_chinese() -> Non
                    "a party of kind enterprise; use the ordinary procedure")
     with _chinese_app().test_request_context("/"):
         assert say(why) == "罚款 5000 元超过了简易程序对此类当事人的限额 3000 元，请适用普通程序"
+
+
+def test_a_step_without_its_reason_keeps_its_english_and_asks_in_chinese() -> None:
+    from caseflow.domain.errors import ReasonRequired
+    from web.pages.messages import field_errors, message_of
+
+    exc = ReasonRequired("close_case")
+    assert str(exc) == exc.message == "trigger 'close_case' requires a reason"
+    with _chinese_app().test_request_context("/"):
+        assert field_errors(exc) == {"reason": "请在“理由”栏中写明理由"}
+        assert message_of(exc).endswith("请在“理由”栏中写明理由")
+        assert "requires" not in message_of(exc)
