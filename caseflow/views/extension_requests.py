@@ -101,6 +101,42 @@ def queued_request(uow: UnitOfWork, actor: str, request_id: int) -> QueuedReques
 
 
 @dataclass(frozen=True)
+class DecidedRequest:
+    """A request no longer waiting (approved, refused, withdrawn, used): what was decided,
+    by whom and why, for the supervisor who opens it from an old link or a second tab."""
+
+    request: RequestView
+    case_title: str
+    requester_name: str | None
+    decider_name: str | None
+    title_zh: str  # the clock's rule
+    title_en: str
+
+
+def decided_request(uow: UnitOfWork, actor: str, request_id: int) -> DecidedRequest:
+    """One decided request of the supervisor's agency (a pending one, another agency's or a
+    missing one: NotFound, as for the queue)."""
+    with uow:
+        user = reporting_user(uow, actor)
+        row = uow.session.execute(
+            select(ExtensionRequest, Case, Clock)
+            .join(Case, Case.id == ExtensionRequest.case_id)
+            .join(Clock, Clock.id == ExtensionRequest.clock_id)
+            .where(ExtensionRequest.id == request_id, ExtensionRequest.status != "pending",
+                   Case.agency_id == user.agency_id)
+        ).first() if 0 < request_id <= ID_MAX else None
+        if row is None:
+            raise NotFound(f"no decided extension request {request_id} for your agency")
+        req, case, clock = row
+        names = {u.username: u.name for u in uow.session.scalars(select(User).where(
+            User.username.in_({req.requested_by, req.decided_by} - {None})))}
+        rule = rule_for(uow.session, case, clock)
+        return DecidedRequest(request_view(req, case), case.title, names.get(req.requested_by),
+                              names.get(req.decided_by) if req.decided_by else None,
+                              rule.title_zh, rule.title_en)
+
+
+@dataclass(frozen=True)
 class RequestForm:
     """What an officer asking for an extension sees: the clock and its next extension rule
     (None when none is left or it ran out), and the request already waiting, if any."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import distinct, func, select
 
-from caseflow.adapters.orm import Case, Clock, User, UserRole
+from caseflow.adapters.orm import ApiToken, Case, Clock, User, UserRole, WebSession
 from caseflow.domain.definitions import OPEN_ENDED_MAX
 from caseflow.domain.errors import NotFound
 from caseflow.domain.moments import TZ, aware, naive_utc
@@ -175,7 +175,12 @@ def extendable_clock(uow: UnitOfWork, actor: str, case_id: int, name: str) -> Ex
 
 def workload(uow: UnitOfWork, actor: str, *, days: int = SOON_DAYS) -> tuple[OfficerLoad, ...]:
     """Per officer of the actor's agency: open cases assigned, cases with a statutory clock
-    past due, cases with one due within ``days``, and cases closed this (Beijing) year."""
+    past due, cases with one due within ``days``, and cases closed this (Beijing) year.
+
+    Accounts that only another system uses are no team member: users have no flag for
+    it, so an officer account with a live API token, no sign-in ever (no web session) and
+    no open case assigned (the demo's zjip.feed) is left out; once it signs in or holds a
+    case it is listed, so no workload is hidden."""
     with uow:
         user = reporting_user(uow, actor)
         now = uow.now()
@@ -203,6 +208,13 @@ def workload(uow: UnitOfWork, actor: str, *, days: int = SOON_DAYS) -> tuple[Off
         soon = counted(Case.closed_at.is_(None), Clock.due_at >= now,
                        Clock.due_at <= now + timedelta(days=days), clocks=True)
         closed = counted(Case.closed_at.is_not(None), Case.closed_at >= year_start)
+        api_only = set(uow.session.scalars(
+            select(ApiToken.user_id).where(
+                ApiToken.user_id.in_([i for i, _u, _n in officers]),
+                ApiToken.revoked_at.is_(None), ApiToken.expires_at > now,
+                ~select(WebSession.id).where(WebSession.user_id == ApiToken.user_id)
+                .exists()))) - set(open_)
+        officers = [o for o in officers if o[0] not in api_only]
         return tuple(OfficerLoad(username=u, name=n, open_cases=open_.get(i, 0),
                                  overdue=late.get(i, 0), due_soon=soon.get(i, 0),
                                  closed_this_year=closed.get(i, 0))

@@ -24,9 +24,12 @@ from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_
 
 bp = Blueprint("requests", __name__)
 
-nav_entry("requests.mine", N_("My requests"), "officer", "mediator")
-
 ASKING = ("officer", "mediator")
+# who may have asked: a supervisor asks for overrides, and for an extension of a case
+# assigned to them (services.extension_requests); 我的申请 is theirs too
+ASKED = (*ASKING, "supervisor")
+
+nav_entry("requests.mine", N_("My requests"), *ASKED)
 STATUS_TITLES = {"pending": N_("Waiting for a decision"), "approved": N_("Approved"),
                  "refused": N_("Refused"), "withdrawn": N_("Withdrawn"),
                  "used": N_("Approved and used")}
@@ -43,7 +46,7 @@ def _refused_page(exc: CaseflowError) -> Response:
 
 
 @bp.get("/extension-requests/")
-@roles_required(*ASKING)
+@roles_required(*ASKED)
 def mine() -> Response:
     who = actor()
     return render("requests/mine.html", title=_("My requests"),

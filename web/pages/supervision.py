@@ -23,7 +23,7 @@ from caseflow.services.alerts import acknowledge, inbox, mark_read
 from caseflow.services.clocks import extend_clock
 from caseflow.services.extension_requests import approve_request, refuse_request
 from caseflow.services.override_requests import approve_override, refuse_override
-from caseflow.views.extension_requests import queued_request, request_queue
+from caseflow.views.extension_requests import decided_request, queued_request, request_queue
 from caseflow.views.handoffs import open_handoffs, refused_handoffs
 from caseflow.views.override_requests import override_queue, queued_override
 from caseflow.views.supervision import (
@@ -199,13 +199,30 @@ def _separation(exc: CaseflowError, message: str) -> str:
     return message
 
 
+def _decided_or_refused(exc: CaseflowError, request_id: int, status: int = 200) -> Response:
+    """A request no longer in the queue: what was decided, if it was (an old link, a second
+    tab, a form sent again: 409 then); otherwise the refusal (another agency's, missing)."""
+    from web.pages.approval_requests import STATUS_TITLES
+
+    try:
+        done = decided_request(page_uow(), actor(), request_id)
+    except NotFound:
+        return _refused_page(exc)
+    return render("supervision/decided.html", status, title=_("Extension request decided"),
+                  done=done, status_title=_(STATUS_TITLES.get(done.request.status,
+                                                               done.request.status)),
+                  units=UNITS,
+                  message=_("This request was already decided: nothing was changed.")
+                  if status == 409 else None)
+
+
 @bp.get("/requests/<int:request_id>")
 @roles_required("supervisor")
 def decide(request_id: int) -> Response:
     try:
         queued = queued_request(page_uow(), actor(), request_id)
     except NotFound as exc:
-        return _refused_page(exc)
+        return _decided_or_refused(exc, request_id)
     asked = queued.request.by.split()[0] if queued.request.by else None
     default = asked or (str(queued.clock.by_amount) if queued.clock and queued.clock.by_amount
                         else "")
@@ -218,7 +235,7 @@ def approve(request_id: int) -> Response:
     try:
         queued = queued_request(page_uow(), actor(), request_id)
     except NotFound as exc:
-        return _refused_page(exc)
+        return _decided_or_refused(exc, request_id, 409)
     form = {k: request.form.get(k, "") for k in ("amount", "reason", "decided_on",
                                                   "participants", "version")}
     if queued.clock is None:
@@ -252,7 +269,7 @@ def refuse(request_id: int) -> Response:
     try:
         queued = queued_request(page_uow(), actor(), request_id)
     except NotFound as exc:
-        return _refused_page(exc)
+        return _decided_or_refused(exc, request_id, 409)
     form = {"refusal": request.form.get("refusal", ""), "version": request.form.get("version", "")}
     reason = form["refusal"].strip()
     if not reason or len(reason) > REASON_MAX:
