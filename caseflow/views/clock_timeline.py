@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from caseflow.adapters.diagram import draw_svg
-from caseflow.adapters.orm import User, WorkflowDefinitionRow
+from caseflow.adapters.orm import Agency, Case, User, WorkflowDefinitionRow
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.definitions import WorkflowDefinition
 from caseflow.domain.moments import TZ, aware
@@ -59,6 +59,31 @@ def people_names(uow: UnitOfWork, usernames: Iterable[str]) -> dict[str, str]:
         rows = uow.session.execute(select(User.username, User.name)
                                    .where(User.username.in_(wanted)))
         return {r.username: r.name for r in rows}
+
+
+def agency_names(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Agency code → (name_zh, name_en), for pages that show an agency, not its code."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    with uow:
+        rows = uow.session.execute(select(Agency.code, Agency.name_zh, Agency.name_en)
+                                   .where(Agency.code.in_(wanted)))
+        return {r.code: (r.name_zh, r.name_en) for r in rows}
+
+
+def linked_case_numbers(uow: UnitOfWork, case_id: int, actor: str,
+                        others: Iterable[int]) -> dict[int, str]:
+    """Id → case number of the cases linked to ``case_id``, to one who may see that case:
+    its page names a linked case by the number people use, not the internal id (the number
+    is what the handoff panel already shows of a case a handoff opened)."""
+    wanted = sorted(set(others))
+    if not wanted:
+        return {}
+    case_workflow(uow, case_id, actor)  # NotFound unless the actor may see the case itself
+    with uow:
+        rows = uow.session.execute(select(Case.id, Case.number).where(Case.id.in_(wanted)))
+        return {r.id: r.number for r in rows}
 
 
 def handoff_titles(uow: UnitOfWork) -> list[tuple[str, str, str]]:

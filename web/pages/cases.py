@@ -19,10 +19,12 @@ from caseflow.domain.periods import period_zh
 from caseflow.views.audit import case_events
 from caseflow.views.cases import case_for
 from caseflow.views.clock_timeline import (
+    agency_names,
     case_diagram_svg,
     case_workflow,
     clock_timeline,
     handoff_titles,
+    linked_case_numbers,
     people_names,
 )
 from caseflow.views.clocks import case_clocks
@@ -89,6 +91,11 @@ SYSTEM_ACTORS = {
 SYSTEM_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), message) for pattern, message in (
         (r"handoff accepted", N_("The handoff was accepted")),
+        (r"step reached", N_("The step that ends it was taken")),
+        (r"calendar override (?P<day>[\d-]+): rest",
+         N_("The calendar made %(day)s a rest day")),
+        (r"calendar override (?P<day>[\d-]+): work",
+         N_("The calendar made %(day)s a working day")),
         (r"case closed", N_("The case was closed")),
         (r"the periods it runs after now end later or earlier",
          N_("The periods it runs after now end on other days")),
@@ -192,6 +199,8 @@ def reason_text(kind: str, reason: str | None, states: dict[str, str],
 def _trail(case_id: int, definition: Any) -> list[dict[str, Any]]:
     trail = case_events(page_uow(), case_id, actor(), page=1, per_page=TRAIL_MAX)
     names = people_names(page_uow(), {e.actor for e in trail.items})
+    assigned = people_names(page_uow(), {str((e.payload or {}).get("to") or "")
+                                         for e in trail.items if e.kind == "assigned"})
     triggers = _trigger_titles(definition)
     clocks = {name: titled(rule) for name, rule in definition.clocks.items()}
     everywhere = handoff_titles(page_uow())
@@ -219,6 +228,9 @@ def _trail(case_id: int, definition: Any) -> list[dict[str, Any]]:
             detail.append(handoff_kinds.get(payload["kind"], payload["kind"]))
         if e.kind == "evidence_attached" and payload.get("filename"):
             detail.append(str(payload["filename"]))
+        if e.kind == "assigned" and payload.get("to"):
+            detail.append(_("to %(name)s", name=assigned.get(str(payload["to"]),
+                                                          str(payload["to"]))))
         rows.append({"seq": e.seq, "at": e.at, "actor": e.actor,
                      "actor_name": actor_title(e.actor, names), "what": what,
                      "system": e.actor == "system" or e.actor.startswith("system:"),
@@ -250,7 +262,12 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
         trail = _trail(case_id, definition) if full else []
         asks = case_asks(page_uow(), actor(), case_id) if full else {}
         assignee = case.get("assignee")
-        names = people_names(page_uow(), [assignee] if assignee else [])
+        approvers = [str(e.get("approved_by") or "") for c in clocks for e in c["extensions"]]
+        names = people_names(page_uow(), ([assignee] if assignee else []) + approvers)
+        agencies = agency_names(page_uow(), [case.get("agency") or ""])
+        others = [link["to"] if link["from"] == case_id else link["from"]
+                  for link in case.get("links", [])]
+        numbers = linked_case_numbers(page_uow(), case_id, actor(), others)
     except CaseflowError as exc:
         return _refused(exc)
     state_def = definition.states.get(shown.state)
@@ -261,9 +278,15 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
                for p in case.get("parties", [])]
     rights = [{**r, "kind_title": _title(IP_KIND_TITLES, r.get("kind"))}
               for r in case.get("ip_rights", [])]
-    links = [{"kind_title": _title(LINK_TITLES, link["kind"]),
-              "other": link["to"] if link["from"] == case_id else link["from"],
-              "outgoing": link["from"] == case_id} for link in case.get("links", [])]
+    links = [{"kind_title": _title(LINK_TITLES, link["kind"]), "other": other,
+              "number": numbers.get(other), "outgoing": link["from"] == case_id}
+             for link, other in zip(case.get("links", []), others, strict=True)]
+    for clock in clocks:  # who approved an extension, by name
+        for ext in clock["extensions"]:
+            ext["approved_by_name"] = names.get(ext.get("approved_by") or "",
+                                                ext.get("approved_by"))
+    agency = agencies.get(case.get("agency") or "")
+    agency_name = (agency[0] if is_chinese() else agency[1]) if agency else case.get("agency")
     return render("cases/show.html", status, title=case.get("number") or _("Case"),
                   message=message, case=case, visibility=case["visibility"],
                   visibility_note=(_(VISIBILITY_NOTES[case["visibility"]])
@@ -272,6 +295,7 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
                   state_title=titled(state_def) if state_def else shown.state,
                   final=bool(state_def and state_def.final),
                   assignee_name=names.get(assignee, assignee) if assignee else None,
+                  agency_name=agency_name,
                   parties=parties, ip_rights=rights, links=links, clocks=clocks, trail=trail,
                   now=_now(), asks=asks, may_ask=bool(me() and set(me().roles) & set(ASKING)),
                   steps_panel=steps.panel_context(case_id, case, state.get("steps")),

@@ -47,7 +47,7 @@ def test_clock_explanation_and_trail_in_english(uow, people, client_as):
     assert "extended by 15 working days: approved by chen.sup" in clocks
     assert "the State Council General Office&#39;s published holiday schedules" in clocks
     assert "working_days" not in clocks and "依法不计入" not in clocks
-    assert "Extended by 15 working days, approved by chen.sup" in clocks
+    assert "Extended by 15 working days, approved by 陈晓燕" in clocks  # the name, not the username
     trail = _section(html, "case-trail")
     assert "Not counted by law: testing, 送检运动服面料" in trail
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 
 from tests.e2e.pages.test_pages_cases_http import worked_case
 
@@ -113,3 +114,42 @@ def test_work_list_state_filter_offers_the_agencys_states_with_unique_labels(
         assert refused.status_code == 422, bad
         text = refused.get_data(as_text=True)
         assert "未知的案件类型" in text or "未知的状态" in text, bad
+
+
+def _section(html: str, start: str, end: str) -> str:
+    return html.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_case_page_names_agency_approver_assignee_and_system_reasons(uow, people, client_as):
+    from caseflow import services
+    from caseflow.services.calendar import set_override
+
+    case = worked_case(uow)  # filing clock extended by chen.sup (陈晓燕)
+    services.assign(uow(), case.id, "zhang.officer", actor="chen.sup")
+    set_override(uow(), date.today() + timedelta(days=5), "rest", actor="zhao.admin",
+                 reason="调休")
+    html = client_as("zhang.officer").get(f"/cases/{case.id}").get_data(as_text=True)
+    header = _section(html, 'id="case-header"', "</section>")
+    assert "宁波市市场监督管理局" in header and "nb-amr" not in header
+    extensions = _section(html, 'class="clock-extensions"', "</ul>")
+    assert "陈晓燕" in extensions and "chen.sup" not in extensions
+    trail = html.split('id="case-trail"', 1)[1]
+    assert "承办人：张伟" in trail and "zhang.officer" not in trail
+    assert "改为休息日" in trail and "calendar override" not in trail
+
+
+def test_linked_case_is_named_by_its_number(client_as, uow, people):
+    from caseflow.services import handoffs
+    from caseflow.views.handoffs import list_for_agency
+    from tests.e2e.pages.test_pages_handoffs_http import approved_transfer, send_form
+
+    case = approved_transfer(uow)
+    customs = client_as("zhou.customs")
+    page = customs.get(f"/cases/{case.id}").get_data(as_text=True)
+    customs.post_form(f"/cases/{case.id}/handoffs", send_form(page))
+    sent = list_for_agency(uow(), "zhou.customs", incoming=False)[0]
+    accepted = handoffs.accept(uow(), sent.id, actor="gao.police", reason="予以接收")
+    linked = client_as("gao.police").get(f"/cases/{accepted.linked_case_id}")
+    links = _section(linked.get_data(as_text=True), 'class="case-links"', "</ul>")
+    assert f'href="/cases/{case.id}"' in links and case.number in links
+    assert f"案件 {case.id}<" not in links
