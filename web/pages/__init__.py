@@ -98,6 +98,9 @@ HTTP_ERRORS = {
     405: (N_("This address is not a page"),
           N_("This address only takes a form's submission and cannot be opened as a page. "
              "Go back to the page the form was on. Nothing was changed.")),
+    413: (N_("Too large to send"),
+          N_("What was sent is larger than this site takes. Nothing was changed: send a "
+             "smaller file.")),
     500: (N_("Server error"),
           N_("Something went wrong on the server. Try again; if it happens again, tell the "
              "administrator.")),

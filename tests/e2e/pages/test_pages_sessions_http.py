@@ -100,3 +100,28 @@ def test_the_apis_404_and_405_stay_problem_json(client_as):
     wrong = officer.get("/api/v1/users/li.officer/deactivate")  # POST only
     assert wrong.status_code == 405 and "POST" in wrong.headers["Allow"]
     assert wrong.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_pages_server_error_is_in_the_layout_and_the_apis_is_problem_json(web_app,
+                                                                            client_as):
+    def boom():  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug")
+
+    web_app.add_url_rule("/boom", "boom", boom)
+    web_app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    web_app.config["PROPAGATE_EXCEPTIONS"] = False  # as served: the handler answers
+    officer = client_as("li.officer")
+    page = officer.get("/boom")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 500 and lang(page) == "zh-CN" and "服务器出错" in html
+    assert "a bug" not in html and "Internal Server Error" not in html
+    api = officer.get("/api/v1/boom")
+    assert api.status_code == 500
+    assert api.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_page_post_too_large_is_in_the_layout(web_app, client_as):
+    officer = client_as("li.officer")
+    web_app.config["MAX_CONTENT_LENGTH"] = 1024
+    big = officer.post_form("/account/password", {"old_password": "x" * 4096})
+    assert big.status_code == 413 and "发送的内容过大" in big.get_data(as_text=True)
