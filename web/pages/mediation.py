@@ -34,6 +34,7 @@ from web.formatting import titled
 from web.i18n import N_
 from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
 from web.pages.messages import HEADLINES, typed_date
+from web.pages.work import FIRST_ROLES, SECOND_ROLES
 
 bp = Blueprint("mediator", __name__, url_prefix="/mediation")
 
@@ -62,7 +63,10 @@ CONFIRMATION_TITLES = {
 
 INSTALMENT_TITLES = {"paid": N_("Paid"), "due": N_("Awaiting payment"), "late": N_("Overdue")}
 
-PARTY_ROLES = {"applicant": N_("Applicant"), "respondent": N_("Respondent")}
+# every role a party may have (a case handed over from a complaint keeps its rights holder
+# and alleged infringer): a role is shown by its title, never by its code
+PARTY_ROLES = {**FIRST_ROLES, **SECOND_ROLES, "applicant": N_("Applicant"),
+               "respondent": N_("Respondent")}
 
 _INDEX = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
 
@@ -138,7 +142,8 @@ def render_page(case_id: int, *, status: int = 200, message: str | None = None,
                   rows=range(1, INSTALMENT_ROWS + 1), terms=NON_MONETARY_TERMS,
                   term_titles=TERM_TITLES, confirmation_titles=CONFIRMATION_TITLES,
                   instalment_titles=INSTALMENT_TITLES, party_roles=PARTY_ROLES,
-                  party_options=[(p.name, p.name) for p in facts.parties],
+                  party_options=[(name, name) for name in  # a party under two roles once
+                                 dict.fromkeys(p.name for p in facts.parties)],
                   courts=[(c["code"], titled(c, "name")) for c in facts.courts])
 
 

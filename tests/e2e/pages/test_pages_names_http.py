@@ -153,3 +153,23 @@ def test_linked_case_is_named_by_its_number(client_as, uow, people):
     links = _section(linked.get_data(as_text=True), 'class="case-links"', "</ul>")
     assert f'href="/cases/{case.id}"' in links and case.number in links
     assert f"案件 {case.id}<" not in links
+
+
+def test_mediation_pages_show_party_roles_by_title_and_each_party_once(app, client_as, people):
+    from caseflow import services
+
+    holder = "Velmont Sportswear S.p.A."
+    case = services.open_case(
+        app.uow(), actor="wu.mediator", case_type="mediation", title="VELMONT商标纠纷调解",
+        parties=[{"role": "applicant", "name": holder},
+                 {"role": "rights_holder", "name": holder},
+                 {"role": "alleged_infringer", "name": "宁波某某服饰有限公司"}])
+    client = client_as("wu.mediator")
+    for path in ("/mediation/", f"/mediation/{case.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "权利人：" in html and "涉嫌侵权人：" in html, path
+        assert "rights_holder" not in html and "alleged_infringer" not in html, path
+    html = client.get(f"/mediation/{case.id}").get_data(as_text=True)
+    for field in ("payer", "payee"):
+        select = html.split(f'name="{field}"', 1)[1].split("</select>", 1)[0]
+        assert select.count(f'value="{holder}"') == 1, field
