@@ -315,6 +315,7 @@ class EvidenceListItem:
     description: str
     added_by: str
     added_at: datetime  # aware, Asia/Shanghai
+    added_by_name: str = ""  # the person's name, for pages (the JSON form keeps the username)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "filename": self.filename, "media_type": self.media_type,
@@ -332,7 +333,8 @@ def evidence_of(uow: UnitOfWork, case_id: int, actor: str) -> tuple[EvidenceList
         case = get_case(uow, case_id)
         visibility, handed = visible_as(session, case, user)
         query = (select(Evidence.id, Evidence.filename, Evidence.media_type, Evidence.sha256,
-                        Evidence.size, Evidence.description, User.username, Evidence.added_at)
+                        Evidence.size, Evidence.description, User.username, Evidence.added_at,
+                        User.name)
                  .join(User, User.id == Evidence.added_by_id)
                  .where(Evidence.case_id == case.id).order_by(Evidence.id))
         if visibility != "full":
@@ -342,7 +344,7 @@ def evidence_of(uow: UnitOfWork, case_id: int, actor: str) -> tuple[EvidenceList
             query = query.where(Evidence.id.in_(sorted(shared)))
         return tuple(EvidenceListItem(id=r[0], filename=r[1], media_type=r[2], sha256=r[3],
                                       size=r[4], description=r[5] or "", added_by=r[6],
-                                      added_at=aware(r[7]))
+                                      added_at=aware(r[7]), added_by_name=r[8] or r[6])
                      for r in session.execute(query))
 
 

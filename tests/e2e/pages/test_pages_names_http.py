@@ -173,3 +173,14 @@ def test_mediation_pages_show_party_roles_by_title_and_each_party_once(app, clie
     for field in ("payer", "payee"):
         select = html.split(f'name="{field}"', 1)[1].split("</select>", 1)[0]
         assert select.count(f'value="{holder}"') == 1, field
+
+
+def test_evidence_lists_who_added_it_by_name(uow, people, client_as):
+    from caseflow import services
+
+    case = worked_case(uow)
+    services.attach_evidence(uow(), case.id, actor="li.officer", filename="购买记录.pdf",
+                             content=b"%PDF receipt", media_type="application/pdf")
+    html = client_as("li.officer").get(f"/cases/{case.id}").get_data(as_text=True)
+    row = html.split("购买记录.pdf", 1)[1].split("</tr>", 1)[0]
+    assert "李明" in row and "li.officer" not in row
