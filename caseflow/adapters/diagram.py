@@ -77,8 +77,10 @@ def dot_source(definition: WorkflowDefinition, current_state: str | None = None,
         show_state_attributes=False,
     )
     graph = model.get_graph()  # type: ignore[attr-defined]
-    if language is not None:
-        graph.graph_attr["rankdir"] = "TB"
+    if language is not None:  # a page's: top to bottom, steps merged on an edge one a line
+        graph.graph_attr.update(rankdir="TB", nodesep="0.6", ranksep="0.7")
+        graph.node_attr["margin"] = "0.3,0.08"  # the layout measures CJK text short
+        graph.body[:] = [line.replace(" | ", "\\n") for line in graph.body]
     for name, state in definition.states.items():
         label = (f"{state.title_zh}\\n{state.title_en}\\n[{name}]" if language is None
                  else state.title_zh if language == "zh" else state.title_en)
