@@ -184,3 +184,10 @@ def test_evidence_lists_who_added_it_by_name(uow, people, client_as):
     html = client_as("li.officer").get(f"/cases/{case.id}").get_data(as_text=True)
     row = html.split("购买记录.pdf", 1)[1].split("</tr>", 1)[0]
     assert "李明" in row and "li.officer" not in row
+
+
+def test_a_page_past_the_end_says_so_not_that_the_list_is_empty(uow, people, client_as):
+    worked_case(uow)  # assigned to li.officer, open
+    html = client_as("li.officer").get("/work/?page=999999").get_data(as_text=True)
+    assert "没有第 999999 页" in html and "目前没有分配给您的待办案件" not in html
+    assert 'href="/work/?page=1"' in html
