@@ -191,3 +191,15 @@ def test_a_page_past_the_end_says_so_not_that_the_list_is_empty(uow, people, cli
     html = client_as("li.officer").get("/work/?page=999999").get_data(as_text=True)
     assert "没有第 999999 页" in html and "目前没有分配给您的待办案件" not in html
     assert 'href="/work/?page=1"' in html
+
+
+def test_system_reasons_of_the_trail_read_in_the_pages_language(web_app):
+    from web.pages.cases import reason_text
+
+    with web_app.test_request_context("/"):
+        assert reason_text("clock_stopped", "step reached", {}, {}) == "已完成结束该期限的步骤"
+        assert reason_text("calendar_changed", "calendar override 2026-12-07: rest", {}, {}) \
+            == "日历调整：2026-12-07 改为休息日"
+        assert reason_text("calendar_changed", "calendar override 2026-12-12: work", {}, {}) \
+            == "日历调整：2026-12-12 改为工作日"
+        assert reason_text("clock_stopped", "已结案", {}, {}) == "已结案"  # typed: as typed
