@@ -187,12 +187,13 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
 
 def _build_schedule(data: Any, source: str) -> YearSchedule:
     if not isinstance(data, dict):
-        raise CalendarFileError(
-            f"expected a mapping with year, rest and workdays, got {_show(data)}"
-        )
+        raise CalendarFileError(Said(
+            N_("expected a mapping with year, rest and workdays, got %(got)s"),
+            {"got": _show(data)}))
     for key in data:
         if key not in _KNOWN_KEYS:
-            raise CalendarFileError(f"unknown key {_show(key)} (expected year, rest, workdays)")
+            raise CalendarFileError(Said(N_("unknown key %(key)s (expected year, rest, workdays)"),
+                                         {"key": _show(key)}))
     if "year" not in data:
         raise CalendarFileError(Said(N_("missing 'year'")))
     year = data["year"]

@@ -39,7 +39,7 @@ from web.pages.common import (
     role_title,
     roles_required,
 )
-from web.pages.messages import message_of, typed_date
+from web.pages.messages import message_of, say, typed_date
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
 
@@ -420,7 +420,7 @@ def upload_schedule() -> Response:
     try:
         loaded = load_schedule(page_uow(), text, actor=actor(), source=source)
     except CalendarFileError as exc:
-        detail = exc.problem.encode("utf-8", "backslashreplace").decode("utf-8")
+        detail = str(say(exc.problem)).encode("utf-8", "backslashreplace").decode("utf-8")
         upload["errors"]["schedule"] = _("The file was refused: %(detail)s", detail=detail)
         return _calendar_page(422, message=_("The schedule was not loaded: nothing changed."),
                               upload=upload)

@@ -238,3 +238,19 @@ def test_revoking_an_unknown_token_names_it_in_chinese(client_as):
     page = html(refused)
     assert refused.status_code == 404
     assert "未知的令牌 999999" in page and "unknown token" not in page
+
+
+def test_an_impossible_day_in_a_schedule_is_refused_in_chinese(client_as, app):
+    admin = client_as("zhao.admin")
+    admin.get("/admin/calendar")
+    years = count(app, CalendarYear)
+    bad = io.BytesIO(b"year: 2027\nrest: ['2027-02-30']\nworkdays: []\n")
+    refused = admin.post_form("/admin/calendar/schedule",
+                              {"schedule": (bad, "2027.yaml"), "source": "国办发明电〔2026〕"},
+                              content_type="multipart/form-data")
+    page = html(refused)
+    assert refused.status_code == 422
+    error = page.split('id="f-schedule-error"')[1].split("</p>")[0]
+    assert "2027-02-30" in error and "不是有效的日期" in error, error
+    assert "is not a valid date" not in page
+    assert count(app, CalendarYear) == years
