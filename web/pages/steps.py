@@ -116,7 +116,8 @@ def panel_context(case_id: int, case: dict[str, Any],
     return {"case_id": case_id, "version": case.get("version"), "triggers": triggers,
             "evidence": evidence, "open": state.get("trigger"),
             "values": state.get("values") or {}, "errors": state.get("errors") or {},
-            "upload_error": state.get("upload_error"), "digest": state.get("digest")}
+            "upload_error": state.get("upload_error"), "digest": state.get("digest"),
+            "upload_description": state.get("upload_description") or ""}
 
 
 def _payload(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -239,10 +240,14 @@ def upload(case_id: int) -> Response:
     except CaseflowError as exc:
         status, message, _errs = refusal(exc)
         if status == 413:
-            message = _("The file is too large.")
+            from web.uploads import evidence_limit
+            limit = evidence_limit()
+            size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit} B"
+            message = _("The file is too large: at most %(size)s.", size=size)
         elif status == 415:
             message = _("This type of file is not accepted as evidence.")
-        return _again(case_id, status, message, {"upload_error": message})
+        return _again(case_id, status, message, {
+            "upload_error": message, "upload_description": request.form.get("description", "")})
     flash(_("Evidence stored. SHA-256: %(digest)s", digest=record.sha256), "success")
     return redirect(url_for("case_page.show", case_id=case_id), 303)
 

@@ -86,7 +86,10 @@ def test_upload_evidence(app, people, uow, client_as, web_app):
             "file": (io.BytesIO(b"<html></html>"), "x.html", "text/html")}
     assert client.post_form(url, html).status_code == 415
     web_app.config["EVIDENCE_MAX_BYTES"] = 10
-    big = {"version": str(case.version + 1),
+    big = {"version": str(case.version + 1), "description": "现场照片（原图）",
            "file": (io.BytesIO(b"%PDF-" + b"0" * 100), "big.pdf", "application/pdf")}
-    assert client.post_form(url, big).status_code == 413
+    refused = client.post_form(url, big)
+    assert refused.status_code == 413
+    assert "文件过大：最大 10 B" in refused.get_data(as_text=True)  # says the limit
+    assert 'value="现场照片（原图）"' in refused.get_data(as_text=True)  # keeps what was typed
     assert len(evidence_of(uow(), case.id, "li.officer")) == 1
