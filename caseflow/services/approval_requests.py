@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from caseflow.adapters.orm import Alert, Case, Notification, User, UserRole
 from caseflow.domain.audit import AuditEntry
-from caseflow.domain.errors import PermissionDenied, ValidationFailed
+from caseflow.domain.errors import N_, PermissionDenied, ValidationFailed
 from caseflow.domain.limits import check_reason
 from caseflow.services.clocks import check_version, record_entry
 from caseflow.services.unit_of_work import UnitOfWork
@@ -52,7 +52,8 @@ def checked_reason(reason: str, status: str) -> str:
     """A request is asked, decided or withdrawn with a reason (bounded, not blank)."""
     check_reason(reason)
     if not reason or not reason.strip():
-        raise ValidationFailed(f"a request is {status} with a reason", field="reason")
+        raise ValidationFailed(N_("a request is %(status)s with a reason"), field="reason",
+                               params={"status": status})
     return reason.strip()
 
 
@@ -67,12 +68,13 @@ def close_request(uow: UnitOfWork, req: Any, case: Case, user: User, status: str
     if status not in CLOSING:
         raise ValueError(status)
     if status == "withdrawn" and req.requested_by != user.username:
-        raise PermissionDenied("only who asked withdraws a request")
+        raise PermissionDenied(N_("only who asked withdraws a request"))
     if status == "refused":
         if not set(deciders) & set(user.roles):
-            raise PermissionDenied(f"a request is decided by a {' or a '.join(sorted(deciders))}")
+            raise PermissionDenied(N_("a request is decided by a %(roles)s"),
+                                   params={"roles": " or a ".join(sorted(deciders))})
         if user.username == req.requested_by:
-            raise PermissionDenied("who asked does not decide: withdraw the request")
+            raise PermissionDenied(N_("who asked does not decide: withdraw the request"))
     check_version(case, expected_version)
     req.status, req.decided_by, req.decided_at = status, user.username, uow.now()
     req.decision_reason = reason.strip()

@@ -46,6 +46,7 @@ from caseflow.domain.definitions import (
     WorkflowDefinition,
 )
 from caseflow.domain.errors import (
+    N_,
     ConflictError,
     InvalidTrigger,
     NotFound,
@@ -70,7 +71,7 @@ from caseflow.domain.limits import (
     check_text,
 )
 from caseflow.domain.moments import aware, naive_utc
-from caseflow.domain.periods import DueDate, Period, day_start
+from caseflow.domain.periods import DueDate, Period, day_start, period_zh
 from caseflow.domain.requirements import (
     DEFAULT_OFFICE_CLOSE,
     ClockFacts,
@@ -80,6 +81,7 @@ from caseflow.domain.requirements import (
     Refusal,
     check,
 )
+from caseflow.domain.said import Said
 from caseflow.domain.vocabulary import OPEN_CLOCK_STATUSES
 from caseflow.services.access import (
     assignees_of,
@@ -658,11 +660,13 @@ def next_extension(clock: Clock, rule: ClockRule) -> tuple[int, ExtensionRule]:
     used up, and a later one only once it is."""
     name = clock.name
     if not rule.extensions:
-        raise ValidationFailed(f"clock {name!r} cannot be extended", field="clock")
+        raise ValidationFailed(N_("clock %(clock)s cannot be extended"), field="clock",
+                               params={"clock": repr(name)})
     used = [e.rule_index for e in clock.extensions]
     pending = [(i, e) for i, e in enumerate(rule.extensions) if used.count(i) < e.max_times]
     if not pending:
-        raise ValidationFailed(f"clock {name!r}: no extension is left", field="by")
+        raise ValidationFailed(N_("clock %(clock)s: no extension is left"), field="by",
+                               params={"clock": repr(name)})
     return pending[0]
 
 
@@ -671,7 +675,7 @@ def extension_amount(clock: Clock, ext: ExtensionRule, wanted: Period | None) ->
     length must be given (at most a year)."""
     if ext.by is None:
         if wanted is None:
-            raise ValidationFailed("by: an open-ended extension needs its length", field="by")
+            raise ValidationFailed(N_("by: an open-ended extension needs its length"), field="by")
         longest = OPEN_ENDED_MAX[wanted.unit]
         if wanted.amount > longest:
             raise ValidationFailed(f"by: {wanted} is too long for an open-ended "
@@ -682,16 +686,18 @@ def extension_amount(clock: Clock, ext: ExtensionRule, wanted: Period | None) ->
         return ext.by
     if wanted.unit == ext.by.unit and 0 < wanted.amount <= ext.by.amount:
         return wanted
-    raise ValidationFailed(f"clock {clock.name!r}: by: at most {ext.by} for this extension",
-                           field="by")
+    raise ValidationFailed(N_("clock %(clock)s: by: at most %(most)s for this extension"),
+                           field="by", params={"clock": repr(clock.name),
+                                               "most": Said.both(str(ext.by), period_zh(ext.by))})
 
 
 def check_not_run_out(clock: Clock, now: datetime) -> None:
     """An extension is approved before the period ends, never after."""
     if clock.due_at <= now:
         raise ValidationFailed(
-            f"clock {clock.name!r} ran out at {aware(clock.due_at):%Y-%m-%d %H:%M}; an "
-            "extension must be approved before the period ends", field="clock")
+            N_("clock %(clock)s ran out at %(at)s; an extension must be approved before the "
+               "period ends"), field="clock",
+            params={"clock": repr(clock.name), "at": f"{aware(clock.due_at):%Y-%m-%d %H:%M}"})
 
 
 def extend_clock(uow: UnitOfWork, case_id: int, name: str, *, actor: str, reason: str,
@@ -724,10 +730,11 @@ def grant_extension(uow: UnitOfWork, case: Case, clock: Clock, user: Any, rule: 
     asked for it (``requesters``, and the clock's pending request's author)."""
     check_participants(participants)
     if not reason or not reason.strip():
-        raise ValidationFailed("an extension requires a reason", field="reason")
+        raise ValidationFailed(N_("an extension requires a reason"), field="reason")
     index, ext = next_extension(clock, rule)
     if ext.approver not in user.roles:
-        raise PermissionDenied(f"extension needs a {ext.approver}'s approval")
+        raise PermissionDenied(N_("extension needs a %(approver)s's approval"),
+                               params={"approver": ext.approver})
     asked = uow.session.scalar(select(ExtensionRequest).where(
         ExtensionRequest.clock_id == clock.id, ExtensionRequest.status == "pending"))
     if not ext.recorded:  # an approval, not the record of someone else's decision

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from caseflow.adapters.orm import Case, Clock, ExtensionRequest, User
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.errors import (
+    N_,
     ConflictError,
     InvalidTrigger,
     NotFound,
@@ -105,13 +106,14 @@ def request_extension(uow: UnitOfWork, case_id: int, clock: str, *, actor: str, 
     length an open-ended rule needs), while the period still runs."""
     check_reason(reason)
     if not reason or not reason.strip():
-        raise ValidationFailed("an extension request needs a reason", field="reason")
+        raise ValidationFailed(N_("an extension request needs a reason"), field="reason")
     wanted = parse_by(by)
     with uow:
         case, found, user = open_clock(uow, case_id, clock, actor)
         if not set(REQUESTING_ROLES) & set(user.roles) and case.assignee_id != user.id:
-            raise PermissionDenied(f"{actor} does not work on cases: an extension is asked "
-                                   "for by the officer handling the case")
+            raise PermissionDenied(N_("%(actor)s does not work on cases: an extension is "
+                                      "asked for by the officer handling the case"),
+                                   params={"actor": actor})
         rule = rule_for(uow.session, case, found)
         _index, ext = next_extension(found, rule)
         amount = extension_amount(found, ext, wanted)
@@ -120,9 +122,10 @@ def request_extension(uow: UnitOfWork, case_id: int, clock: str, *, actor: str, 
         pending = uow.session.scalar(select(ExtensionRequest.id).where(
             ExtensionRequest.clock_id == found.id, ExtensionRequest.status == "pending"))
         if pending is not None:
-            raise InvalidTrigger(f"clock {clock!r} of case {case.number} already has an "
-                                 f"extension request waiting for a decision (#{pending})",
-                                 field="clock")
+            raise InvalidTrigger(N_("clock %(clock)s of case %(case)s already has an "
+                                    "extension request waiting for a decision (#%(id)s)"),
+                                 field="clock", params={"clock": repr(clock),
+                                                        "case": case.number, "id": pending})
         check_version(case, expected_version)
         req = ExtensionRequest(case_id=case.id, clock_id=found.id, clock_name=found.name,
                                by=str(amount) if wanted is not None else None,
@@ -132,8 +135,9 @@ def request_extension(uow: UnitOfWork, case_id: int, clock: str, *, actor: str, 
         try:
             uow.session.flush()
         except IntegrityError:  # another request for this clock came first
-            raise ConflictError(f"clock {clock!r} of case {case.number} got another "
-                                "extension request meanwhile; reload") from None
+            raise ConflictError(N_("clock %(clock)s of case %(case)s got another extension "
+                                   "request meanwhile; reload"),
+                                params={"clock": repr(clock), "case": case.number}) from None
         record_entry(uow, case, AuditEntry("extension_requested", reason=req.reason, payload={
             "request": req.id, "clock": found.name, "by": str(amount),
             "due": aware(found.due_at).isoformat(), "approver": ext.approver}), actor)
@@ -153,13 +157,13 @@ def _locked(uow: UnitOfWork, request_id: int, actor: str) -> tuple[ExtensionRequ
     user = get_user(uow, actor)
     req = uow.session.get(ExtensionRequest, request_id) if 0 < request_id <= ID_MAX else None
     if req is None:
-        raise NotFound(f"unknown extension request {request_id}")
+        raise NotFound(N_("unknown extension request %(id)s"), params={"id": request_id})
     case = uow.session.get(Case, req.case_id)
     if user.agency_id != case.agency_id:
-        raise NotFound(f"unknown extension request {request_id}")
+        raise NotFound(N_("unknown extension request %(id)s"), params={"id": request_id})
     if req.status != "pending":
-        raise InvalidTrigger(f"extension request {request_id} is already {req.status}",
-                             field="request")
+        raise InvalidTrigger(N_("extension request %(id)s is already %(status)s"),
+                             field="request", params={"id": request_id, "status": req.status})
     clock = uow.session.get(Clock, req.clock_id)
     return req, case, clock, user
 
@@ -176,8 +180,9 @@ def approve_request(uow: UnitOfWork, request_id: int, *, actor: str, reason: str
     with uow:
         req, case, clock, user = _locked(uow, request_id, actor)
         if clock.status == "stopped":
-            raise InvalidTrigger(f"clock {clock.name!r} of case {case.number} has stopped; "
-                                 "refuse the request instead", field="request")
+            raise InvalidTrigger(N_("clock %(clock)s of case %(case)s has stopped; refuse the "
+                                    "request instead"), field="request",
+                                 params={"clock": repr(clock.name), "case": case.number})
         rule = rule_for(uow.session, case, clock)
         grant_extension(uow, case, clock, user, rule, reason=reason,
                         wanted=wanted if wanted is not None else parse_by(req.by),

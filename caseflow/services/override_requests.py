@@ -25,6 +25,7 @@ from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.audit import AuditEntry
 from caseflow.domain.definitions import TransitionDef, WorkflowDefinition
 from caseflow.domain.errors import (
+    N_,
     ConflictError,
     InvalidTrigger,
     NotFound,
@@ -100,8 +101,9 @@ def _transition(definition: WorkflowDefinition, case: Case, trigger: str) -> Tra
     found = next((t for t in definition.triggers_from(case.status) if t.trigger == trigger),
                  None)
     if found is None:
-        raise InvalidTrigger(f"trigger {trigger!r} is not possible in state {case.status!r}",
-                             field="trigger")
+        raise InvalidTrigger(N_("trigger %(trigger)s is not possible in state %(state)s"),
+                             field="trigger",
+                             params={"trigger": repr(trigger), "state": repr(case.status)})
     return found
 
 
@@ -111,32 +113,36 @@ def request_override(uow: UnitOfWork, case_id: int, trigger: str, *, actor: str,
     take that step; one open request (pending or approved) per step of a case."""
     check_reason(reason)
     if not reason or not reason.strip():
-        raise ValidationFailed("an override request needs a reason", field="reason")
+        raise ValidationFailed(N_("an override request needs a reason"), field="reason")
     with uow:
         user, case = user_and_case(uow, actor, case_id)
         require_same_agency(uow, user, case)
         definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
         transition = _transition(definition, case, trigger)
         if not set(transition.roles) & set(user.roles):
-            raise PermissionDenied(f"trigger {trigger!r} needs role "
-                                   f"{' or '.join(transition.roles)}; an override is asked "
-                                   "for by who takes the step")
+            raise PermissionDenied(N_("trigger %(trigger)s needs role %(roles)s; an override is "
+                                      "asked for by who takes the step"),
+                                   params={"trigger": repr(trigger),
+                                           "roles": " or ".join(transition.roles)})
         roles = override_roles(transition)
         if not roles:
-            raise ValidationFailed(f"trigger: no period of {trigger!r} may be overridden",
-                                   field="trigger")
+            raise ValidationFailed(N_("trigger: no period of %(trigger)s may be overridden"),
+                                   field="trigger", params={"trigger": repr(trigger)})
         overridable = [r for r in transition.requires
                        if any(e.kind == "override" for e in r.unless)]
         refused = [r for verdict in judge_each(uow, case.id, overridable) for r in verdict]
         if not refused:
-            raise ValidationFailed(f"trigger: the periods of {trigger!r} are met now; there "
-                                   "is nothing to override", field="trigger")
+            raise ValidationFailed(N_("trigger: the periods of %(trigger)s are met now; there is "
+                                      "nothing to override"), field="trigger",
+                                   params={"trigger": repr(trigger)})
         open_ = uow.session.scalar(select(OverrideRequest.id).where(
             OverrideRequest.case_id == case.id, OverrideRequest.trigger == trigger,
             OverrideRequest.status.in_(("pending", "approved"))))
         if open_ is not None:
-            raise InvalidTrigger(f"step {trigger!r} of case {case.number} already has an "
-                                 f"override request open (#{open_})", field="trigger")
+            raise InvalidTrigger(N_("step %(trigger)s of case %(case)s already has an override "
+                                    "request open (#%(id)s)"), field="trigger",
+                                 params={"trigger": repr(trigger), "case": case.number,
+                                         "id": open_})
         check_version(case, expected_version)
         now = uow.now()
         req = OverrideRequest(case_id=case.id, trigger=trigger, state=case.status,
@@ -146,8 +152,9 @@ def request_override(uow: UnitOfWork, case_id: int, trigger: str, *, actor: str,
         try:
             uow.session.flush()
         except IntegrityError:
-            raise ConflictError(f"step {trigger!r} of case {case.number} got another "
-                                "override request meanwhile; reload") from None
+            raise ConflictError(N_("step %(trigger)s of case %(case)s got another override "
+                                   "request meanwhile; reload"),
+                                params={"trigger": repr(trigger), "case": case.number}) from None
         record_entry(uow, case, AuditEntry("override_requested", reason=req.reason, payload={
             "request": req.id, "trigger": trigger, "periods": [r.clock for r in refused]}),
             actor)
@@ -176,10 +183,10 @@ def _open(uow: UnitOfWork, request_id: int, actor: str
         req = uow.session.get(OverrideRequest, request_id)
     case = uow.session.get(Case, req.case_id) if req else None
     if req is None or case is None or case.agency_id != user.agency_id:
-        raise NotFound(f"unknown override request {request_id}")
+        raise NotFound(N_("unknown override request %(id)s"), params={"id": request_id})
     if req.status != "pending":
-        raise InvalidTrigger(f"override request {request_id} is already {req.status}",
-                             field="request")
+        raise InvalidTrigger(N_("override request %(id)s is already %(status)s"),
+                             field="request", params={"id": request_id, "status": req.status})
     definition = REGISTRY.definition(uow.session, case.workflow_key, case.workflow_version)
     return req, case, user, definition
 
@@ -190,18 +197,20 @@ def approve_override(uow: UnitOfWork, request_id: int, *, actor: str, reason: st
     asked; valid for one firing of the step while the case stays in the state asked in."""
     check_reason(reason)
     if not reason or not reason.strip():
-        raise ValidationFailed("an approval needs a reason", field="reason")
+        raise ValidationFailed(N_("an approval needs a reason"), field="reason")
     with uow:
         req, case, user, definition = _open(uow, request_id, actor)
         if case.status != req.state:
-            raise InvalidTrigger(f"case {case.number} has moved on from {req.state!r}; "
-                                 "refuse the request instead", field="request")
+            raise InvalidTrigger(N_("case %(case)s has moved on from %(state)s; refuse the "
+                                    "request instead"), field="request",
+                                 params={"case": case.number, "state": repr(req.state)})
         transition = _transition(definition, case, req.trigger)
         roles = override_roles(transition)
         if not roles & set(user.roles):
-            raise PermissionDenied(f"an override of a period needs role "
-                                   f"{' or '.join(sorted(roles))}; {actor} has "
-                                   f"{', '.join(sorted(user.roles)) or 'no role'}")
+            raise PermissionDenied(N_("an override of a period needs role %(roles)s; %(actor)s "
+                                      "has %(has)s"),
+                                   params={"roles": " or ".join(sorted(roles)), "actor": actor,
+                                           "has": ", ".join(sorted(user.roles)) or "no role"})
         rule = definition.approval("override")
         if rule is not None:
             require_approver(uow.session, rule, case_id=case.id, case_number=case.number,

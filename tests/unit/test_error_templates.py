@@ -489,3 +489,27 @@ def test_a_step_without_its_reason_keeps_its_english_and_asks_in_chinese() -> No
         assert field_errors(exc) == {"reason": "请在“理由”栏中写明理由"}
         assert message_of(exc).endswith("请在“理由”栏中写明理由")
         assert "requires" not in message_of(exc)
+
+
+def test_extension_refusals_keep_their_english_and_say_the_length_in_chinese() -> None:
+    from types import SimpleNamespace
+
+    from caseflow.domain.definitions import ExtensionRule
+    from caseflow.domain.periods import Period
+    from caseflow.services.clocks import extension_amount, next_extension
+    from web.pages.messages import field_errors
+
+    clock = SimpleNamespace(name="filing_decision", extensions=[])
+    rule = ExtensionRule(by=Period.parse("15 working_days"), approver="supervisor",
+                         max_times=1)
+    with pytest.raises(ValidationFailed) as too_long:
+        extension_amount(clock, rule, Period.parse("20 working_days"))  # type: ignore[arg-type]
+    assert str(too_long.value) == ("clock 'filing_decision': by: at most 15 working_days for "
+                                   "this extension")
+    used = SimpleNamespace(name="filing_decision", extensions=[SimpleNamespace(rule_index=0)])
+    with pytest.raises(ValidationFailed) as none_left:
+        next_extension(used, SimpleNamespace(extensions=[rule]))  # type: ignore[arg-type]
+    assert str(none_left.value) == "clock 'filing_decision': no extension is left"
+    with _chinese_app().test_request_context("/"):
+        assert field_errors(too_long.value) == {"by": "本次延长最多 15个工作日"}
+        assert field_errors(none_left.value) == {"by": "该期限的延长次数已经用完"}
