@@ -100,6 +100,21 @@ def handoff_titles(uow: UnitOfWork) -> list[tuple[str, str, str]]:
                 for kind, rule in REGISTRY.definition(session, key, version).handoffs.items()]
 
 
+def state_titles(uow: UnitOfWork) -> dict[str, tuple[str, str]]:
+    """(zh, en) of every state of the newest version of every loaded workflow: a handoff's
+    outcome is the final state the other agency's case reached, in that case's workflow."""
+    with uow:
+        session = uow.session
+        newest = session.execute(
+            select(WorkflowDefinitionRow.key, func.max(WorkflowDefinitionRow.version))
+            .group_by(WorkflowDefinitionRow.key).order_by(WorkflowDefinitionRow.key)).all()
+        titles: dict[str, tuple[str, str]] = {}
+        for key, version in newest:
+            for name, state in REGISTRY.definition(session, key, version).states.items():
+                titles.setdefault(name, (state.title_zh, state.title_en))
+        return titles
+
+
 # --- a clock's segments on a time axis --------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ from web.pages.common import (
     role_title,
     roles_required,
 )
-from web.pages.messages import message_of, say, typed_date
+from web.pages.messages import say, typed_date
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
 
@@ -348,7 +348,7 @@ def create_token() -> Response:
                                              days=int(form["days"]), reason=form["reason"],
                                              form_key=form["form_key"] or None)
     except ConflictError as exc:  # the form was used already (a double submit, a reload)
-        return _tokens_page(409, message=message_of(exc))
+        return _tokens_page(409, message=_(exc.template))
     except CaseflowError as exc:
         status, message, errors = _refused(exc)
         if exc.__class__.__name__ == "NotFound":

@@ -16,6 +16,7 @@ from caseflow.domain.errors import CaseflowError, NotFound
 from caseflow.domain.limits import REASON_MAX
 from caseflow.services.extension_requests import request_extension, withdraw_request
 from caseflow.services.override_requests import request_override, withdraw_override
+from caseflow.views.clock_timeline import people_names
 from caseflow.views.extension_requests import my_requests, request_form
 from caseflow.views.override_requests import my_overrides, override_form
 from web.formatting import titled
@@ -49,9 +50,10 @@ def _refused_page(exc: CaseflowError) -> Response:
 @roles_required(*ASKED)
 def mine() -> Response:
     who = actor()
-    return render("requests/mine.html", title=_("My requests"),
-                  rows=my_requests(page_uow(), who), overrides=my_overrides(page_uow(), who),
-                  statuses=STATUS_TITLES)
+    rows, overrides = my_requests(page_uow(), who), my_overrides(page_uow(), who)
+    deciders = {r.request.decided_by for r in (*rows, *overrides) if r.request.decided_by}
+    return render("requests/mine.html", title=_("My requests"), rows=rows, overrides=overrides,
+                  statuses=STATUS_TITLES, names=people_names(page_uow(), deciders))
 
 
 def _form_page(found: Any, status: int = 200, *, form: dict[str, str] | None = None,

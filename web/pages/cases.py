@@ -26,6 +26,7 @@ from caseflow.views.clock_timeline import (
     handoff_titles,
     linked_case_numbers,
     people_names,
+    state_titles,
 )
 from caseflow.views.clocks import case_clocks
 from caseflow.views.extension_requests import case_asks
@@ -60,7 +61,8 @@ EVENT_TITLES = {
     "clock_stopped": N_("Clock stopped"), "clock_expired": N_("Clock ran out"),
     "clock_recomputed": N_("Clock recounted"), "handoff_sent": N_("Handoff sent"),
     "handoff_received": N_("Handoff received"), "handoff_accepted": N_("Handoff accepted"),
-    "handoff_outcome": N_("Handoff outcome"), "settlement_recorded": N_("Settlement recorded"),
+    "handoff_outcome": N_("Handoff outcome"), "handoff_rejected": N_("Handoff rejected"),
+    "handoff_returned": N_("Handoff returned"), "settlement_recorded": N_("Settlement recorded"),
     "instalment_paid": N_("Instalment paid"), "mediation_session": N_("Mediation session"),
     "mediator_conflict_declared": N_("Conflict of interest declared"),
     "workflow_migrated": N_("Moved to a new workflow version"),
@@ -91,6 +93,10 @@ SYSTEM_ACTORS = {
 SYSTEM_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), message) for pattern, message in (
         (r"handoff accepted", N_("The handoff was accepted")),
+        (r"handoff rejected", N_("The handoff was rejected")),
+        (r"handoff returned", N_("The handoff was returned")),
+        (r"official (?P<year>\d{4}) schedule loaded",
+         N_("The official %(year)s holiday schedule was loaded")),
         (r"step reached", N_("The step that ends it was taken")),
         (r"calendar override (?P<day>[\d-]+): rest",
          N_("The calendar made %(day)s a rest day")),
@@ -297,7 +303,8 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
                   assignee_name=names.get(assignee, assignee) if assignee else None,
                   agency_name=agency_name,
                   parties=parties, ip_rights=rights, links=links, clocks=clocks, trail=trail,
-                  now=_now(), asks=asks, may_ask=bool(me() and set(me().roles) & set(ASKING)),
+                  now=_now(), asks=asks,
+                  outcome_titles=state_titles(page_uow()) if case.get("outcomes") else {}, may_ask=bool(me() and set(me().roles) & set(ASKING)),
                   steps_panel=steps.panel_context(case_id, case, state.get("steps")),
                   handoff_panel=handoffs.panel_context(case_id, case, state.get("handoffs")))
 

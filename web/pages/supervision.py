@@ -47,7 +47,9 @@ nav_entry("supervisor.team", N_("Team workload"), "supervisor")
 
 ALERT_KINDS = {"warning": N_("Warning"), "overdue": N_("Overdue"),
                "escalation": N_("Escalation"), "handoff": N_("Handoff"),
-               "expired": N_("Expired"), "approval": N_("Extension request")}
+               "expired": N_("Expired"), "approval": N_("Approval request"),
+               "period_ended": N_("A party's period ended"),
+               "calendar_missing": N_("Calendar not yet published")}
 UNITS = {"days": N_("days"), "working_days": N_("working days"), "hours": N_("hours"),
          "months": N_("months")}
 HANDOFF_STATUSES = {"sent": N_("Sent"), "received": N_("Received"),

@@ -30,6 +30,7 @@ def test_a_token_form_submitted_twice_issues_one_token(client_as, app):
     page = again.get_data(as_text=True)
     assert again.status_code == 409
     assert "此表单已使用过" in page and "cf_" not in page and secret not in page
+    assert "案件已被他人更改" not in page  # no case here: not the case-changed headline
     assert len(tokens.list_tokens(app.uow(), actor="zhao.admin")) == before + 1
     assert _key(page) != key  # a fresh form, its own key
 

@@ -62,6 +62,7 @@ def test_officer_asks_and_supervisor_grants_from_the_queue(app, client_as, case)
     # the officer sees the answer in their list, and in their inbox
     mine = officer.get("/extension-requests/").get_data(as_text=True)
     assert "已批准" in mine and "同意延长十个工作日" in mine
+    assert "陈晓燕" in mine and "chen.sup" not in mine  # who decided, by name
     assert any(i.kind == "approval" and i.case_id == case.id
                for i in inbox(app.uow("test"), "li.officer"))
 

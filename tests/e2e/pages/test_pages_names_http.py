@@ -203,3 +203,12 @@ def test_system_reasons_of_the_trail_read_in_the_pages_language(web_app):
         assert reason_text("calendar_changed", "calendar override 2026-12-12: work", {}, {}) \
             == "日历调整：2026-12-12 改为工作日"
         assert reason_text("clock_stopped", "已结案", {}, {}) == "已结案"  # typed: as typed
+
+
+def test_a_handoffs_outcome_is_named_by_the_state_title(app, people):
+    from caseflow.views.clock_timeline import state_titles
+
+    titles = state_titles(app.uow("test"))
+    zh, _en = titles["transferred_jurisdiction"]
+    assert zh and "_" not in zh
+    assert all(zh and en for zh, en in titles.values())
