@@ -52,7 +52,7 @@ PARTY_ROLE_TITLES = {**FIRST_ROLES, **SECOND_ROLES, "assisted_firm": N_("Assiste
 LINK_TITLES = {"parent_child": N_("Parent / child case"), "related": N_("Related case")}
 CLOCK_STATUS_TITLES = {"running": N_("Running"), "paused": N_("Paused"),
                        "stopped": N_("Stopped"), "met": N_("Met"), "overdue": N_("Overdue"),
-                       "late": N_("Stopped late")}
+                       "late": N_("Stopped late"), "ended": N_("Ended (the party's period)")}
 EVENT_TITLES = {
     "case_opened": N_("Case opened"), "assigned": N_("Assigned"),
     "case_linked": N_("Case linked"), "evidence_attached": N_("Evidence attached"),
@@ -140,6 +140,8 @@ def _clock_rows(case_id: int, definition: Any) -> list[dict[str, Any]]:
             urgency = "none"
         elif clock["overdue"]:
             shown, urgency = "overdue", "overdue"
+        elif clock["party"] and left < 0:  # the party's own period ran out: no one is late
+            shown, urgency = "ended", "none"
         elif clock["status"] == "paused":
             shown, urgency = "paused", "paused"
         else:

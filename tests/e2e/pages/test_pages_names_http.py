@@ -212,3 +212,23 @@ def test_a_handoffs_outcome_is_named_by_the_state_title(app, people):
     zh, _en = titles["transferred_jurisdiction"]
     assert zh and "_" not in zh
     assert all(zh and en for zh, en in titles.values())
+
+
+def test_a_partys_ended_period_reads_ended_not_running_and_late(app, people, client_as):
+    from datetime import datetime, timedelta
+
+    from caseflow import services
+    from caseflow.domain.moments import TZ
+
+    firm = "宁波市海曙区锦绣服饰有限公司"
+    case = services.open_case(app.uow("test"), actor="li.officer", case_type="period_gate",
+                              assignee="li.officer", title=f"{firm}涉嫌销售假冒注册商标服装",
+                              parties=[{"role": "alleged_infringer", "name": firm}])
+    served = (datetime.now(TZ) - timedelta(days=20)).date().isoformat()
+    services.fire(app.uow("test"), case.id, "serve_notice", actor="li.officer",
+                  payload={"served_on": served})
+    page = client_as("li.officer").get(f"/cases/{case.id}").get_data(as_text=True)
+    clock = page.split('id="clock-answer_period"')[1].split("</article>")[0]
+    status = clock.split("<dd>")[1].split("</dd>")[0]
+    assert "已届满（当事人的期限）" in status and "计时中" not in status
+    assert "逾期" not in clock  # the party's period ending is nobody's overdue work
