@@ -169,13 +169,6 @@ def request_form(uow: UnitOfWork, actor: str, case_id: int, clock: str) -> Reque
                            request_view(waiting, case) if waiting else None)
 
 
-def pending_by_clock(uow: UnitOfWork, actor: str, case_id: int) -> dict[str, RequestView]:
-    """The case's pending requests by clock name (for the case page), if the actor's
-    agency's case."""
-    return {r.clock: r for r in extension_requests(uow, actor, status="pending",
-                                                   case_id=case_id)}
-
-
 @dataclass(frozen=True)
 class RequestRow:
     """A request with its clock's titles, for a list people read."""

@@ -111,17 +111,6 @@ def my_overrides(uow: UnitOfWork, actor: str, *, limit: int = 200) -> tuple[Over
                      .limit(limit))
 
 
-def open_overrides(uow: UnitOfWork, actor: str, case_id: int) -> dict[str, OverrideView]:
-    """The case's open (pending or approved) override requests by step, for the steps panel."""
-    with uow:
-        user = get_user(uow, actor)
-        rows = uow.session.execute(
-            select(OverrideRequest, Case).join(Case, Case.id == OverrideRequest.case_id)
-            .where(OverrideRequest.case_id == case_id, Case.agency_id == user.agency_id,
-                   OverrideRequest.status.in_(("pending", "approved")))).all()
-        return {req.trigger: override_view(req, case) for req, case in rows}
-
-
 @dataclass(frozen=True)
 class OverrideForm:
     """What an officer asking for an override sees: the step, the periods that now refuse

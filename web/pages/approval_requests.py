@@ -21,7 +21,15 @@ from caseflow.views.extension_requests import my_requests, request_form
 from caseflow.views.override_requests import my_overrides, override_form
 from web.formatting import titled
 from web.i18n import N_
-from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
+from web.pages.common import (
+    actor,
+    nav_entry,
+    page_uow,
+    posted_version,
+    refusal,
+    render,
+    roles_required,
+)
 
 bp = Blueprint("requests", __name__)
 
@@ -103,7 +111,7 @@ def ask(case_id: int, clock: str) -> Response:
     version = form["version"]
     try:
         request_extension(page_uow(), case_id, clock, actor=actor(),
-                          expected_version=int(version) if version.isdigit() else None, **args)
+                          expected_version=posted_version(version), **args)
     except CaseflowError as exc:
         status, message, raw = refusal(exc)
         errors = {("amount" if k == "by" else k): v for k, v in raw.items()}
@@ -124,7 +132,7 @@ def withdraw(request_id: int) -> Response:
     version = request.form.get("version", "")
     try:
         done = withdraw_request(page_uow(), request_id, actor=actor(), reason=reason,
-                                expected_version=int(version) if version.isdigit() else None)
+                                expected_version=posted_version(version))
     except CaseflowError as exc:
         return _refused_page(exc)
     flash(_("Request withdrawn."), "success")
@@ -159,7 +167,7 @@ def ask_override(case_id: int, trigger: str) -> Response:
     version = form["version"]
     try:
         request_override(page_uow(), case_id, trigger, actor=actor(), reason=reason,
-                         expected_version=int(version) if version.isdigit() else None)
+                         expected_version=posted_version(version))
     except CaseflowError as exc:
         status, message, raw = refusal(exc)
         try:
@@ -179,7 +187,7 @@ def withdraw_override_request(request_id: int) -> Response:
     version = request.form.get("version", "")
     try:
         done = withdraw_override(page_uow(), request_id, actor=actor(), reason=reason,
-                                 expected_version=int(version) if version.isdigit() else None)
+                                 expected_version=posted_version(version))
     except CaseflowError as exc:
         return _refused_page(exc)
     flash(_("Request withdrawn."), "success")

@@ -111,3 +111,9 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
 def refusal(exc: CaseflowError) -> tuple[int, str, dict[str, str]]:
     """The status, the page message and the field errors for an engine refusal."""
     return exc.http_status, message_of(exc), field_errors(exc)
+
+
+def posted_version(text: str) -> int | None:
+    """The case version a form carried (its hidden ``version``), or None when it carried
+    none a person could have sent: the service then checks nothing against it."""
+    return int(text) if text.isdigit() else None

@@ -35,7 +35,15 @@ from caseflow.views.supervision import (
 )
 from web.formatting import titled
 from web.i18n import N_
-from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
+from web.pages.common import (
+    actor,
+    nav_entry,
+    page_uow,
+    posted_version,
+    refusal,
+    render,
+    roles_required,
+)
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervision")
 
@@ -170,7 +178,7 @@ def extend(case_id: int, clock: str) -> Response:
     version = form["version"]
     try:
         extend_clock(page_uow(), case_id, clock, actor=actor(),
-                     expected_version=int(version) if version.isdigit() else None, **args)
+                     expected_version=posted_version(version), **args)
     except CaseflowError as exc:
         status, message, raw = refusal(exc)
         message = _separation(exc, message)
@@ -250,7 +258,7 @@ def approve(request_id: int) -> Response:
     version = form["version"]
     try:
         approve_request(page_uow(), request_id, actor=actor(),
-                        expected_version=int(version) if version.isdigit() else None, **args)
+                        expected_version=posted_version(version), **args)
     except CaseflowError as exc:
         status, message, raw = refusal(exc)
         errors = {("amount" if k == "by" else k): v for k, v in raw.items()}
@@ -281,7 +289,7 @@ def refuse(request_id: int) -> Response:
     version = form["version"]
     try:
         refuse_request(page_uow(), request_id, actor=actor(), reason=reason,
-                       expected_version=int(version) if version.isdigit() else None)
+                       expected_version=posted_version(version))
     except CaseflowError as exc:
         status, message, _raw = refusal(exc)
         try:
@@ -330,7 +338,7 @@ def decide_override(request_id: int, decision: str) -> Response:
     write = approve_override if decision == "approve" else refuse_override
     try:
         write(page_uow(), request_id, actor=actor(), reason=reason,
-              expected_version=int(version) if version.isdigit() else None)
+              expected_version=posted_version(version))
     except CaseflowError as exc:
         status, message, _raw = refusal(exc)
         try:
