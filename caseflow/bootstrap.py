@@ -27,6 +27,7 @@ from caseflow.domain.events import CalendarChanged, CaseClosed
 from caseflow.services import cases, clocks, handoffs
 from caseflow.services.audit import SEALER
 from caseflow.services.messagebus import MessageBus
+from caseflow.services.report_data import KEEPER
 from caseflow.services.unit_of_work import UnitOfWork
 
 
@@ -74,7 +75,7 @@ class App:
     def uow(self, channel: str = "service", now: Callable[[], datetime] | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, bus=self.bus,
                           evidence_dir=self.settings.evidence_dir, channel=channel,
-                          keyring=self.keyring, sealer=SEALER,
+                          keyring=self.keyring, sealer=SEALER, keeper=KEEPER,
                           **({"now": now} if now else {}))
 
     def uow_factory(self, channel: str) -> Callable[[], UnitOfWork]:

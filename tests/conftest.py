@@ -148,6 +148,11 @@ def _assert_chains_and_seals_intact(application: App) -> None:
     with application.engine.connect() as conn:
         problems = [str(p) for p in verify_all(conn, application.keyring())]
     assert problems == [], f"the engine left records its audit does not vouch for: {problems[:5]}"
+    from caseflow.services.report_data import verify
+
+    with application.engine.connect() as conn:
+        findings = verify(conn)
+    assert findings == [], f"the report facts and tallies drifted from the cases: {findings[:3]}"
 
 
 @pytest.fixture

@@ -249,6 +249,8 @@ class Case(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the industry the infringement is in (vocabulary.INDUSTRIES), for the supervisor's reports
+    industry: Mapped[str | None] = mapped_column(String(32), nullable=True)
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
     # the keyed seal over every row the case shows (caseflow.domain.audit.seal_digests)
@@ -310,6 +312,8 @@ class IPRight(Base):
 
 class CaseIPRight(Base):
     __tablename__ = "case_ip_rights"
+    # a group-infringement drill-down finds every case asserting one right
+    __table_args__ = (Index("ix_case_ip_rights_ip_right", "ip_right_id"),)
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     ip_right_id: Mapped[int] = mapped_column(ForeignKey("ip_rights.id"), primary_key=True)
@@ -732,3 +736,66 @@ class MediatorConflict(Base):
     party_name: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     declared_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CaseFactsRow(Base):
+    """What the supervisor's measures know of one case, derived from the case, its clocks,
+    parties and rights (``domain.measures.CaseFacts``) and kept in the transaction that changes
+    them. ``facts`` is the whole derivation; the columns beside it are what drill-downs filter
+    on. Never a source of truth: ``services.report_data`` rebuilds and verifies it."""
+
+    __tablename__ = "case_facts"
+    __table_args__ = (
+        Index("ix_case_facts_closed", "closed_year", "agency_id", "case_type"),
+        Index("ix_case_facts_opened", "opened_year", "agency_id", "case_type"),
+        Index("ix_case_facts_officer", "officer_id", "closed_year"),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer)
+    case_type: Mapped[str] = mapped_column(String(64))
+    officer_id: Mapped[int | None] = mapped_column(Integer)
+    industry: Mapped[str] = mapped_column(String(32))
+    origin: Mapped[str] = mapped_column(String(16))
+    opened_year: Mapped[int] = mapped_column(Integer)
+    closed_year: Mapped[int | None] = mapped_column(Integer)
+    on_time: Mapped[bool | None] = mapped_column()
+    handling_days: Mapped[int | None] = mapped_column(Integer)
+    overdue_year: Mapped[int | None] = mapped_column(Integer)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReportTally(Base):
+    """One cell of the supervisor's measures: how many cases (``n``) and a sum over them
+    (``total``: cases on time, seconds handled …) for a measure in a year, agency, case type,
+    officer (0: none), industry, rights-holder origin and bucket (a clock, a day count, a firm,
+    an IP right). Additive, so a figure is a sum over few rows whatever the number of cases;
+    kept by ``services.report_data`` from the changes of ``case_facts``, in the same
+    transaction."""
+
+    __tablename__ = "report_tallies"
+    __table_args__ = (Index("ix_report_tallies_measure_n", "measure", "n"),)
+
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    industry: Mapped[str] = mapped_column(String(32), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(300), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportSetting(Base):
+    """A figure an admin sets for the reports (the group-infringement threshold), with who
+    set it, when and why."""
+
+    __tablename__ = "report_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)

@@ -36,6 +36,14 @@ class Sealer(Protocol):
              known: dict[int, Any] | None = None) -> None: ...
 
 
+class Keeper(Protocol):
+    """Keeps what is derived from the cases a unit of work touched (the report facts) in
+    its transaction (``services.report_data``)."""
+
+    def keep(self, connection: Connection, touched: dict[int, set[str]],
+             known: dict[int, Any]) -> None: ...
+
+
 class UnitOfWork:
     """Owns one connection and its transaction for a ``with`` block; rolls back unless committed.
 
@@ -56,6 +64,7 @@ class UnitOfWork:
         now: Callable[[], datetime] = utcnow,
         keyring: Callable[[], Keyring] | None = None,
         sealer: Sealer | None = None,
+        keeper: Keeper | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.now = now  # naive UTC; tests pass a fixed time
@@ -64,6 +73,7 @@ class UnitOfWork:
         self.bus = bus
         self._keyring = keyring
         self.sealer = sealer
+        self.keeper = keeper  # keeps the report facts of the cases touched, before the seal
         # per case, the rows this unit of work changed ("cases.status", "clocks#12" …)
         self.touched: dict[int, set[str]] = {}
         # per case, what a changed row held before this unit of work first changed it
@@ -200,6 +210,8 @@ class UnitOfWork:
             if self._session is not None:
                 self._session.flush()
             if self._connection is not None:
+                if self.touched and self.keeper is not None and not self._snapshot:
+                    self.keeper.keep(self._connection, self.touched, self.known)
                 if self.touched and self.sealer is not None and not self._snapshot:
                     self.sealer.seal(self._connection, self.keyring, self.touched, self.before,
                                      self.known)

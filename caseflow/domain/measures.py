@@ -1,0 +1,202 @@
+"""The supervisor's measures as one case adds to them.
+
+A case's ``CaseFacts`` say what the measures need of it — its agency, type, officer, industry
+and rights holder's origin; when it opened and closed; whether every statutory clock was met;
+how long it was handled with paused time left out; the IP rights and respondents it names.
+``contributions`` turns them into additive tally cells (``TallyKey`` → (n, total)). A change
+to a case changes the tallies by its new contributions minus its old ones, so every figure is
+a sum over a few tally rows, however many cases there are. Pure: the service layer derives the
+facts from the tables and keeps the tallies (``services.report_data``); the read side sums
+them (``views.dashboard``), and says there what each figure means.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+# measures (ReportTally.measure)
+OPENED = "opened"          # cases received, by the year received
+CLOSED = "closed"          # cases closed, by the year closed; total: closed on time
+OVERDUE = "overdue"        # cases still open with a statutory clock run out, by that year
+HANDLING = "handling"      # closed cases by whole days handled (bucket); total: seconds
+CLOCK = "clock"            # clocks ended or run out, by clock (bucket); total: met
+REFERRAL = "referral"      # court–mediation referrals (诉调对接), by the year received
+FIRM = "firm"              # a firm given rights-protection assistance (bucket), by year
+GRANT = "grant"            # fast-track grants by whole days from filing (bucket); total: days
+PAIR = "pair"              # an IP right or holder (bucket "right|respondent") asserted
+GROUP = "group"            # an IP right or holder (bucket): n respondents, total cases
+
+ALL_AGENCIES = 0  # the city-wide group cells, beside each agency's own
+
+
+class TallyKey(NamedTuple):
+    measure: str
+    year: int
+    agency_id: int
+    case_type: str
+    officer_id: int
+    industry: str
+    origin: str
+    bucket: str
+
+
+
+
+@dataclass(frozen=True)
+class ClockFact:
+    """A clock of the agency's own (statutory or a service target) that has ended or run
+    out: the year it did, and whether it was met (stopped by its due time, never run out)."""
+
+    name: str
+    year: int
+    met: bool
+    target: bool = False
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    case_id: int
+    agency_id: int
+    case_type: str
+    officer_id: int | None
+    industry: str  # "" when not recorded
+    origin: str  # the rights holder's origin (local, other_city, overseas); "" when none
+    opened_year: int
+    closed_year: int | None = None
+    on_time: bool | None = None  # closed with every statutory clock met; None while open
+    handling_seconds: int | None = None  # received → closed, paused time left out
+    overdue_year: int | None = None  # open, a statutory clock run out (the year it did)
+    court_referral: bool = False
+    firm: str | None = None  # the firm asking for rights-protection assistance
+    assisted: bool = False  # its assistance case closed (not declined): the firm was helped
+    grant_days: int | None = None  # fast track: filing date → notice of grant
+    grant_year: int | None = None
+    clocks: tuple[ClockFact, ...] = ()
+    rights: tuple[str, ...] = ()  # the IP rights asserted (their ids)
+    holder: str | None = None  # the rights holder (credit code, else name)
+    respondents: tuple[str, ...] = ()  # alleged infringers / respondents (credit code, else name)
+
+    @property
+    def handling_days(self) -> int | None:
+        return None if self.handling_seconds is None else self.handling_seconds // 86400
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CaseFacts:
+        values = dict(data)
+        values["clocks"] = tuple(ClockFact(**c) for c in values.get("clocks", ()))
+        for name in ("rights", "respondents"):
+            values[name] = tuple(values.get(name, ()))
+        return cls(**values)
+
+
+@dataclass
+class Tallies:
+    """Cells and their (n, total), added up."""
+
+    n: Counter = field(default_factory=Counter)
+    total: Counter = field(default_factory=Counter)
+
+    def add(self, key: TallyKey, n: int, total: int = 0, sign: int = 1) -> None:
+        self.n[key] += sign * n
+        self.total[key] += sign * total
+
+    def merge(self, other: Tallies, sign: int = 1) -> None:
+        for key in set(other.n) | set(other.total):
+            self.add(key, other.n[key], other.total[key], sign)
+
+    def cells(self) -> dict[TallyKey, tuple[int, int]]:
+        """The cells that are not zero on both counts, in key order (the order rows are
+        locked in, so two writers never wait on each other in a circle)."""
+        keys = sorted(k for k in set(self.n) | set(self.total) if self.n[k] or self.total[k])
+        return {k: (self.n[k], self.total[k]) for k in keys}
+
+
+def days_bucket(days: int) -> str:
+    return f"{max(days, 0):05d}"
+
+
+def pair_bucket(subject: str, respondent: str) -> str:
+    return f"{subject}|{respondent}"
+
+
+def group_of(pair_key: TallyKey) -> TallyKey:
+    """The group cell a pair cell counts a respondent for."""
+    return pair_key._replace(measure=GROUP, bucket=pair_key.bucket.rsplit("|", 1)[0])
+
+
+def contributions(f: CaseFacts) -> Tallies:
+    """The tally cells one case adds to. The group cells' respondent counts (``n``) are not
+    here: a respondent counts once per right however many cases name both, which only the
+    pair cells' sums tell (``group_counts``)."""
+    out = Tallies()
+    officer = f.officer_id or 0
+
+    def key(measure: str, year: int, *, who: bool = True, where: bool = True,
+            bucket: str = "", agency: int | None = None) -> TallyKey:
+        return TallyKey(measure, year, f.agency_id if agency is None else agency, f.case_type,
+                        officer if who else 0, f.industry if where else "",
+                        f.origin if where else "", bucket)
+
+    out.add(key(OPENED, f.opened_year), 1)
+    if f.court_referral:
+        out.add(key(REFERRAL, f.opened_year, who=False, where=False), 1)
+    if f.closed_year is not None:
+        out.add(key(CLOSED, f.closed_year), 1, 1 if f.on_time else 0)
+        if f.handling_seconds is not None:
+            out.add(key(HANDLING, f.closed_year, where=False,
+                        bucket=days_bucket(f.handling_seconds // 86400)),
+                    1, f.handling_seconds)
+        if f.firm and f.assisted:
+            out.add(key(FIRM, f.closed_year, who=False, where=False, bucket=f.firm), 1)
+    elif f.overdue_year is not None:
+        out.add(key(OVERDUE, f.overdue_year), 1)
+    for c in f.clocks:
+        out.add(key(CLOCK, c.year, where=False, bucket=c.name), 1, 1 if c.met else 0)
+    if f.grant_days is not None and f.grant_year is not None:
+        out.add(key(GRANT, f.grant_year, who=False, where=False,
+                    bucket=days_bucket(f.grant_days)), 1, f.grant_days)
+    subjects = [f"right:{r}" for r in f.rights] + ([f"holder:{f.holder}"] if f.holder else [])
+    for agency in (f.agency_id, ALL_AGENCIES):
+        for subject in subjects:
+            group = TallyKey(GROUP, 0, agency, "", 0, "", "", subject)
+            out.add(group, 0, 1)  # one case more naming the subject
+            for respondent in f.respondents:
+                out.add(group._replace(measure=PAIR, bucket=pair_bucket(subject, respondent)), 1)
+    return out
+
+
+def group_counts(pairs: Mapping[TallyKey, int]) -> Tallies:
+    """The group cells' respondent counts from the pair cells' case counts: one per pair
+    that any case still names."""
+    out = Tallies()
+    for key, n in pairs.items():
+        if key.measure == PAIR and n > 0:
+            out.add(group_of(key), 1)
+    return out
+
+
+def crossing(new_n: int, delta: int) -> int:
+    """How a pair cell moving by ``delta`` to ``new_n`` moves its group's respondent count:
+    +1 when the pair is named for the first time, −1 when no case names it any more."""
+    return int(new_n > 0) - int(new_n - delta > 0)
+
+
+def handled_seconds(start: datetime, end: datetime,
+                    paused: Iterable[tuple[datetime, datetime | None]]) -> int:
+    """Seconds from ``start`` to ``end`` less the time inside any pause (overlapping pauses
+    of several clocks counted once; an open pause runs to ``end``)."""
+    spans = sorted((max(s, start), min(e or end, end)) for s, e in paused)
+    left, cursor = (end - start).total_seconds(), start
+    for s, e in spans:
+        s = max(s, cursor)
+        if e > s:
+            left -= (e - s).total_seconds()
+            cursor = e
+    return max(int(left), 0)
