@@ -762,6 +762,8 @@ class CaseFactsRow(Base):
     on_time: Mapped[bool | None] = mapped_column()
     handling_days: Mapped[int | None] = mapped_column(Integer)
     overdue_year: Mapped[int | None] = mapped_column(Integer)
+    court_referral: Mapped[bool] = mapped_column(default=False)
+    firm: Mapped[str | None] = mapped_column(String(300))  # an assisted firm, once helped
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

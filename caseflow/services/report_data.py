@@ -188,6 +188,7 @@ def _columns(f: CaseFacts) -> dict[str, Any]:
             "officer_id": f.officer_id, "industry": f.industry, "origin": f.origin,
             "opened_year": f.opened_year, "closed_year": f.closed_year, "on_time": f.on_time,
             "handling_days": f.handling_days, "overdue_year": f.overdue_year,
+            "court_referral": f.court_referral, "firm": f.firm if f.assisted else None,
             "facts": f.to_json()}
 
 

@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column('on_time', sa.Boolean(), nullable=True),
         sa.Column('handling_days', sa.Integer(), nullable=True),
         sa.Column('overdue_year', sa.Integer(), nullable=True),
+        sa.Column('court_referral', sa.Boolean(), nullable=False),
+        sa.Column('firm', sa.String(length=300), nullable=True),
         sa.Column('facts', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['case_id'], ['cases.id'],
                                 name=op.f('fk_case_facts_case_id_cases')),
