@@ -118,7 +118,8 @@ def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
     if c.case_type == "fast_track_preexam" and c.status == "granted":
         filed, granted = _day(data.get("filing_date")), _day(data.get("grant_notice_on"))
         if filed and granted:
-            grant_days, grant_year = (granted - filed).days, granted.year
+            grant_days = (granted - filed).days
+            grant_year = _year(closed) if closed is not None else granted.year
     referral = c.case_type == "mediation" and (
         str(data.get("mediation_type", "")).startswith("court_") or "court_reference_no" in data)
     assisted = c.case_type == "rights_assistance" and c.status == "closed"
