@@ -30,7 +30,6 @@ from caseflow.adapters.orm import (
     CaseIPRight,
     Handoff,
     IPRight,
-    ReportSetting,
     ReportTally,
     User,
     WorkflowDefinitionRow,
@@ -41,6 +40,7 @@ from caseflow.domain.errors import NotFound, ValidationFailed
 from caseflow.domain.measures import ALL_AGENCIES
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import CLUSTER_INDUSTRIES, INDUSTRY_TITLES
+from caseflow.services.report_settings import group_threshold_of
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import report_agency, reporting_user
 
@@ -55,8 +55,6 @@ VOLUME_GOAL = 0.20  # cases handled up 20% a year
 REFERRAL_GOAL = 2000  # court–mediation referrals, in total
 FIRMS_GOAL = 100  # firms given rights-protection assistance, each year
 NORMAL_GRANT_MONTHS = (9, 22)  # an invention's grant on the normal path
-GROUP_THRESHOLD = "group_threshold"
-GROUP_THRESHOLD_DEFAULT = 5  # respondents of one right before it is flagged
 ORIGIN_TITLES = {"local": ("宁波本地", "Ningbo"), "other_city": ("外地", "Other cities"),
                  "overseas": ("境外", "Overseas"), "": ("未记录", "Not recorded")}
 T = ReportTally.__table__
@@ -601,18 +599,12 @@ def fast_track(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
 
 # --- group infringement ---------------------------------------------------------------------
 
-def group_threshold(session: Session) -> int:
-    value = session.scalar(select(ReportSetting.value)
-                           .where(ReportSetting.name == GROUP_THRESHOLD))
-    return int(value) if value is not None else GROUP_THRESHOLD_DEFAULT
-
-
 def groups(uow: UnitOfWork, actor: str, filters: ReportFilters, limit: int = 100) -> Figure:
     """IP rights (and rights holders) asserted against at least the threshold's respondents,
     most first: within the agency for a supervisor, city-wide for an admin."""
     with uow:
         session, scope = _scoped(uow, actor, filters)
-        threshold = group_threshold(session)
+        threshold = group_threshold_of(uow)
         agency = ALL_AGENCIES if scope.agency_id is None else scope.agency_id
         rows = session.execute(
             select(T.c.bucket, T.c.n, T.c.total)
