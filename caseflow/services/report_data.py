@@ -45,6 +45,11 @@ _RELEVANT = ("cases.status", "cases.assignee_id", "cases.closed_at", "cases.indu
              "cases.number", "cases.data", "cases.agency_id", "cases.case_type",
              "cases.received_on", "clocks", "clock_", "parties", "ip_rights", "case_ip_rights")
 _PARTY_ROWS = ("parties", "ip_rights", "case_ip_rights", "cases.number")
+# a step that writes only these can change a case's facts only by closing it (which writes
+# closed_at too) or, in the types below, by the data it records (a court referral's fields)
+_STEP_ROWS = frozenset({"cases.status", "cases.version", "cases.data", "cases.audit_seq",
+                        "cases.audit_head"})
+_DATA_FACT_TYPES = ("mediation",)
 HOLDER_ROLES = ("rights_holder",)
 RESPONDENT_ROLES = ("alleged_infringer", "respondent")
 FIRM_ROLES = ("assisted_firm", "applicant")
@@ -227,13 +232,21 @@ def apply(conn: Connection, delta: Tallies) -> None:
                                                   "total": _TALLIES.c.total + total}))
 
 
+def _may_change(rows: set[str], row: Any) -> bool:
+    """Whether the rows a unit of work touched can change the case's facts (the hot path: a
+    plain step of a case whose row the step's UPDATE returned is skipped without a read)."""
+    if not any(r.startswith(_RELEVANT) for r in rows):
+        return False
+    return not (rows <= _STEP_ROWS and row is not None and "case_type" in row
+                and row["case_type"] not in _DATA_FACT_TYPES)
+
+
 class FactsKeeper:
     """What the unit of work calls before it commits (see ``UnitOfWork.commit``)."""
 
     def keep(self, conn: Connection, touched: dict[int, set[str]],
              known: dict[int, Any]) -> None:
-        ids = sorted(cid for cid, rows in touched.items()
-                     if any(r.startswith(_RELEVANT) for r in rows))
+        ids = sorted(cid for cid, rows in touched.items() if _may_change(rows, known.get(cid)))
         if not ids:
             return
         old = _stored(conn, ids)
