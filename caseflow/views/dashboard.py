@@ -36,7 +36,7 @@ from caseflow.adapters.orm import (
 )
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain import measures
-from caseflow.domain.errors import NotFound, ValidationFailed
+from caseflow.domain.errors import N_, NotFound, ValidationFailed
 from caseflow.domain.measures import ALL_AGENCIES
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import CLUSTER_INDUSTRIES, INDUSTRY_TITLES
@@ -132,29 +132,31 @@ def resolve(session: Session, user: User, filters: ReportFilters, today_year: in
         value = getattr(filters, name)
         if not isinstance(value, int) or isinstance(value, bool) or not (
                 FIRST_YEAR <= value <= today_year + 1):
-            raise ValidationFailed(f"{name}: must be a year from {FIRST_YEAR} to "
-                                   f"{today_year + 1}", field=name)
+            raise ValidationFailed(N_("must be a year from %(low)s to %(high)s"), field=name,
+                                   params={"low": FIRST_YEAR, "high": today_year + 1},
+                                   prefixed=True)
     if filters.from_year > filters.to_year:
-        raise ValidationFailed("to_year: must not be before from_year", field="to_year")
+        raise ValidationFailed(N_("must not be before the first year"), field="to_year",
+                               prefixed=True)
     if filters.to_year - filters.from_year + 1 > MAX_YEARS:
-        raise ValidationFailed(f"to_year: a report spans at most {MAX_YEARS} years",
-                               field="to_year")
+        raise ValidationFailed(N_("a report spans at most %(n)s years"), field="to_year",
+                               params={"n": MAX_YEARS}, prefixed=True)
     try:
         agency_id, _code = report_agency(session, user, filters.agency)
     except NotFound:
-        raise ValidationFailed(f"agency: unknown agency {filters.agency!r}",
-                               field="agency") from None
+        raise ValidationFailed(N_("unknown agency %(value)s"), field="agency",
+                               params={"value": repr(filters.agency)}, prefixed=True) from None
     if filters.case_type is not None and not session.scalar(
             select(WorkflowDefinitionRow.key).where(
                 WorkflowDefinitionRow.key == filters.case_type).limit(1)):
-        raise ValidationFailed(f"case_type: unknown case type {filters.case_type!r}",
-                               field="case_type")
+        raise ValidationFailed(N_("unknown case type %(value)s"), field="case_type",
+                               params={"value": repr(filters.case_type)}, prefixed=True)
     officer_id = None
     if filters.officer is not None:
         officer = session.scalar(select(User).where(User.username == filters.officer))
         if officer is None or (agency_id is not None and officer.agency_id != agency_id):
-            raise ValidationFailed(f"officer: unknown officer {filters.officer!r}",
-                                   field="officer")
+            raise ValidationFailed(N_("unknown officer %(value)s"), field="officer",
+                                   params={"value": repr(filters.officer)}, prefixed=True)
         officer_id = officer.id
     return Scope(filters.from_year, filters.to_year, agency_id, filters.case_type, officer_id,
                  admin_city=agency_id is None)
@@ -701,16 +703,17 @@ def drill_cases(uow: UnitOfWork, actor: str, filters: ReportFilters, params: dic
     at a time (``limit``: everything up to that many, for an export)."""
     unknown = set(params) - set(DRILL_PARAMS)
     if unknown:
-        raise ValidationFailed(f"{sorted(unknown)[0]}: not a drill-down parameter",
-                               field=sorted(unknown)[0])
+        raise ValidationFailed(N_("not a drill-down parameter"), field=sorted(unknown)[0],
+                               prefixed=True)
     fig = params.get("figure")
     if fig not in DRILL_FIGURES:
-        raise ValidationFailed(f"figure: must be one of {', '.join(DRILL_FIGURES)}",
-                               field="figure")
+        raise ValidationFailed(N_("must be one of %(choices)s"), field="figure",
+                               params={"choices": ", ".join(DRILL_FIGURES)}, prefixed=True)
     if not (isinstance(page, int) and page >= 1):
-        raise ValidationFailed("page: must be 1 or more", field="page")
+        raise ValidationFailed(N_("must be 1 or more"), field="page", prefixed=True)
     if not (isinstance(per_page, int) and 1 <= per_page <= MAX_PER_PAGE):
-        raise ValidationFailed(f"per_page: must be from 1 to {MAX_PER_PAGE}", field="per_page")
+        raise ValidationFailed(N_("must be from 1 to %(high)s"), field="per_page",
+                               params={"high": MAX_PER_PAGE}, prefixed=True)
     with uow:
         session, scope = _scoped(uow, actor, filters)
         cond = _drill_where(session, scope, params)
@@ -743,14 +746,15 @@ def _int_param(params: dict[str, Any], name: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(f"{name}: must be a whole number", field=name) from None
+        raise ValidationFailed(N_("must be a whole number"), field=name,
+                               prefixed=True) from None
 
 
 def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list[Any]:
     fig = params["figure"]
     year = _int_param(params, "year")
     if year is not None and not (scope.from_year - 1 <= year <= scope.to_year):
-        raise ValidationFailed("year: outside the report's years", field="year")
+        raise ValidationFailed(N_("outside the report's years"), field="year", prefixed=True)
     low, high = (year, year) if year is not None else (scope.from_year, scope.to_year)
     cond: list[Any] = []
     if scope.agency_id is not None:
@@ -813,8 +817,8 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
                 Party.role == "rights_holder",
                 or_(Party.credit_code == value, Party.name == value))))
         else:
-            raise ValidationFailed("subject: must be right:<id> or holder:<name>",
-                                   field="subject")
+            raise ValidationFailed(N_("must be right:<id> or holder:<name>"), field="subject",
+                                   prefixed=True)
     elif fig == "handoff":
         h = Handoff.__table__
         kind = str(params.get("kind") or "")
