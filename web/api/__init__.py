@@ -22,7 +22,8 @@ Blueprint.ARGUMENTS_PARSER.unknown = None
 PREFIX = "/api/v1"
 # one blueprint per resource, each module ``web/api/<name>.py`` with ``blp`` and ``URL_PREFIX``
 RESOURCES = ("cases", "clocks", "extension_requests", "override_requests", "handoffs",
-             "mediation", "alerts", "audit", "workflows", "calendar", "admin", "session")
+             "mediation", "alerts", "audit", "workflows", "calendar", "admin", "session",
+             "reports")
 
 
 def problem(status: int, title: str, detail: str | None = None,
