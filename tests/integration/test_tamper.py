@@ -354,6 +354,7 @@ def t_case_deleted(app):
         "DELETE FROM case_links WHERE from_case_id = :c OR to_case_id = :c",
         "DELETE FROM case_ip_rights WHERE case_id = :c",
         "DELETE FROM parties WHERE case_id = :c",
+        "DELETE FROM case_facts WHERE case_id = :c",
         "DELETE FROM cases WHERE id = :c",
     ):
         run_sql(app, sql, c=c)
