@@ -202,34 +202,38 @@ def _upsert(conn: Connection):  # type: ignore[no-untyped-def]
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_TALLIES)
 
 
+def _increments(conn: Connection):  # type: ignore[no-untyped-def]
+    """INSERT … ON CONFLICT adding the row's n and total to the cell's."""
+    stmt = _upsert(conn)
+    return stmt.on_conflict_do_update(
+        index_elements=list(_KEY_COLUMNS),
+        set_={"n": _TALLIES.c.n + stmt.excluded.n, "total": _TALLIES.c.total + stmt.excluded.total})
+
+
 def apply(conn: Connection, delta: Tallies) -> None:
     """Move the tallies by ``delta``: the pair cells first, each saying whether its group
-    gains or loses a respondent, then every other cell in key order (two writers lock rows
-    in one order, so neither waits on the other in a circle)."""
+    gains or loses a respondent, then every other cell — each batch one statement, in key
+    order (two writers lock rows in one order, so neither waits on the other in a circle)."""
     cells = delta.cells()
+    pairs = [{**k._asdict(), "n": n, "total": t} for k, (n, t) in cells.items()
+             if k.measure == measures.PAIR]
     groups = Tallies()
-    stmt = _upsert(conn)
-    for key, (n, total) in cells.items():
-        if key.measure != measures.PAIR:
-            continue
-        new_n = conn.execute(
-            stmt.values(**key._asdict(), n=n, total=total)
-            .on_conflict_do_update(index_elements=list(_KEY_COLUMNS),
-                                   set_={"n": _TALLIES.c.n + n, "total": _TALLIES.c.total + total})
-            .returning(_TALLIES.c.n)).scalar_one()
-        step = measures.crossing(new_n, n)
-        if step:
-            groups.add(measures.group_of(key), step)
+    if pairs:
+        result = conn.execute(_increments(conn).returning(_TALLIES.c.n,
+                                                          sort_by_parameter_order=True), pairs)
+        for new_n, params in zip(result.scalars().all(), pairs, strict=True):
+            step = measures.crossing(new_n, params["n"])
+            if step:
+                groups.add(measures.group_of(TallyKey(*(params[k] for k in _KEY_COLUMNS))),
+                           step)
     rest = Tallies()
     for key, (n, total) in cells.items():
         if key.measure != measures.PAIR:
             rest.add(key, n, total)
     rest.merge(groups)
-    for key, (n, total) in rest.cells().items():
-        conn.execute(stmt.values(**key._asdict(), n=n, total=total)
-                     .on_conflict_do_update(index_elements=list(_KEY_COLUMNS),
-                                            set_={"n": _TALLIES.c.n + n,
-                                                  "total": _TALLIES.c.total + total}))
+    others = [{**k._asdict(), "n": n, "total": t} for k, (n, t) in rest.cells().items()]
+    if others:
+        conn.execute(_increments(conn), others)
 
 
 def _may_change(rows: set[str], row: Any) -> bool:
