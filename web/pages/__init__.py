@@ -8,6 +8,7 @@
                  return)
     mediation    mediators: sessions, settlements, instalments, judicial confirmation
     supervision  supervisors: overdue and due soon, alerts, approvals, handoffs, workload
+    dashboard    supervisors and admins: the statutory measures, charts, drill-downs, exports
     admin        admins: users, agencies, tokens, calendar, workflow versions
 
 Each area is a module here with a ``bp`` Blueprint, registered from ``AREAS`` (blueprint
@@ -33,7 +34,7 @@ from web.i18n import COOKIE, LOCALES, N_, init_i18n
 from web.pages.common import engine, me, render
 
 AREAS = ("work", "cases", "steps", "handoffs", "approval_requests", "mediation", "supervision",
-         "admin")
+         "dashboard", "admin")
 
 bp = Blueprint("pages", __name__)
 
