@@ -16,6 +16,7 @@ from caseflow.entrypoints.cli import (  # noqa: F401 - each registers its comman
     db,
     demo,
     handoffs,
+    reports,
     tokens,
     workflows,
 )
