@@ -10,6 +10,7 @@ referrals on the running total); a goal on another quantity is said beside the c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,10 +64,22 @@ def _svg(height: int, title: str, body: list[str]) -> Markup:
 
 
 def _scale_top(values: Sequence[float], goal: float | None, kind: str) -> float:
+    """The axis' end: 100% for a rate, else a round number (four ticks of 1, 2, 2.5 or 5
+    times a power of ten) above the largest value and the goal."""
     top = max([*values, goal or 0, 0])
     if kind == "rate":
         return max(1.0, top)
-    return top * 1.1 if top > 0 else 1.0
+    if top <= 0:
+        return 4.0 if kind == "count" else 1.0
+    step = top / 4
+    power = 10 ** math.floor(math.log10(step))
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= step:
+            nice = factor * power
+            break
+    if kind == "count" and nice < 1:
+        nice = 1
+    return nice * 4
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], kind: str,
@@ -178,6 +191,8 @@ def figure_chart(figure: Any, title: str, goal_label: str) -> Markup | None:
         if first is not None:
             labels = [f"{r[first]} {r[li]}" for r in figure.rows]
     values = [float(r[vi]) if r[vi] is not None else None for r in figure.rows]
+    if all(v is None for v in values):
+        return None  # nothing to draw: the table says "—"
     goal = figure.goal.value if figure.goal else None
     draw = line_chart if figure.chart == "line" else bar_chart
     return draw(title, labels, values, kind, goal, goal_label)

@@ -180,6 +180,8 @@ def test_rates_are_percentages_and_english_headers_in_english(app, client_as, cl
     english = list(csv.reader(io.StringIO(
         sup.get(f"/dashboard/export/industry.csv?{SPAN}").data.decode("utf-8-sig"))))
     assert english[0] == ["Group", "Cases", "Share"]
+    page = sup.get(f"/dashboard/?{SPAN}").get_data(as_text=True)
+    assert "Statistics dashboard" in page and "Cases handled per agency and growth" in page
 
 
 def test_the_xlsx_opens_and_holds_the_same_rows(app, client_as, clues):
