@@ -347,12 +347,14 @@ def handling_time(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure
         rows, drill = [], []
         for year in range(scope.from_year, scope.to_year + 1):
             count = sum(years.get(year, {}).values())
-            mean = round(seconds.get(year, 0) / count / 86400, 1) if count else None
+            mean = seconds.get(year, 0) / count / 86400 if count else None
             before = sum(years.get(year - 1, {}).values())
             mean_before = seconds.get(year - 1, 0) / before / 86400 if before else None
+            # the change from the exact means, not from the shown (rounded) ones
             change = (round(mean / mean_before - 1, 4) if mean is not None and mean_before
                       else None)
-            rows.append((year, count, mean, _histogram_median(years.get(year, {})), change))
+            rows.append((year, count, round(mean, 1) if mean is not None else None,
+                         _histogram_median(years.get(year, {})), change))
             drill.append(_drill(scope, figure="closed", year=year))
         return Figure(
             "handling", "平均及中位办案时长", "Average and median handling time",
