@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -55,6 +55,8 @@ class ClockFact:
     year: int
     met: bool
     target: bool = False
+    id: int = 0  # the clock's row: a change of that clock alone replaces this fact
+    open: bool = False  # run out and still running: the case is open past its period
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,15 @@ class CaseFacts:
     def handling_days(self) -> int | None:
         return None if self.handling_seconds is None else self.handling_seconds // 86400
 
+    def with_clocks(self, changed: Mapping[int, ClockFact | None]) -> CaseFacts:
+        """These facts with the facts of the clocks in ``changed`` replaced (None: the clock
+        has no fact now) — for a unit of work that changed only those clocks of an open
+        case (a sweep's expiry)."""
+        kept = [c for c in self.clocks if c.id not in changed]
+        clocks = tuple(sorted([*kept, *(c for c in changed.values() if c is not None)],
+                              key=clock_order))
+        return replace(self, clocks=clocks, overdue_year=overdue_year(clocks, self.closed_year))
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -94,6 +105,16 @@ class CaseFacts:
         for name in ("rights", "respondents"):
             values[name] = tuple(values.get(name, ()))
         return cls(**values)
+
+
+def clock_order(c: ClockFact) -> tuple[str, int, int]:
+    return (c.name, c.year, c.id)
+
+
+def overdue_year(clocks: Iterable[ClockFact], closed_year: int | None) -> int | None:
+    """The year an open case first ran out of a statutory period (None: closed, or not)."""
+    years = [c.year for c in clocks if c.open and not c.target]
+    return min(years) if years and closed_year is None else None
 
 
 @dataclass
@@ -134,7 +155,8 @@ def group_of(pair_key: TallyKey) -> TallyKey:
 def contributions(f: CaseFacts) -> Tallies:
     """The tally cells one case adds to. The group cells' respondent counts (``n``) are not
     here: a respondent counts once per right however many cases name both, which only the
-    pair cells' sums tell (``group_counts``)."""
+    pair cells' sums tell (``group_counts``). Every per-year cell names the case's officer,
+    so the dashboard's officer filter holds for each figure."""
     out = Tallies()
     officer = f.officer_id or 0
 
@@ -146,7 +168,7 @@ def contributions(f: CaseFacts) -> Tallies:
 
     out.add(key(OPENED, f.opened_year), 1)
     if f.court_referral:
-        out.add(key(REFERRAL, f.opened_year, who=False, where=False), 1)
+        out.add(key(REFERRAL, f.opened_year, where=False), 1)
     if f.closed_year is not None:
         out.add(key(CLOSED, f.closed_year), 1, 1 if f.on_time else 0)
         if f.handling_seconds is not None:
@@ -154,13 +176,13 @@ def contributions(f: CaseFacts) -> Tallies:
                         bucket=days_bucket(f.handling_seconds // 86400)),
                     1, f.handling_seconds)
         if f.firm and f.assisted:
-            out.add(key(FIRM, f.closed_year, who=False, where=False, bucket=f.firm), 1)
+            out.add(key(FIRM, f.closed_year, where=False, bucket=f.firm), 1)
     elif f.overdue_year is not None:
         out.add(key(OVERDUE, f.overdue_year), 1)
     for c in f.clocks:
         out.add(key(CLOCK, c.year, where=False, bucket=c.name), 1, 1 if c.met else 0)
     if f.grant_days is not None and f.grant_year is not None:
-        out.add(key(GRANT, f.grant_year, who=False, where=False,
+        out.add(key(GRANT, f.grant_year, where=False,
                     bucket=days_bucket(f.grant_days)), 1, f.grant_days)
     subjects = [f"right:{r}" for r in f.rights] + ([f"holder:{f.holder}"] if f.holder else [])
     for agency in (f.agency_id, ALL_AGENCIES):
