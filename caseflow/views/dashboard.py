@@ -20,7 +20,7 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, or_, select, union
+from sqlalchemy import Integer, and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from caseflow.adapters.orm import (
@@ -38,7 +38,7 @@ from caseflow.adapters.registry import REGISTRY
 from caseflow.domain import measures
 from caseflow.domain.errors import N_, NotFound, ValidationFailed
 from caseflow.domain.measures import ALL_AGENCIES
-from caseflow.domain.moments import aware
+from caseflow.domain.moments import TZ, aware, naive_utc
 from caseflow.domain.vocabulary import CLUSTER_INDUSTRIES, INDUSTRY_TITLES
 from caseflow.services.report_settings import group_threshold_of
 from caseflow.services.unit_of_work import UnitOfWork
@@ -489,15 +489,37 @@ def cluster_share(uow: UnitOfWork, actor: str, filters: ReportFilters) -> float 
     return _rate(sum(sums.get((i,), (0, 0))[0] for i in CLUSTER_INDUSTRIES), whole)
 
 
+def _year_span(low: int, high: int) -> tuple[datetime, datetime]:
+    """Years ``low``..``high`` as stored (naive UTC) moments: from 1 January of ``low`` to 1
+    January after ``high``, Beijing time — the years every tally counts by."""
+    return (naive_utc(datetime(low, 1, 1, tzinfo=TZ)),
+            naive_utc(datetime(high + 1, 1, 1, tzinfo=TZ)))
+
+
+def _handoff_where(scope: Scope, low: int | None = None, high: int | None = None) -> list[Any]:
+    """Handoffs sent in the years (Beijing time), by or to the scope's agency; a case type or
+    officer chosen is the sending case's."""
+    h, c = Handoff.__table__, Case.__table__
+    start, end = _year_span(scope.from_year if low is None else low,
+                            scope.to_year if high is None else high)
+    where = [h.c.sent_at >= start, h.c.sent_at < end]
+    if scope.agency_id is not None:
+        where.append(or_(h.c.from_agency_id == scope.agency_id,
+                         h.c.to_agency_id == scope.agency_id))
+    sender = []
+    if scope.case_type is not None:
+        sender.append(c.c.case_type == scope.case_type)
+    if scope.officer_id is not None:
+        sender.append(c.c.assignee_id == scope.officer_id)
+    if sender:
+        where.append(h.c.case_id.in_(select(c.c.id).where(*sender)))
+    return where
+
+
 def handoffs(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
     with uow:
         session, scope = _scoped(uow, actor, filters)
         h = Handoff.__table__
-        year = func.extract("year", h.c.sent_at)
-        where = [year >= scope.from_year, year <= scope.to_year]
-        if scope.agency_id is not None:
-            where.append(or_(h.c.from_agency_id == scope.agency_id,
-                             h.c.to_agency_id == scope.agency_id))
         accepted = h.c.status == "accepted"
         wait = (func.extract("epoch", h.c.decided_at - h.c.sent_at)
                 if session.get_bind().dialect.name == "postgresql"
@@ -507,17 +529,18 @@ def handoffs(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
                    func.sum(func.cast(h.c.status.in_(("sent", "received")), Integer)),
                    func.sum(func.cast(accepted, Integer)),
                    func.sum(func.cast(h.c.status.in_(("rejected", "returned")), Integer)),
-                   func.avg(func.nullif(func.coalesce(func.cast(accepted, Integer) * wait, -1), -1)))
-            .where(*where).group_by(h.c.kind).order_by(h.c.kind)).all()
+                   func.avg(case((accepted, wait))))  # the accepted ones' waits only
+            .where(*_handoff_where(scope)).group_by(h.c.kind).order_by(h.c.kind)).all()
         out = tuple((kind, int(n), int(o or 0), int(a or 0), int(r or 0),
                      round(float(w) / 3600, 1) if w is not None else None)
                     for kind, n, o, a, r, w in rows)
         return Figure(
             "handoffs", "跨部门移交", "Handoffs between agencies",
             "期间内发出的移交（本机关发出或接收），按移交类型：未办结（已发出、已接收）、已接受、被拒收或退回，"
-            "以及从发出到接受的平均小时数。",
+            "以及已接受的移交从发出到接受的平均小时数；选择案件类型或承办人时，按移送方的案件统计。",
             "Handoffs sent in the period (by or to the agency), per kind: open (sent, received), "
-            "accepted, refused or returned, and the mean hours from sending to acceptance.",
+            "accepted, refused or returned, and the mean hours from sending to acceptance of "
+            "those accepted; a case type or officer chosen is the sending case's.",
             (Column("kind", "移交类型", "Kind"), Column("sent", "发出", "Sent", "count"),
              Column("open", "未办结", "Open", "count"),
              Column("accepted", "已接受", "Accepted", "count"),
@@ -527,18 +550,12 @@ def handoffs(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
             "bar", "kind", "sent")
 
 
-
 def handoff_refusals(uow: UnitOfWork, actor: str, filters: ReportFilters,
                      limit: int = 50) -> Figure:
     with uow:
         session, scope = _scoped(uow, actor, filters)
         h = Handoff.__table__
-        year = func.extract("year", h.c.sent_at)
-        where = [h.c.status.in_(("rejected", "returned")), year >= scope.from_year,
-                 year <= scope.to_year]
-        if scope.agency_id is not None:
-            where.append(or_(h.c.from_agency_id == scope.agency_id,
-                             h.c.to_agency_id == scope.agency_id))
+        where = [h.c.status.in_(("rejected", "returned")), *_handoff_where(scope)]
         c = Case.__table__
         rows = session.execute(
             select(c.c.number, h.c.kind, h.c.from_agency_id, h.c.to_agency_id, h.c.status,
@@ -803,10 +820,10 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
         else:
             name = str(params.get("clock") or "")
             ended = func.coalesce(k.c.stopped_at, k.c.expired_at)
+            start, end = _year_span(low, high)
             cond.append(F.c.case_id.in_(
                 select(k.c.case_id).where(k.c.name == name, ended.is_not(None),
-                                          ended >= datetime(low, 1, 1),
-                                          ended < datetime(high + 1, 1, 1))))
+                                          ended >= start, ended < end)))
     elif fig == "group":
         subject = str(params.get("subject") or "")
         kind, _, value = subject.partition(":")
@@ -824,11 +841,12 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
     elif fig == "handoff":
         h = Handoff.__table__
         kind = str(params.get("kind") or "")
-        year_sent = func.extract("year", h.c.sent_at)
-        sent = [h.c.kind == kind, year_sent >= low, year_sent <= high]
-        # the agency's own side of each handoff: the case it sent, the case it opened
-        sub = union(select(h.c.case_id.label("id")).where(*sent),
-                    select(h.c.linked_case_id.label("id")).where(
-                        *sent, h.c.linked_case_id.is_not(None)))
-        cond.append(F.c.case_id.in_(select(sub.subquery().c.id)))
+        sent = [h.c.kind == kind, *_handoff_where(scope, low, high)]
+        if scope.agency_id is None:  # city-wide: each handoff's sending case, once
+            cond.append(F.c.case_id.in_(select(h.c.case_id).where(*sent)))
+        else:  # the agency's own side of each handoff: the case it sent, the case it opened
+            sub = union(select(h.c.case_id.label("id")).where(*sent),
+                        select(h.c.linked_case_id.label("id")).where(
+                            *sent, h.c.linked_case_id.is_not(None)))
+            cond.append(F.c.case_id.in_(select(sub.subquery().c.id)))
     return cond
