@@ -11,12 +11,13 @@ differ (a test runs it after every scenario).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import JSON, Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseflow.adapters.orm import (
@@ -37,6 +38,8 @@ _PARTIES, _RIGHTS = Party.__table__, CaseIPRight.__table__
 _FACTS, _TALLIES = CaseFactsRow.__table__, ReportTally.__table__
 _KEY_COLUMNS = ("measure", "year", "agency_id", "case_type", "officer_id", "industry", "origin",
                 "bucket")
+_CLOCK_COLUMNS = tuple(_CLOCKS.c[n] for n in (
+    "id", "case_id", "name", "party", "target", "status", "stopped_at", "due_at", "expired_at"))
 _CASE_COLUMNS = ("id", "agency_id", "case_type", "assignee_id", "industry", "received_on",
                  "closed_at", "status", "data")
 # touched rows that can change what a case's facts say (bookkeeping such as the audit head
@@ -50,10 +53,12 @@ _PARTY_ROWS = ("parties", "ip_rights", "case_ip_rights", "cases.number")
 _STEP_ROWS = frozenset({"cases.status", "cases.version", "cases.data", "cases.audit_seq",
                         "cases.audit_head"})
 _DATA_FACT_TYPES = ("mediation",)
+_BOOKKEEPING = frozenset({"cases.version", "cases.audit_seq", "cases.audit_head"})
 HOLDER_ROLES = ("rights_holder",)
 RESPONDENT_ROLES = ("alleged_infringer", "respondent")
 FIRM_ROLES = ("assisted_firm", "applicant")
 CHUNK = 2000
+READ_CHUNK = 10_000  # cases whose sources one round of reads fetches (rebuild, verify)
 
 
 def _year(moment: datetime) -> int:
@@ -82,24 +87,25 @@ class _Source:
     rights: Sequence[int] | None
 
 
+def clock_fact(k: Any) -> ClockFact | None:
+    """What a clock row says for the measures: an agency clock that ended or ran out."""
+    if k.party:
+        return None
+    if k.status == "stopped" and k.stopped_at is not None:
+        met = k.expired_at is None and k.stopped_at <= k.due_at
+        return ClockFact(k.name, _year(k.stopped_at), met, bool(k.target), k.id)
+    if k.expired_at is not None:
+        return ClockFact(k.name, _year(k.expired_at), False, bool(k.target), k.id, open=True)
+    return None
+
+
 def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
     """A case's facts from its row, clocks, pauses, parties and rights (where ``parties`` or
     ``rights`` is None, the previous facts' are kept: they did not change)."""
     c = src.case
     data = c.data or {}
     closed = c.closed_at
-    clocks: list[ClockFact] = []
-    overdue: list[int] = []
-    for k in src.clocks:
-        if k.party:
-            continue
-        if k.status == "stopped" and k.stopped_at is not None:
-            met = k.expired_at is None and k.stopped_at <= k.due_at
-            clocks.append(ClockFact(k.name, _year(k.stopped_at), met, bool(k.target)))
-        elif k.expired_at is not None:
-            clocks.append(ClockFact(k.name, _year(k.expired_at), False, bool(k.target)))
-            if not k.target:
-                overdue.append(_year(k.expired_at))
+    clocks = [f for f in map(clock_fact, src.clocks) if f is not None]
     if src.parties is None and previous is not None:
         holder, origin = previous.holder, previous.origin
         respondents, firm_key = previous.respondents, previous.firm
@@ -134,12 +140,12 @@ def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
         opened_year=c.received_on.year,
         closed_year=_year(closed) if closed is not None else None,
         on_time=on_time, handling_seconds=handling,
-        overdue_year=min(overdue) if overdue and closed is None else None,
+        overdue_year=measures.overdue_year(clocks, _year(closed) if closed else None),
         court_referral=referral,
         firm=(firm_key or None) if c.case_type == "rights_assistance" else None,
         assisted=assisted,
         grant_days=grant_days, grant_year=grant_year,
-        clocks=tuple(sorted(clocks, key=lambda k: (k.name, k.year))),
+        clocks=tuple(sorted(clocks, key=measures.clock_order)),
         rights=rights, holder=holder or None, respondents=respondents,
     )
 
@@ -155,10 +161,7 @@ def _read(conn: Connection, ids: Sequence[int], *, parties_for: set[int],
                               .where(_CASES.c.id.in_(want))):
             rows[r.id] = r
     clocks: dict[int, list] = {i: [] for i in ids}
-    for r in conn.execute(select(_CLOCKS.c.id, _CLOCKS.c.case_id, _CLOCKS.c.name,
-                                 _CLOCKS.c.party, _CLOCKS.c.target, _CLOCKS.c.status,
-                                 _CLOCKS.c.stopped_at, _CLOCKS.c.due_at, _CLOCKS.c.expired_at)
-                          .where(_CLOCKS.c.case_id.in_(ids))):
+    for r in conn.execute(select(*_CLOCK_COLUMNS).where(_CLOCKS.c.case_id.in_(ids))):
         clocks[r.case_id].append(r)
     closed = [i for i in ids if i in rows and rows[i].closed_at is not None]
     pauses: dict[int, list] = {i: [] for i in ids}
@@ -254,28 +257,57 @@ class FactsKeeper:
         if not ids:
             return
         old = _stored(conn, ids)
-        parties_for = {cid for cid in ids if cid not in old
-                       or any(r.startswith(_PARTY_ROWS) for r in touched[cid])}
-        sources = _read(conn, ids, parties_for=parties_for,
-                        known={i: known[i] for i in ids if i in known
-                               and "industry" in known[i]})
+        changed: dict[int, CaseFacts] = {}
+        # an open case whose clocks alone changed (a sweep's expiry): only those clocks read
+        only_clocks = {cid: _clock_ids(touched[cid]) for cid in ids
+                       if cid in old and old[cid].closed_year is None
+                       and _clock_ids(touched[cid]) is not None}
+        if only_clocks:
+            wanted = sorted({k for ks in only_clocks.values() for k in ks})
+            rows = {r.id: r for r in conn.execute(
+                select(*_CLOCK_COLUMNS).where(_CLOCKS.c.id.in_(wanted)))}
+            for cid, clock_ids in only_clocks.items():
+                changed[cid] = old[cid].with_clocks(
+                    {k: clock_fact(rows[k]) if k in rows else None for k in clock_ids})
+        rest = [cid for cid in ids if cid not in only_clocks]
+        if rest:
+            parties_for = {cid for cid in rest if cid not in old
+                           or any(r.startswith(_PARTY_ROWS) for r in touched[cid])}
+            sources = _read(conn, rest, parties_for=parties_for,
+                            known={i: known[i] for i in rest if i in known
+                                   and "industry" in known[i]})
+            for cid in rest:
+                if cid in sources:
+                    changed[cid] = derive(sources[cid], old.get(cid))
         delta = Tallies()
-        for cid in ids:
-            if cid not in sources:
-                continue
-            new = derive(sources[cid], old.get(cid))
-            before = old.get(cid)
+        inserts, updates = [], []
+        for cid in sorted(changed):
+            new, before = changed[cid], old.get(cid)
             if new == before:
                 continue
             delta.merge(measures.contributions(new))
             if before is None:
-                conn.execute(insert(_FACTS).values(**_columns(new)))
+                inserts.append(_columns(new))
             else:
                 delta.merge(measures.contributions(before), sign=-1)
-                conn.execute(update(_FACTS).where(_FACTS.c.case_id == cid)
-                             .values(**_columns(new)))
+                updates.append({**{f"v_{k}": v for k, v in _columns(new).items()
+                                   if k != "case_id"}, "key": cid})
+        if inserts:
+            conn.execute(insert(_FACTS), inserts)
+        if updates:
+            conn.execute(update(_FACTS).where(_FACTS.c.case_id == bindparam("key"))
+                         .values({c[2:]: bindparam(c) for c in updates[0] if c != "key"}),
+                         updates)
         if delta.cells():
             apply(conn, delta)
+
+
+def _clock_ids(rows: set[str]) -> list[int] | None:
+    """The clocks a unit of work changed, if clocks and the audit head are all it changed."""
+    ids = [int(r.split("#", 1)[1]) for r in rows if r.startswith("clocks#")]
+    if not ids or any(not r.startswith("clocks#") and r not in _BOOKKEEPING for r in rows):
+        return None
+    return ids
 
 
 KEEPER = FactsKeeper()
@@ -289,8 +321,8 @@ def derive_all(conn: Connection, ids: Iterable[int] | None = None
                ) -> Iterable[CaseFacts]:
     """Every case's facts derived from the tables, in chunks."""
     ids = list(ids) if ids is not None else _all_ids(conn)
-    for at in range(0, len(ids), CHUNK):
-        chunk = ids[at:at + CHUNK]
+    for at in range(0, len(ids), READ_CHUNK):
+        chunk = ids[at:at + READ_CHUNK]
         sources = _read(conn, chunk, parties_for=set(chunk), known={})
         for cid in chunk:
             if cid in sources:
@@ -307,28 +339,86 @@ def tallies_of(facts: Iterable[CaseFacts]) -> Tallies:
     return total
 
 
+def _fast_columns(f: CaseFacts) -> dict[str, Any]:
+    """``_columns`` without ``dataclasses.asdict``'s deep copies (a rebuild writes every
+    case's facts; ``rebuild`` checks the two agree)."""
+    facts = {**f.__dict__, "clocks": tuple({**c.__dict__} for c in f.clocks)}
+    return {"case_id": f.case_id, "agency_id": f.agency_id, "case_type": f.case_type,
+            "officer_id": f.officer_id, "industry": f.industry, "origin": f.origin,
+            "opened_year": f.opened_year, "closed_year": f.closed_year, "on_time": f.on_time,
+            "handling_days": f.handling_days, "overdue_year": f.overdue_year,
+            "court_referral": f.court_referral, "firm": f.firm if f.assisted else None,
+            "facts": facts}
+
+
+class _Rows:
+    """Rows (tuples in ``names`` order) into a table in batches: COPY on PostgreSQL (a
+    rebuild writes millions), an executemany INSERT otherwise."""
+
+    def __init__(self, conn: Connection, table: Any, names: Sequence[str]) -> None:
+        self.conn, self.table, self.names = conn, table, tuple(names)
+        self.rows: list[tuple] = []
+        self.copy = conn.dialect.name == "postgresql"
+        self.json_at = [i for i, n in enumerate(self.names) if isinstance(table.c[n].type, JSON)]
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= 50 * CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if not self.copy:
+            for at in range(0, len(self.rows), CHUNK):
+                self.conn.execute(insert(self.table), [dict(zip(self.names, r, strict=True))
+                                                       for r in self.rows[at:at + CHUNK]])
+        else:
+            raw = self.conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(
+                    f"COPY {self.table.name} ({', '.join(self.names)}) FROM STDIN") as copy:
+                for row in self.rows:
+                    if self.json_at:
+                        row = list(row)
+                        for i in self.json_at:
+                            row[i] = json.dumps(row[i])
+                    copy.write_row(row)
+        self.rows = []
+
+
 def rebuild(conn: Connection) -> tuple[int, int]:
     """Derive every case's facts and the tallies afresh (in the caller's transaction);
     returns (cases, tally rows)."""
     conn.execute(delete(_TALLIES))
     conn.execute(delete(_FACTS))
     everything = Tallies()
-    count, batch = 0, []
+    n_of, total_of = everything.n, everything.total
+    facts_rows: _Rows | None = None
+    count = 0
     for f in derive_all(conn):
-        batch.append(_columns(f))
-        everything.merge(measures.contributions(f))
+        row = _fast_columns(f)
+        if facts_rows is None:
+            if row != _columns(f):  # pragma: no cover - a column added to one only
+                raise AssertionError("report_data._fast_columns no longer matches _columns")
+            facts_rows = _Rows(conn, _FACTS, list(row))
+        facts_rows.add(tuple(row.values()))
+        cells = measures.contributions(f)
+        n_of.update(cells.n)  # Counter.update adds, as Tallies.merge does
+        total_of.update(cells.total)
         count += 1
-        if len(batch) >= CHUNK:
-            conn.execute(insert(_FACTS), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(_FACTS), batch)
-    everything.merge(measures.group_counts({k: n for k, n in everything.n.items()
+    if facts_rows is not None:
+        facts_rows.flush()
+    everything.merge(measures.group_counts({k: n for k, n in n_of.items()
                                             if k.measure == measures.PAIR}))
-    rows = [{**k._asdict(), "n": n, "total": t} for k, (n, t) in everything.cells().items()]
-    for at in range(0, len(rows), CHUNK):
-        conn.execute(insert(_TALLIES), rows[at:at + CHUNK])
-    return count, len(rows)
+    tally_rows = _Rows(conn, _TALLIES, (*_KEY_COLUMNS, "n", "total"))
+    rows = 0
+    for k in set(n_of) | set(total_of):  # every cell not zero on both counts, as cells()
+        n, t = n_of[k], total_of[k]
+        if n or t:
+            tally_rows.add((*k, n, t))
+            rows += 1
+    tally_rows.flush()
+    return count, rows
 
 
 def stored_tallies(conn: Connection) -> dict[TallyKey, tuple[int, int]]:
