@@ -31,6 +31,7 @@ class OpenCase(Command):
     assignee: str | None = None
     reason: str | None = None
     clock_start: datetime | None = None  # when opening clocks start (a handoff's receipt)
+    industry: str | None = None  # one of vocabulary.INDUSTRIES: the dashboard counts by it
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,4 @@ class OpenLinkedCase(Command):
     data: Mapping[str, Any] = field(default_factory=dict)
     assignee: str | None = None
     reason: str | None = None
+    industry: str | None = None  # the sending case's: the same goods, the same trade

@@ -75,6 +75,7 @@ PEOPLE = [
 @dataclass(frozen=True)
 class Industry:
     name: str
+    code: str  # its vocabulary.INDUSTRIES code: the cases are opened with it
     holders: list[tuple[str, str, str]]  # name, origin, region
     infringers: list[tuple[str, str]]  # name, kind
     rights: list[tuple[str, str, str]]  # kind, number, title
@@ -82,19 +83,19 @@ class Industry:
 
 
 INDUSTRIES = [
-    Industry("服装", [("宁波甬华服饰集团有限公司", "local", "宁波市鄞州区"),
+    Industry("服装", "clothing", [("宁波甬华服饰集团有限公司", "local", "宁波市鄞州区"),
                       ("Lumière Textiles SA", "overseas", "France"),
                       ("杭州西溪时装有限公司", "other_city", "杭州市")],
              [("宁波市海曙区恒达服饰商行", "enterprise"), ("余姚市阿芬服装店（个体）", "individual")],
              [("trademark", "第12345678号", "甬华 YONGHUA"), ("trademark", "G1187654", "LUMIÈRE")],
              "冬季羽绒服"),
-    Industry("食品", [("宁波三北海味食品有限公司", "local", "宁波市慈溪市"),
+    Industry("食品", "food", [("宁波三北海味食品有限公司", "local", "宁波市慈溪市"),
                       ("上海申美食品有限公司", "other_city", "上海市")],
              [("象山县渔港食品加工厂", "enterprise"), ("宁波北仑小陈食品经营部", "individual")],
              [("geographical_indication", "AGI00231", "象山红美人"),
               ("trademark", "第23456789号", "申美 SHENMEI")],
              "海鲜礼盒"),
-    Industry("家电", [("宁波东海厨电科技有限公司", "local", "宁波市余姚市"),
+    Industry("家电", "home_appliances", [("宁波东海厨电科技有限公司", "local", "宁波市余姚市"),
                       ("Brightwave Appliances Inc.", "overseas", "United States"),
                       ("佛山顺美电器有限公司", "other_city", "佛山市")],
              [("慈溪市宏利家电有限公司", "enterprise"), ("慈溪市周巷镇雪亮小家电厂", "enterprise")],
@@ -102,14 +103,14 @@ INDUSTRIES = [
               ("design_patent", "ZL202430123456.7", "空气炸锅（B5）"),
               ("utility_model", "ZL202220987654.3", "一种除湿机排水结构")],
              "空气炸锅"),
-    Industry("汽配", [("宁波永信汽车部件股份有限公司", "local", "宁波市北仑区"),
+    Industry("汽配", "auto_parts", [("宁波永信汽车部件股份有限公司", "local", "宁波市北仑区"),
                       ("Nordhaus Automotive GmbH", "overseas", "Germany"),
                       ("温州瓯江汽配有限公司", "other_city", "温州市")],
              [("余姚市精工汽配厂", "enterprise"), ("宁波鄞州永盛汽车配件经营部", "enterprise")],
              [("utility_model", "ZL202321234567.8", "一种汽车刹车片磨损报警装置"),
               ("trademark", "G1398765", "NORDHAUS")],
              "刹车片"),
-    Industry("文具", [("宁波晨曦文具股份有限公司", "local", "宁波市宁海县"),
+    Industry("文具", "stationery", [("宁波晨曦文具股份有限公司", "local", "宁波市宁海县"),
                       ("Kobayashi Stationery Co., Ltd.", "overseas", "Japan")],
              [("宁海县佳美文具厂", "enterprise"), ("宁波江北小林文具店", "individual")],
              [("design_patent", "ZL202330765432.1", "中性笔（晨曦S9）"),
@@ -374,7 +375,7 @@ def _open(app: App, definition: WorkflowDefinition, industry: Industry, rng: ran
         title=_title(definition, industry, parties, right), parties=parties,
         ip_rights=[{"kind": right[0], "number": right[1], "title": right[2],
                     "holder": parties[0]["name"]}],
-        assignee=opener, reason="登记受理",
+        assignee=opener, reason="登记受理", industry=industry.code,
     )
 
 

@@ -54,7 +54,10 @@ from caseflow.domain.limits import (
     id_in_range,
 )
 from caseflow.domain.moments import aware, naive_utc
+from caseflow.domain.said import Joined, Said
 from caseflow.domain.vocabulary import (
+    INDUSTRIES,
+    INDUSTRY_TITLES,
     IP_RIGHT_KINDS,
     OPENING_ROLES,
     PARTY_KINDS,
@@ -91,6 +94,7 @@ class CaseView:
     agency: str
     title: str
     closed: bool
+    industry: str | None = None  # one of vocabulary.INDUSTRIES, or not recorded
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,7 +147,7 @@ def _view(case: Case, definition: WorkflowDefinition) -> CaseView:
         id=case.id, number=case.number, case_type=case.case_type,
         workflow_key=case.workflow_key, workflow_version=case.workflow_version,
         status=case.status, version=case.version, agency=case.agency.code, title=case.title,
-        closed=case.status in definition.final_states,
+        closed=case.status in definition.final_states, industry=case.industry,
     )
 
 
@@ -166,6 +170,23 @@ def _next_number(uow: UnitOfWork, prefix: str, year: int) -> str:
         except IntegrityError:
             return _next_number(uow, prefix, year)
     return f"{prefix}-{year}-{value:06d}"
+
+
+UNKNOWN_INDUSTRY = N_("%(industry)s is not one of the industries %(industries)s")
+
+
+def check_industry(value: object) -> str | None:
+    """``value`` if it is one of ``INDUSTRIES``, ``None`` if not recorded; anything else is
+    refused naming the choices (codes for the API, titles on a Chinese page): the dashboard
+    counts cases by industry, so a typo must not become an industry of its own."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in INDUSTRIES:
+        raise ValidationFailed(UNKNOWN_INDUSTRY, field="industry", prefixed=True, params={
+            "industry": repr(value)[:80],
+            "industries": Joined(", ", [Said.both(code, INDUSTRY_TITLES[code][0])
+                                        for code in INDUSTRIES])})
+    return value
 
 
 def _build_parties(raw: Sequence[Mapping[str, Any]]) -> list[Party]:
@@ -232,13 +253,16 @@ def open_case(
     data: Mapping[str, Any] | None = None,
     assignee: str | None = None,
     reason: str | None = None,
+    industry: str | None = None,
 ) -> CaseView:
     """Open a case of ``case_type`` in the actor's agency on the version in force on
-    ``received_on`` (default today); one transaction."""
+    ``received_on`` (default today), of ``industry`` (one of ``INDUSTRIES``, or not
+    recorded); one transaction."""
     with uow:
         view = open_case_in(uow, OpenCase(
             actor=actor, case_type=case_type, title=title, received_on=received_on,
-            parties=parties, ip_rights=ip_rights, data=data, assignee=assignee, reason=reason))
+            parties=parties, ip_rights=ip_rights, data=data, assignee=assignee, reason=reason,
+            industry=industry))
         uow.commit()
         return view
 
@@ -258,6 +282,7 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
         raise ValidationFailed("title: is required", field="title")
     check_text(title, "title", limit=STRING_MAX, multiline=False)
     check_reason(reason)
+    industry = check_industry(command.industry)
     check_payload_size(dict(data or {}), "data")
     now = uow.now()
     today = aware(now).date()
@@ -286,7 +311,7 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
         case_type=definition.key, workflow_key=definition.key,
         workflow_version=definition.version, status=definition.initial,
         agency_id=user.agency_id, agency=user.agency, assignee=owner, title=title.strip(),
-        received_on=received_on, data=dict(data or {}), created_at=now,
+        received_on=received_on, data=dict(data or {}), created_at=now, industry=industry,
     )
     case.parties = _build_parties(parties)
     case.ip_rights = _resolve_ip_rights(uow, ip_rights)
@@ -304,6 +329,7 @@ def open_case_in(uow: UnitOfWork, command: OpenCase) -> CaseView:
                         for p in case.parties],
             "ip_rights": [{"kind": r.kind, "number": r.number} for r in case.ip_rights],
             "assignee": assignee,
+            "industry": industry,
         },
     )
     # clocks that run from receipt (e.g. 15 working days to decide on filing) start at
@@ -339,6 +365,7 @@ class _CaseRow:
     data: dict[str, Any]
     audit_seq: int
     audit_head: str
+    industry: str | None = None  # read only to answer with it
 
 
 @dataclass(frozen=True)
@@ -355,7 +382,7 @@ _CASE_ROW = (
     select(_CASES.c.id, _CASES.c.number, _CASES.c.case_type, _CASES.c.workflow_key,
            _CASES.c.workflow_version, _CASES.c.status, _CASES.c.version, _CASES.c.agency_id,
            Agency.__table__.c.code, _CASES.c.title, _CASES.c.data, _CASES.c.audit_seq,
-           _CASES.c.audit_head)
+           _CASES.c.audit_head, _CASES.c.industry)
     .join(Agency.__table__, Agency.__table__.c.id == _CASES.c.agency_id)
     .where(_CASES.c.id == bindparam("case_id"))
 )
@@ -571,7 +598,7 @@ def fire_in(uow: UnitOfWork, command: FireTrigger) -> CaseView:
         id=case.id, number=case.number, case_type=case.case_type,
         workflow_key=case.workflow_key, workflow_version=case.workflow_version,
         status=case.status, version=case.version + 1, agency=case.agency_code,
-        title=case.title, closed=closes,
+        title=case.title, closed=closes, industry=case.industry,
     )
 
 
@@ -672,4 +699,4 @@ def open_linked_case(uow: UnitOfWork, command: OpenLinkedCase) -> CaseView:
         actor=command.actor, case_type=command.workflow, title=command.title,
         received_on=command.received_on, clock_start=command.clock_start,
         parties=command.parties, ip_rights=command.ip_rights, data=dict(command.data),
-        assignee=command.assignee, reason=command.reason))
+        assignee=command.assignee, reason=command.reason, industry=command.industry))

@@ -493,6 +493,7 @@ def accept(uow: UnitOfWork, handoff_id: int, *, actor: str, assignee: str | None
                 data={"handoff": handoff.id, "source_case": source.number},
                 assignee=assignee or actor,
                 reason=reason or f"{rule.title_zh}：{source.number}",
+                industry=source.industry,  # the same goods: counted in the same trade
             ))
             new_case = uow.session.get(Case, linked.id)
             for item in handoff.materials:

@@ -38,6 +38,7 @@ from caseflow.adapters.registry import REGISTRY
 from caseflow.domain.errors import ValidationFailed
 from caseflow.domain.limits import check_text
 from caseflow.domain.moments import TZ, aware, naive_utc
+from caseflow.domain.vocabulary import INDUSTRIES, check_choice
 from caseflow.services.access import get_case, get_user, visible_as
 from caseflow.services.evidence import _shared_evidence
 from caseflow.services.unit_of_work import UnitOfWork
@@ -66,6 +67,7 @@ class CaseFilters:
     received_from: date | None = None
     received_to: date | None = None
     q: str | None = None
+    industry: str | None = None  # one of vocabulary.INDUSTRIES
     closed: bool | None = None  # closed (``Case.closed_at`` set) or open; not an API filter
 
 
@@ -170,6 +172,8 @@ def _conditions(session: Any, user: User, filters: CaseFilters, next_due: Column
         where.append(Case.received_on >= filters.received_from)
     if filters.received_to is not None:
         where.append(Case.received_on <= filters.received_to)
+    if filters.industry is not None:
+        where.append(Case.industry == filters.industry)
     if filters.closed is not None:
         where.append(Case.closed_at.is_not(None) if filters.closed else Case.closed_at.is_(None))
     q = (filters.q or "").strip()
@@ -230,6 +234,8 @@ def _check_request(filters: CaseFilters, sort: str, page: int, per_page: int) ->
                                field="received_from")
     if filters.q is not None:
         check_text(filters.q, "q", limit=Q_MAX, multiline=False)
+    if filters.industry is not None:
+        check_choice(filters.industry, INDUSTRIES, "industry")
     if filters.assignee is not None and filters.unassigned:
         raise ValidationFailed("unassigned: cannot ask for unassigned cases of an assignee",
                                field="unassigned")
@@ -286,7 +292,7 @@ def list_cases(uow: UnitOfWork, actor: str, filters: CaseFilters = CaseFilters()
     """The cases of ``actor``'s agency matching ``filters``, sorted by ``sort`` (default: the
     earliest running clock's due time first, cases without one last), page ``page``.
 
-    A filter naming an unknown agency, type, state or assignee, a ``received_from`` after
+    A filter naming an unknown agency, type, state, assignee or industry, a ``received_from`` after
     ``received_to`` or an unknown ``sort`` is refused (ValidationFailed naming the filter).
     ``q`` matches the number, title, a party's name or an IP right's number, its ``%`` and
     ``_`` taken literally."""

@@ -152,6 +152,7 @@ class CaseDetail:
     evidence: tuple[EvidenceItem, ...]
     links: tuple[LinkItem, ...]
     events: tuple[EventItem, ...]
+    industry: str | None = None  # one of vocabulary.INDUSTRIES, or not recorded
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,7 +160,7 @@ class CaseDetail:
             "title": self.title, "type": self.type, "workflow": self.workflow,
             "status": self.status, "version": self.version, "agency": self.agency,
             "assignee": self.assignee, "received_on": self.received_on,
-            "closed_at": self.closed_at, "data": self.data,
+            "closed_at": self.closed_at, "industry": self.industry, "data": self.data,
             "parties": [p.to_dict() for p in self.parties],
             "ip_rights": [r.to_dict() for r in self.ip_rights],
             "evidence": [e.to_dict() for e in self.evidence],
@@ -246,6 +247,7 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
         version=case.version, agency=case.agency.code,
         assignee=case.assignee.username if case.assignee else None,
         received_on=case.received_on, closed_at=case.closed_at, data=case.data,
+        industry=case.industry,
         parties=tuple(PartyItem(role=p.role, name=p.name, kind=p.kind, origin=p.origin,
                                 region=p.region) for p in case.parties),
         ip_rights=tuple(RightItem(kind=r.kind, number=r.number, title=r.title)

@@ -25,6 +25,7 @@ from caseflow.domain.field_values import value_titles
 from caseflow.domain.limits import NOTE_MAX, REASON_MAX
 from caseflow.domain.moments import aware
 from caseflow.domain.vocabulary import (
+    INDUSTRIES,
     IP_RIGHT_KINDS,
     LINK_KINDS,
     PARTY_KINDS,
@@ -103,6 +104,11 @@ class OpenCaseBody(Strict):
                              metadata={"description": "a username of the caller's agency"})
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=REASON_MAX))
+    industry = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(INDUSTRIES),
+                             metadata={"description": "the trade of the goods concerned "
+                                                      "(the dashboard counts cases by it); "
+                                                      "null: not recorded"})
 
 
 class CaseListArgs(PageArgs):
@@ -122,6 +128,8 @@ class CaseListArgs(PageArgs):
     q = fields.String(validate=validate.Length(max=200),
                       metadata={"description": "text in the number, title, a party's name or "
                                                "an IP right's number"})
+    industry = fields.String(validate=validate.OneOf(INDUSTRIES),
+                             metadata={"description": "cases of this industry"})
     sort = fields.String(load_default="due", validate=validate.OneOf(SORTS),
                          metadata={"description": "due (default): the earliest running "
                                                   "clock first, cases without one last"})
@@ -176,6 +184,8 @@ class CaseOut(Schema):
     agency = fields.String(required=True)
     title = fields.String(required=True)
     closed = fields.Boolean(required=True)
+    industry = fields.String(required=True, allow_none=True,
+                             validate=validate.OneOf(INDUSTRIES))
 
 
 class CaseItemOut(Schema):
@@ -221,6 +231,7 @@ class CaseReadOut(Schema):
     assignee = fields.String(allow_none=True)
     received_on = fields.String()
     closed_at = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True, validate=validate.OneOf(INDUSTRIES))
     closed = fields.Boolean()
     data = fields.Dict()
     parties = fields.List(fields.Dict())

@@ -41,6 +41,7 @@ from web.pages.work import (
     ORIGIN_TITLES,
     PARTY_KIND_TITLES,
     SECOND_ROLES,
+    industry_titles,
 )
 
 bp = Blueprint("case_page", __name__, url_prefix="/cases")
@@ -304,6 +305,7 @@ def render_case(case_id: int, *, status: int = 200, message: str | None = None,
                   final=bool(state_def and state_def.final),
                   assignee_name=names.get(assignee, assignee) if assignee else None,
                   agency_name=agency_name,
+                  industry_title=industry_titles().get(case.get("industry") or ""),
                   parties=parties, ip_rights=rights, links=links, clocks=clocks, trail=trail,
                   now=_now(), asks=asks,
                   outcome_titles=state_titles(page_uow()) if case.get("outcomes") else {}, may_ask=bool(me() and set(me().roles) & set(ASKING)),

@@ -18,10 +18,16 @@ from flask_babel import gettext as _
 
 from caseflow import services
 from caseflow.domain.errors import CaseflowError
-from caseflow.domain.vocabulary import IP_RIGHT_KINDS, PARTY_KINDS, PARTY_ORIGINS
+from caseflow.domain.vocabulary import (
+    INDUSTRIES,
+    INDUSTRY_TITLES,
+    IP_RIGHT_KINDS,
+    PARTY_KINDS,
+    PARTY_ORIGINS,
+)
 from caseflow.views.case_list import agency_state_choices
 from caseflow.views.worklist import CaseFilters, list_work, opening_types
-from web.i18n import N_
+from web.i18n import N_, is_chinese
 from web.pages.common import actor, nav_entry, page_uow, refusal, render, roles_required
 
 bp = Blueprint("work", __name__, url_prefix="/work")
@@ -197,10 +203,15 @@ def claim(case_id: int) -> Response:
 
 # --- filing a new case -----------------------------------------------------------------------
 
-FORM_FIELDS = ("case_type", "title", "received_on",
+FORM_FIELDS = ("case_type", "title", "received_on", "industry",
                "p1_role", "p1_name", "p1_kind", "p1_origin", "p1_region",
                "p2_role", "p2_name", "p2_kind", "p2_origin", "p2_region",
                "ip_kind", "ip_number", "ip_title")
+
+
+def industry_titles() -> dict[str, str]:
+    """Each industry's title in the page's language, in the vocabulary's order."""
+    return {code: INDUSTRY_TITLES[code][0 if is_chinese() else 1] for code in INDUSTRIES}
 
 
 def _new_form(status: int = 200, typed: dict[str, str] | None = None,
@@ -212,7 +223,8 @@ def _new_form(status: int = 200, typed: dict[str, str] | None = None,
                   typed={**defaults, **(typed or {})}, errors=errors or {},
                   types=opening_types(page_uow(), actor()),
                   party_kinds=PARTY_KIND_TITLES, origins=ORIGIN_TITLES,
-                  ip_kinds=IP_KIND_TITLES, first_roles=FIRST_ROLES, second_roles=SECOND_ROLES)
+                  ip_kinds=IP_KIND_TITLES, first_roles=FIRST_ROLES, second_roles=SECOND_ROLES,
+                  industries=industry_titles())
 
 
 @bp.get("/new")
@@ -260,12 +272,15 @@ def _check(typed: dict[str, str], type_keys: set[str]) -> tuple[dict[str, Any], 
                        "title": typed["ip_title"] or None})
     elif typed["ip_kind"] and typed["ip_kind"] not in IP_RIGHT_KINDS:
         errors["ip_kind"] = _("Choose one of the listed values.")
+    if typed["industry"] and typed["industry"] not in INDUSTRIES:
+        errors["industry"] = _("Choose one of the listed values.")
     body = {"case_type": typed["case_type"], "title": typed["title"], "received_on": received,
-            "parties": parties, "ip_rights": rights}
+            "parties": parties, "ip_rights": rights, "industry": typed["industry"] or None}
     return body, errors
 
 
-ENGINE_FIELDS = {"case_type": "case_type", "title": "title", "received_on": "received_on"}
+ENGINE_FIELDS = {"case_type": "case_type", "title": "title", "received_on": "received_on",
+                 "industry": "industry"}
 
 
 @bp.post("/new")
