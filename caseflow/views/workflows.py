@@ -93,7 +93,8 @@ def case_in_workflow(uow: UnitOfWork, case_id: int,
             id=case.id, number=case.number, case_type=case.case_type,
             workflow_key=case.workflow_key, workflow_version=case.workflow_version,
             status=case.status, version=case.version, agency=case.agency.code,
-            title=case.title, closed=case.status in definition.final_states)
+            title=case.title, closed=case.status in definition.final_states,
+            industry=case.industry)
         return view, definition
 
 
