@@ -309,7 +309,7 @@ def _page_number() -> int:
 
 def _row_words(page: DrillPage) -> list[dict[str, Any]]:
     """The drill-down's rows with the type's and the state's titles in the page's language."""
-    types = {t["key"]: _words(t["title_zh"], t["title_en"]) for t in _all_types()}
+    types = {t["key"]: _words(t["title_zh"], t["title_en"]) for t in _type_choices()}
     states = state_titles(page_uow())
     out = []
     for r in page.rows:
@@ -321,13 +321,6 @@ def _row_words(page: DrillPage) -> list[dict[str, Any]]:
                     "received": r.received_on, "closed": r.closed_on or "",
                     "on_time": r.on_time})
     return out
-
-
-def _all_types() -> list[dict[str, str]]:
-    newest: dict[str, dict[str, str]] = {}
-    for v in workflow_versions(page_uow()):
-        newest[v.key] = {"key": v.key, "title_zh": v.title_zh, "title_en": v.title_en}
-    return list(newest.values())
 
 
 def _of(typed: Typed) -> tuple[str | None, str | None]:
