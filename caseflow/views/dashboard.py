@@ -168,6 +168,21 @@ def _scoped(uow: UnitOfWork, actor: str, filters: ReportFilters) -> tuple[Sessio
     return session, resolve(session, user, filters, aware(uow.now()).year)
 
 
+@dataclass(frozen=True)
+class CaseTypeChoice:
+    key: str
+    title_zh: str
+    title_en: str
+
+
+def case_types(uow: UnitOfWork) -> tuple[CaseTypeChoice, ...]:
+    """Every case type a report may filter by, titled by its newest version (the workflow
+    definitions only: no case is counted)."""
+    with uow:
+        titles = _type_titles(uow.session)
+    return tuple(CaseTypeChoice(k, zh, en) for k, (zh, en) in sorted(titles.items()))
+
+
 # --- summing the tallies --------------------------------------------------------------------
 
 def _where(scope: Scope, measure: str, years: tuple[int, int] | None = None,
@@ -648,10 +663,10 @@ def groups(uow: UnitOfWork, actor: str, filters: ReportFilters, limit: int = 100
         return Figure(
             "groups", "群体性侵权预警", "Group infringement early warning",
             f"同一项知识产权（或同一权利人）针对的不同被投诉、被请求方达到{threshold}家及以上时列出（阈值由"
-            "管理员设置），按被请求方数量排列；点击查看涉及的案件、机关和状态。",
+            "管理员设置），按被请求方数量排列；统计全部年度、全部案件类型和承办人的案件；点击查看涉及的案件、机关和状态。",
             f"IP rights (or rights holders) asserted against {threshold} or more different "
-            "respondents (the threshold an admin sets), most first; each lists its cases, their "
-            "agencies and states.",
+            "respondents (the threshold an admin sets), most first, over every year, case type "
+            "and officer; each lists its cases, their agencies and states.",
             (Column("by", "依据", "By"), Column("subject", "知识产权或权利人", "Right or holder"),
              Column("holder", "权利人", "Rights holder"),
              Column("respondents", "被请求方数", "Respondents", "count"),
@@ -778,9 +793,10 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
     cond: list[Any] = []
     if scope.agency_id is not None:
         cond.append(F.c.agency_id == scope.agency_id)
-    if scope.case_type is not None:
+    # a group counts every case naming its right or holder, whatever the type or officer
+    if scope.case_type is not None and fig != "group":
         cond.append(F.c.case_type == scope.case_type)
-    if scope.officer_id is not None:
+    if scope.officer_id is not None and fig != "group":
         cond.append(F.c.officer_id == scope.officer_id)
     agency_id = _int_param(params, "agency_id")
     if agency_id is not None:

@@ -34,11 +34,11 @@ from caseflow.views.dashboard import (
     DrillPage,
     Figure,
     ReportFilters,
+    case_types,
     cluster_share,
     drill_cases,
 )
 from caseflow.views.directory import list_agencies, staff_members
-from caseflow.views.workflows import workflow_versions
 from caseflow.views.worklist import opening_types
 from web.charts import figure_chart
 from web.exports import (
@@ -139,10 +139,8 @@ def _is_admin() -> bool:
 def _type_choices() -> list[dict[str, str]]:
     """The case types to filter by: the agency's for a supervisor, every one for an admin."""
     if _is_admin():
-        newest: dict[str, dict[str, str]] = {}
-        for v in workflow_versions(page_uow()):
-            newest[v.key] = {"key": v.key, "title_zh": v.title_zh, "title_en": v.title_en}
-        return sorted(newest.values(), key=lambda t: t["key"])
+        return [{"key": t.key, "title_zh": t.title_zh, "title_en": t.title_en}
+                for t in case_types(page_uow())]
     return [{"key": t.key, "title_zh": t.title_zh, "title_en": t.title_en}
             for t in opening_types(page_uow(), actor())]
 
