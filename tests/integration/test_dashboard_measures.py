@@ -584,6 +584,12 @@ def test_group_infringement_at_the_threshold(app, at, people):
     assert_drills(app, SUP, ReportFilters(2025, 2025), "groups", "cases", [{k1, k2}] * 2)
     assert_drills(app, ADMIN, ReportFilters(2025, 2025), "groups", "cases",
                   [{k1, k2, k3}, {k1, k2}])
+    # the groups are over every year, type and officer: a filter changes neither the
+    # figure nor the cases behind a row
+    narrowed = ReportFilters(2024, 2024, case_type="timed", officer="zhang.officer")
+    assert [(r["respondents"], r["cases"]) for r in rows(
+        FIGURES["groups"](app.uow(), SUP, narrowed))] == [(3, 2), (3, 2)]
+    assert_drills(app, SUP, narrowed, "groups", "cases", [{k1, k2}] * 2)
     set_group_threshold(app.uow(), 4, actor=ADMIN, reason="恢复为四家")
     assert groups(SUP) == []  # 3 respondents: not at 4
     assert groups(ADMIN) == [("知识产权", 4, 3)]
