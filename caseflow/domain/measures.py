@@ -27,10 +27,13 @@ CLOCK = "clock"            # clocks ended or run out, by clock (bucket); total: 
 REFERRAL = "referral"      # court–mediation referrals (诉调对接), by the year received
 FIRM = "firm"              # a firm given rights-protection assistance (bucket), by year
 GRANT = "grant"            # fast-track grants by whole days from filing (bucket); total: days
-PAIR = "pair"              # an IP right or holder (bucket "right|respondent") asserted
+PAIR = "pair"              # an IP right or holder and a respondent it is asserted against
 GROUP = "group"            # an IP right or holder (bucket): n respondents, total cases
 
 ALL_AGENCIES = 0  # the city-wide group cells, beside each agency's own
+# between a pair's subject and respondent: a control character no name may hold (names are
+# checked clean text), so a "|" in a firm's name cannot move it to another group
+PAIR_SEPARATOR = "\x1f"
 
 
 class TallyKey(NamedTuple):
@@ -144,12 +147,12 @@ def days_bucket(days: int) -> str:
 
 
 def pair_bucket(subject: str, respondent: str) -> str:
-    return f"{subject}|{respondent}"
+    return f"{subject}{PAIR_SEPARATOR}{respondent}"
 
 
 def group_of(pair_key: TallyKey) -> TallyKey:
     """The group cell a pair cell counts a respondent for."""
-    return pair_key._replace(measure=GROUP, bucket=pair_key.bucket.rsplit("|", 1)[0])
+    return pair_key._replace(measure=GROUP, bucket=pair_key.bucket.split(PAIR_SEPARATOR, 1)[0])
 
 
 def contributions(f: CaseFacts) -> Tallies:

@@ -19,6 +19,7 @@ from caseflow.domain.measures import (
     crossing,
     group_counts,
     handled_seconds,
+    pair_bucket,
 )
 from caseflow.views.dashboard import _histogram_median
 
@@ -94,10 +95,10 @@ def test_an_open_case_adds_one_opened_cell_and_its_group_cells():
         key(measures.OPENED, 2024): (1, 0),
         # one case naming the right, in its agency and city-wide (respondents come from pairs)
         g7: (0, 1), g0: (0, 1),
-        g7._replace(measure=measures.PAIR, bucket="right:11|A"): (1, 0),
-        g7._replace(measure=measures.PAIR, bucket="right:11|B"): (1, 0),
-        g0._replace(measure=measures.PAIR, bucket="right:11|A"): (1, 0),
-        g0._replace(measure=measures.PAIR, bucket="right:11|B"): (1, 0),
+        g7._replace(measure=measures.PAIR, bucket=pair_bucket("right:11", "A")): (1, 0),
+        g7._replace(measure=measures.PAIR, bucket=pair_bucket("right:11", "B")): (1, 0),
+        g0._replace(measure=measures.PAIR, bucket=pair_bucket("right:11", "A")): (1, 0),
+        g0._replace(measure=measures.PAIR, bucket=pair_bucket("right:11", "B")): (1, 0),
     }
 
 
@@ -180,20 +181,21 @@ def test_group_counts_one_respondent_per_pair_any_case_names():
     def pair(bucket, agency=7):
         return TallyKey(measures.PAIR, 0, agency, "", 0, "", "", bucket)
     out = group_counts({
-        pair("right:1|A"): 2,  # two cases naming A: one respondent
-        pair("right:1|B"): 1,
-        pair("right:1|C"): 0,  # no longer named
-        pair("holder:H|A"): 1,
-        pair("right:1|A", agency=0): 2,
+        pair(pair_bucket("right:1", "A")): 2,  # two cases naming A: one respondent
+        pair(pair_bucket("right:1", "B")): 1,
+        pair(pair_bucket("right:1", "C")): 0,  # no longer named
+        pair(pair_bucket("holder:H", "A")): 1,
+        pair(pair_bucket("right:1", "A"), agency=0): 2,
     }).cells()
     group = TallyKey(measures.GROUP, 0, 7, "", 0, "", "", "right:1")
     assert out == {group: (2, 0), group._replace(bucket="holder:H"): (1, 0),
                    group._replace(agency_id=0): (1, 0)}
 
 
-def test_a_respondent_name_with_a_bar_stays_in_its_subject():
-    assert measures.group_of(TallyKey(measures.PAIR, 0, 7, "", 0, "", "", "holder:A|B|C")
-                             ).bucket == "holder:A|B"
+def test_bars_in_a_holder_or_respondent_name_keep_the_pair_in_its_subject():
+    bucket = pair_bucket("holder:甬|华", "恒|达")
+    assert measures.group_of(TallyKey(measures.PAIR, 0, 7, "", 0, "", "", bucket)
+                             ).bucket == "holder:甬|华"
 
 
 # --- the histogram median ----------------------------------------------------------------------
