@@ -151,38 +151,50 @@ def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
 
 
 def _read(conn: Connection, ids: Sequence[int], *, parties_for: set[int],
-          known: dict[int, Any]) -> dict[int, _Source]:
+          known: dict[int, Any], span: tuple[int, int] | None = None) -> dict[int, _Source]:
     """The sources of ``ids`` in a few statements (parties and rights only for
-    ``parties_for``; a row ``known`` from the write's RETURNING is not read again)."""
+    ``parties_for``; a row ``known`` from the write's RETURNING is not read again). With
+    ``span`` the caller says ``ids`` are every case id from its first to its last, all in
+    ``parties_for``: the statements select that range, not a list of ten thousand."""
+    def among(column: Any, chosen: Iterable[int]) -> Any:
+        return column.between(*span) if span else column.in_(chosen)
+
     want = [i for i in ids if i not in known]
     rows = dict(known)
     if want:
         for r in conn.execute(select(*(_CASES.c[n] for n in _CASE_COLUMNS))
-                              .where(_CASES.c.id.in_(want))):
+                              .where(among(_CASES.c.id, want))):
             rows[r.id] = r
+    if span:  # a case committed since the ids were listed is not the caller's to derive
+        rows = {i: rows[i] for i in ids if i in rows}
     clocks: dict[int, list] = {i: [] for i in ids}
-    for r in conn.execute(select(*_CLOCK_COLUMNS).where(_CLOCKS.c.case_id.in_(ids))):
-        clocks[r.case_id].append(r)
+    for r in conn.execute(select(*_CLOCK_COLUMNS).where(among(_CLOCKS.c.case_id, ids))):
+        if r.case_id in clocks:
+            clocks[r.case_id].append(r)
     closed = [i for i in ids if i in rows and rows[i].closed_at is not None]
     pauses: dict[int, list] = {i: [] for i in ids}
     if closed:
+        closed_ids = set(closed)
         for r in conn.execute(
                 select(_CLOCKS.c.case_id, _SEGMENTS.c.started_at, _SEGMENTS.c.ended_at)
                 .join(_CLOCKS, _CLOCKS.c.id == _SEGMENTS.c.clock_id)
-                .where(_CLOCKS.c.case_id.in_(closed), _CLOCKS.c.party.is_(False),
+                .where(among(_CLOCKS.c.case_id, closed), _CLOCKS.c.party.is_(False),
                        _CLOCKS.c.target.is_(False))):
-            pauses[r.case_id].append((r.started_at, r.ended_at))
+            if r.case_id in closed_ids:
+                pauses[r.case_id].append((r.started_at, r.ended_at))
     parties: dict[int, list] = {i: [] for i in parties_for}
     rights: dict[int, list] = {i: [] for i in parties_for}
     if parties_for:
         for r in conn.execute(select(_PARTIES.c.case_id, _PARTIES.c.role, _PARTIES.c.name,
                                      _PARTIES.c.credit_code, _PARTIES.c.origin)
-                              .where(_PARTIES.c.case_id.in_(parties_for))
+                              .where(among(_PARTIES.c.case_id, parties_for))
                               .order_by(_PARTIES.c.id)):
-            parties[r.case_id].append(r)
+            if r.case_id in parties:
+                parties[r.case_id].append(r)
         for r in conn.execute(select(_RIGHTS.c.case_id, _RIGHTS.c.ip_right_id)
-                              .where(_RIGHTS.c.case_id.in_(parties_for))):
-            rights[r.case_id].append(r.ip_right_id)
+                              .where(among(_RIGHTS.c.case_id, parties_for))):
+            if r.case_id in rights:
+                rights[r.case_id].append(r.ip_right_id)
     return {i: _Source(rows[i], clocks[i], pauses[i], parties.get(i), rights.get(i))
             for i in ids if i in rows}
 
@@ -320,10 +332,12 @@ def _all_ids(conn: Connection) -> list[int]:
 def derive_all(conn: Connection, ids: Iterable[int] | None = None
                ) -> Iterable[CaseFacts]:
     """Every case's facts derived from the tables, in chunks."""
+    every = ids is None  # all the ids in order: a chunk is every id in its range
     ids = list(ids) if ids is not None else _all_ids(conn)
     for at in range(0, len(ids), READ_CHUNK):
         chunk = ids[at:at + READ_CHUNK]
-        sources = _read(conn, chunk, parties_for=set(chunk), known={})
+        sources = _read(conn, chunk, parties_for=set(chunk), known={},
+                        span=(chunk[0], chunk[-1]) if every else None)
         for cid in chunk:
             if cid in sources:
                 yield derive(sources[cid], None)
