@@ -21,7 +21,7 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NONE = "—"  # a value that does not exist (a rate of nothing, no year before)
 XLSX_FORMATS = {"count": "#,##0", "rate": "0.0%", "change": "+0.0%;-0.0%;0.0%",
-                "days": "0.0", "months": "0.0"}
+                "days": "0.0", "months": "0.0", "hours": "0.0"}
 
 
 def formatted(value: Any, kind: str) -> str:
@@ -36,7 +36,7 @@ def formatted(value: Any, kind: str) -> str:
         return f"{float(value) * 100:.1f}%"
     if kind == "change":
         return f"{float(value) * 100:+.1f}%"
-    if kind in ("days", "months"):
+    if kind in ("days", "months", "hours"):
         return f"{float(value):.1f}"
     return str(value)
 

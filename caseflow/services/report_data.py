@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseflow.adapters.orm import (
@@ -28,10 +38,14 @@ from caseflow.adapters.orm import (
     ClockSegment,
     Party,
     ReportTally,
+    SystemEvent,
 )
 from caseflow.domain import measures
+from caseflow.domain.limits import check_reason
 from caseflow.domain.measures import CaseFacts, ClockFact, Tallies, TallyKey
 from caseflow.domain.moments import TZ, aware, naive_utc
+from caseflow.services.access import require_admin, require_reason
+from caseflow.services.unit_of_work import UnitOfWork
 
 _CASES, _CLOCKS, _SEGMENTS = Case.__table__, Clock.__table__, ClockSegment.__table__
 _PARTIES, _RIGHTS = Party.__table__, CaseIPRight.__table__
@@ -400,9 +414,25 @@ class _Rows:
         self.rows = []
 
 
+def rebuild_report_data(uow: UnitOfWork, *, actor: str, reason: str) -> tuple[int, int]:
+    """An admin's repair: every case's facts and every tally derived afresh, recorded as a
+    system event with who, when, why and the counts; returns (cases, tally rows)."""
+    with uow:
+        require_admin(uow, actor, "rebuilds the report data")
+        reason = require_reason(check_reason(reason), "rebuilding the report data")
+        cases, rows = rebuild(uow.connection)
+        uow.session.add(SystemEvent(kind="report_data_rebuilt", actor=actor, at=uow.now(),
+                                    reason=reason, payload={"cases": cases, "tallies": rows}))
+        uow.commit()
+        return cases, rows
+
+
 def rebuild(conn: Connection) -> tuple[int, int]:
     """Derive every case's facts and the tallies afresh (in the caller's transaction);
-    returns (cases, tally rows)."""
+    returns (cases, tally rows). On PostgreSQL the two tables are locked first: a writer's
+    keeper waits for the rebuilt facts rather than moving tallies from facts being replaced."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE case_facts, report_tallies IN ACCESS EXCLUSIVE MODE"))
     conn.execute(delete(_TALLIES))
     conn.execute(delete(_FACTS))
     everything = Tallies()

@@ -87,7 +87,7 @@ class Column:
     key: str
     zh: str
     en: str
-    kind: str = "text"  # text, count, rate (0–1), days, change (a fraction), months
+    kind: str = "text"  # text, count, rate (0–1), days, hours, months, change (a fraction)
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def _drill(scope: Scope, **params: Any) -> dict[str, Any]:
 
 # --- the figures ----------------------------------------------------------------------------
 
-def _closure_rows(session: Scope | Any, scope: Scope, dim: str
+def _closure_rows(session: Session, scope: Scope, dim: str
                   ) -> list[tuple[Any, int, int, int]]:
     types = None if scope.case_type else ENFORCEMENT_TYPES
     closed = _sums(session, scope, measures.CLOSED, (dim,), case_types=types)
@@ -560,7 +560,7 @@ def handoffs(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
              Column("open", "未办结", "Open", "count"),
              Column("accepted", "已接受", "Accepted", "count"),
              Column("refused", "拒收或退回", "Refused or returned", "count"),
-             Column("hours", "平均接受用时（小时）", "Mean hours to accept", "days")),
+             Column("hours", "平均接受用时（小时）", "Mean hours to accept", "hours")),
             out, tuple(_drill(scope, figure="handoff", kind=r[0]) for r in out), None,
             "bar", "kind", "sent")
 

@@ -30,7 +30,7 @@ def invoke(*args: str):
         (["case", "show", "x", "--as", "someone"],
          "Invalid value for 'CASE_ID': 'x' is not a valid integer."),
         (["case", "show", "1", "--as"], "Option '--as' requires an argument."),
-        (["teleport"], "No such command 'teleport'."),
+        (["levitate"], "No such command 'levitate'."),  # no command is close to it
         (["case", "teleport"], "No such command 'teleport'."),
         (["--bogus"], "No such option '--bogus'."),
         (["demo", "--cases", "many"], "Invalid value for '--cases': 'many' is not a valid integer."),

@@ -47,8 +47,19 @@ def test_verify_finds_drift_and_rebuild_repairs_it(database_url, app, cases):
     assert lines[-1].startswith("error: report data drifted from the cases: ")
     assert "caseflow reports rebuild" in lines[-1]
 
-    result = run(database_url, "reports", "rebuild")
+    result = run(database_url, "reports", "rebuild", "--as", "chen.sup", "--reason", "修复")
+    assert result.exit_code != 0 and "admin" in result.output, result.output  # not an admin
+    result = run(database_url, "reports", "rebuild", "--as", "zhao.admin", "--reason", "  ")
+    assert result.exit_code != 0 and "reason" in result.output, result.output
+    result = run(database_url, "reports", "verify")
+    assert result.exit_code == 1, result.output  # the refused rebuilds changed nothing
+    result = run(database_url, "reports", "rebuild", "--as", "zhao.admin",
+                 "--reason", "统计数据与案件不一致，重建")
     assert result.exit_code == 0, result.output
+    with app.engine.connect() as conn:
+        event = conn.execute(text("SELECT actor, reason, payload FROM system_events "
+                                  "WHERE kind = 'report_data_rebuilt'")).one()
+    assert event.actor == "zhao.admin" and event.reason == "统计数据与案件不一致，重建"
     assert result.output.startswith("report data rebuilt: facts of 3 case(s), ")
     rows = int(result.output.split(", ")[1].split()[0])
     with app.engine.connect() as conn:
@@ -58,8 +69,9 @@ def test_verify_finds_drift_and_rebuild_repairs_it(database_url, app, cases):
     assert result.exit_code == 0, result.output
 
 
-def test_rebuild_on_no_cases_and_an_uninitialised_database(database_url, app, tmp_path):
-    result = run(database_url, "reports", "rebuild")
+def test_rebuild_on_no_cases_and_an_uninitialised_database(database_url, app, people,
+                                                          tmp_path):
+    result = run(database_url, "reports", "rebuild", "--as", "zhao.admin", "--reason", "初始化")
     assert result.exit_code == 0 and "facts of 0 case(s), 0 tally row(s)" in result.output
     missing = run(f"sqlite:///{tmp_path / 'none.db'}", "reports", "verify")
     assert missing.exit_code == 1 and missing.output.count("\n") == 1, missing.output

@@ -83,15 +83,16 @@ def reports_verify(ctx: Context) -> None:
 
 
 @reports.command("rebuild")
+@click.option("--as", "actor", required=True, help="An admin.")
+@click.option("--reason", required=True, help="Why (recorded with the counts).")
 @pass_ctx
 @handles_errors
-def reports_rebuild(ctx: Context) -> None:
+def reports_rebuild(ctx: Context, actor: str, reason: str) -> None:
     """Derive every case's report facts and every tally afresh from the cases, in one
-    transaction (an admin's repair; best while no one writes); print the counts."""
-    from caseflow.services.report_data import rebuild
+    transaction (an admin's repair; writes wait for it); print the counts."""
+    from caseflow.services.report_data import rebuild_report_data
 
-    with ctx.app.engine.begin() as conn:
-        cases, rows = rebuild(conn)
+    cases, rows = rebuild_report_data(ctx.app.uow("cli"), actor=actor, reason=reason)
     click.echo(f"report data rebuilt: facts of {cases} case(s), {rows} tally row(s)")
 
 
