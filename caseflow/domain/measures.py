@@ -26,11 +26,14 @@ HANDLING = "handling"      # closed cases by whole days handled (bucket); total:
 CLOCK = "clock"            # clocks ended or run out, by clock (bucket); total: met
 REFERRAL = "referral"      # court–mediation referrals (诉调对接), by the year received
 FIRM = "firm"              # a firm given rights-protection assistance (bucket), by year
+FIRMS = "firms"            # how many distinct firms an agency (or the city) assisted a year
 GRANT = "grant"            # fast-track grants by whole days from filing (bucket); total: days
 PAIR = "pair"              # an IP right or holder and a respondent it is asserted against
 GROUP = "group"            # an IP right or holder (bucket): n respondents, total cases
 
-ALL_AGENCIES = 0  # the city-wide group cells, beside each agency's own
+ALL_AGENCIES = 0  # the city-wide group and firm cells, beside each agency's own
+ANY_OFFICER = -1  # a roll-up over every officer (0 is "no officer")
+ANY = "*"  # a roll-up over every industry or origin ("" is "not recorded")
 # between a pair's subject and respondent: a control character no name may hold (names are
 # checked clean text), so a "|" in a firm's name cannot move it to another group
 PAIR_SEPARATOR = "\x1f"
@@ -155,38 +158,54 @@ def group_of(pair_key: TallyKey) -> TallyKey:
     return pair_key._replace(measure=GROUP, bucket=pair_key.bucket.split(PAIR_SEPARATOR, 1)[0])
 
 
+def _levels(officer: int, industry: str, origin: str, split: bool
+            ) -> tuple[tuple[int, str, str], ...]:
+    """The cells one count goes to: its own (the officer's, and where the measure is split
+    by them, the industry's and origin's) and the roll-ups a figure without an officer
+    filter sums instead — all officers (``ANY_OFFICER``), and all industries or origins
+    (``ANY``) but for the one a figure groups by. A figure then sums a few rows however many
+    officers, industries and origins there are."""
+    if not split:
+        return ((officer, ANY, ANY), (ANY_OFFICER, ANY, ANY))
+    return ((officer, industry, origin), (ANY_OFFICER, ANY, ANY),
+            (ANY_OFFICER, industry, ANY), (ANY_OFFICER, ANY, origin))
+
+
 def contributions(f: CaseFacts) -> Tallies:
-    """The tally cells one case adds to. The group cells' respondent counts (``n``) are not
-    here: a respondent counts once per right however many cases name both, which only the
-    pair cells' sums tell (``group_counts``). Every per-year cell names the case's officer,
-    so the dashboard's officer filter holds for each figure."""
+    """The tally cells one case adds to. The counts of distinct things (a right's
+    respondents, a year's assisted firms) are not here: a respondent or firm counts once
+    however many cases name it, which only the sums of their own cells tell
+    (``distinct_counts``, and ``crossing`` as they change). Every per-year count names the
+    case's officer, so the dashboard's officer filter holds for each figure."""
     out = Tallies()
     officer = f.officer_id or 0
 
-    def key(measure: str, year: int, *, who: bool = True, where: bool = True,
-            bucket: str = "", agency: int | None = None) -> TallyKey:
-        return TallyKey(measure, year, f.agency_id if agency is None else agency, f.case_type,
-                        officer if who else 0, f.industry if where else "",
-                        f.origin if where else "", bucket)
+    def add(measure: str, year: int, n: int, total: int = 0, *, split: bool = False,
+            bucket: str = "") -> None:
+        for who, industry, origin in _levels(officer, f.industry, f.origin, split):
+            out.add(TallyKey(measure, year, f.agency_id, f.case_type, who, industry, origin,
+                             bucket), n, total)
 
-    out.add(key(OPENED, f.opened_year), 1)
+    add(OPENED, f.opened_year, 1, split=True)
     if f.court_referral:
-        out.add(key(REFERRAL, f.opened_year, where=False), 1)
+        add(REFERRAL, f.opened_year, 1)
     if f.closed_year is not None:
-        out.add(key(CLOSED, f.closed_year), 1, 1 if f.on_time else 0)
+        add(CLOSED, f.closed_year, 1, 1 if f.on_time else 0, split=True)
         if f.handling_seconds is not None:
-            out.add(key(HANDLING, f.closed_year, where=False,
-                        bucket=days_bucket(f.handling_seconds // 86400)),
-                    1, f.handling_seconds)
+            add(HANDLING, f.closed_year, 1, f.handling_seconds,
+                bucket=days_bucket(f.handling_seconds // 86400))
         if f.firm and f.assisted:
-            out.add(key(FIRM, f.closed_year, where=False, bucket=f.firm), 1)
+            firm = TallyKey(FIRM, f.closed_year, f.agency_id, f.case_type, officer, ANY, ANY,
+                            f.firm)
+            out.add(firm, 1)  # the officer's, then the agency's and the city's (distinct)
+            out.add(firm._replace(officer_id=ANY_OFFICER), 1)
+            out.add(firm._replace(officer_id=ANY_OFFICER, agency_id=ALL_AGENCIES), 1)
     elif f.overdue_year is not None:
-        out.add(key(OVERDUE, f.overdue_year), 1)
+        add(OVERDUE, f.overdue_year, 1, split=True)
     for c in f.clocks:
-        out.add(key(CLOCK, c.year, where=False, bucket=c.name), 1, 1 if c.met else 0)
+        add(CLOCK, c.year, 1, 1 if c.met else 0, bucket=c.name)
     if f.grant_days is not None and f.grant_year is not None:
-        out.add(key(GRANT, f.grant_year, where=False,
-                    bucket=days_bucket(f.grant_days)), 1, f.grant_days)
+        add(GRANT, f.grant_year, 1, f.grant_days, bucket=days_bucket(f.grant_days))
     subjects = [f"right:{r}" for r in f.rights] + ([f"holder:{f.holder}"] if f.holder else [])
     for agency in (f.agency_id, ALL_AGENCIES):
         for subject in subjects:
@@ -197,14 +216,31 @@ def contributions(f: CaseFacts) -> Tallies:
     return out
 
 
-def group_counts(pairs: Mapping[TallyKey, int]) -> Tallies:
-    """The group cells' respondent counts from the pair cells' case counts: one per pair
-    that any case still names."""
+def counted_in(key: TallyKey) -> TallyKey | None:
+    """The cell counting distinct values that ``key``'s cell is one value of: a pair's
+    group (its respondents), an agency's or the city's assisted firm's year (its firms);
+    None for every other cell."""
+    if key.measure == PAIR:
+        return group_of(key)
+    if key.measure == FIRM and key.officer_id == ANY_OFFICER:
+        return key._replace(measure=FIRMS, bucket="")
+    return None
+
+
+def distinct_counts(cells: Mapping[TallyKey, int]) -> Tallies:
+    """The distinct-value counts from their cells' case counts: one per value that any case
+    still names (a respondent of a right, a firm assisted in a year)."""
     out = Tallies()
-    for key, n in pairs.items():
-        if key.measure == PAIR and n > 0:
-            out.add(group_of(key), 1)
+    for key, n in cells.items():
+        target = counted_in(key)
+        if target is not None and n > 0:
+            out.add(target, 1)
     return out
+
+
+def group_counts(pairs: Mapping[TallyKey, int]) -> Tallies:
+    """The group cells' respondent counts from the pair cells' (``distinct_counts``)."""
+    return distinct_counts({k: n for k, n in pairs.items() if k.measure == PAIR})
 
 
 def crossing(new_n: int, delta: int) -> int:

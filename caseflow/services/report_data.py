@@ -240,12 +240,13 @@ def _increments(conn: Connection):  # type: ignore[no-untyped-def]
 
 
 def apply(conn: Connection, delta: Tallies) -> None:
-    """Move the tallies by ``delta``: the pair cells first, each saying whether its group
-    gains or loses a respondent, then every other cell — each batch one statement, in key
+    """Move the tallies by ``delta``: the cells of distinct values first (a right's
+    respondent, a year's firm), each saying whether its count gains or loses one, then every
+    other cell — each batch one statement, in key
     order (two writers lock rows in one order, so neither waits on the other in a circle)."""
     cells = delta.cells()
     pairs = [{**k._asdict(), "n": n, "total": t} for k, (n, t) in cells.items()
-             if k.measure == measures.PAIR]
+             if measures.counted_in(k) is not None]
     groups = Tallies()
     if pairs:
         result = conn.execute(_increments(conn).returning(_TALLIES.c.n,
@@ -253,11 +254,11 @@ def apply(conn: Connection, delta: Tallies) -> None:
         for new_n, params in zip(result.scalars().all(), pairs, strict=True):
             step = measures.crossing(new_n, params["n"])
             if step:
-                groups.add(measures.group_of(TallyKey(*(params[k] for k in _KEY_COLUMNS))),
+                groups.add(measures.counted_in(TallyKey(*(params[k] for k in _KEY_COLUMNS))),
                            step)
     rest = Tallies()
     for key, (n, total) in cells.items():
-        if key.measure != measures.PAIR:
+        if measures.counted_in(key) is None:
             rest.add(key, n, total)
     rest.merge(groups)
     others = [{**k._asdict(), "n": n, "total": t} for k, (n, t) in rest.cells().items()]
@@ -362,8 +363,7 @@ def tallies_of(facts: Iterable[CaseFacts]) -> Tallies:
     total = Tallies()
     for f in facts:
         total.merge(measures.contributions(f))
-    total.merge(measures.group_counts({k: n for k, n in total.n.items()
-                                       if k.measure == measures.PAIR}))
+    total.merge(measures.distinct_counts(total.n))
     return total
 
 
@@ -452,8 +452,7 @@ def rebuild(conn: Connection) -> tuple[int, int]:
         count += 1
     if facts_rows is not None:
         facts_rows.flush()
-    everything.merge(measures.group_counts({k: n for k, n in n_of.items()
-                                            if k.measure == measures.PAIR}))
+    everything.merge(measures.distinct_counts(n_of))
     tally_rows = _Rows(conn, _TALLIES, (*_KEY_COLUMNS, "n", "total"))
     rows = 0
     for k in set(n_of) | set(total_of):  # every cell not zero on both counts, as cells()

@@ -186,7 +186,10 @@ def case_types(uow: UnitOfWork) -> tuple[CaseTypeChoice, ...]:
 # --- summing the tallies --------------------------------------------------------------------
 
 def _where(scope: Scope, measure: str, years: tuple[int, int] | None = None,
-           case_types: Sequence[str] | None = None) -> list[Any]:
+           case_types: Sequence[str] | None = None, by: Sequence[str] = ()) -> list[Any]:
+    """The cells of ``measure`` a figure sums: an officer's own where the figure is filtered
+    or broken down by officer, else the roll-up over all officers — and over all industries
+    and origins but the one it is broken down by (``measures._levels``)."""
     low, high = years or (scope.from_year, scope.to_year)
     where = [T.c.measure == measure, T.c.year >= low, T.c.year <= high]
     if scope.agency_id is not None:
@@ -197,6 +200,12 @@ def _where(scope: Scope, measure: str, years: tuple[int, int] | None = None,
         where.append(T.c.case_type.in_(case_types))
     if scope.officer_id is not None:
         where.append(T.c.officer_id == scope.officer_id)
+    elif "officer_id" in by:
+        where.append(T.c.officer_id >= 0)
+    else:
+        where.append(T.c.officer_id == measures.ANY_OFFICER)
+        for dim in ("industry", "origin"):
+            where.append(T.c[dim] != measures.ANY if dim in by else T.c[dim] == measures.ANY)
     return where
 
 
@@ -204,7 +213,7 @@ def _sums(session: Session, scope: Scope, measure: str, by: Sequence[str], **kw:
           ) -> dict[tuple, tuple[int, int]]:
     cols = [T.c[b] for b in by]
     rows = session.execute(select(*cols, func.sum(T.c.n), func.sum(T.c.total))
-                           .where(*_where(scope, measure, **kw)).group_by(*cols))
+                           .where(*_where(scope, measure, by=by, **kw)).group_by(*cols))
     return {tuple(r[:len(by)]): (int(r[-2] or 0), int(r[-1] or 0)) for r in rows}
 
 
@@ -441,11 +450,17 @@ def referrals(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
 def firms_assisted(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
     with uow:
         session, scope = _scoped(uow, actor, filters)
-        where = _where(scope, measures.FIRM)
-        per_firm = (select(T.c.year, T.c.bucket).where(*where).group_by(T.c.year, T.c.bucket)
-                    .having(func.sum(T.c.n) > 0).subquery())
-        counts = dict(session.execute(select(per_firm.c.year, func.count())
-                                      .group_by(per_firm.c.year)).all())
+        if scope.officer_id is not None:  # one officer's firms: a few cells to count
+            per_firm = (select(T.c.year, T.c.bucket).where(*_where(scope, measures.FIRM))
+                        .group_by(T.c.year, T.c.bucket).having(func.sum(T.c.n) > 0).subquery())
+            counts = dict(session.execute(select(per_firm.c.year, func.count())
+                                          .group_by(per_firm.c.year)).all())
+        else:  # the agency's (or the city's) distinct firms, kept as the cases change
+            where = _where(Scope(scope.from_year, scope.to_year,
+                                 ALL_AGENCIES if scope.agency_id is None else scope.agency_id,
+                                 scope.case_type, None, scope.admin_city), measures.FIRMS)
+            counts = {year: n for year, n in session.execute(
+                select(T.c.year, func.sum(T.c.n)).where(*where).group_by(T.c.year))}
         rows = tuple((y, int(counts.get(y, 0))) for y in range(scope.from_year, scope.to_year + 1))
         return Figure(
             "firms", "获得维权援助的企业数", "Firms given rights-protection assistance",

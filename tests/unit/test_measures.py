@@ -11,6 +11,8 @@ import pytest
 from caseflow.domain import measures
 from caseflow.domain.measures import (
     ALL_AGENCIES,
+    ANY,
+    ANY_OFFICER,
     CaseFacts,
     ClockFact,
     Tallies,
@@ -87,12 +89,28 @@ def key(measure, year, *, officer=3, industry="clothing", origin="overseas", buc
     return TallyKey(measure, year, agency, case_type, officer, industry, origin, bucket)
 
 
+def rolled(measure, year, **kw):
+    """A count's own cell and its roll-ups: every officer; every industry and origin, or
+    every origin of the industry, or every industry of the origin."""
+    industry, origin = kw.pop("industry", "clothing"), kw.pop("origin", "overseas")
+    return [key(measure, year, industry=industry, origin=origin, **kw),
+            key(measure, year, officer=ANY_OFFICER, industry=ANY, origin=ANY, **kw),
+            key(measure, year, officer=ANY_OFFICER, industry=industry, origin=ANY, **kw),
+            key(measure, year, officer=ANY_OFFICER, industry=ANY, origin=origin, **kw)]
+
+
+def unsplit(measure, year, **kw):
+    """A count not split by industry or origin: the officer's cell and all officers'."""
+    return [key(measure, year, industry=ANY, origin=ANY, **kw),
+            key(measure, year, officer=ANY_OFFICER, industry=ANY, origin=ANY, **kw)]
+
+
 def test_an_open_case_adds_one_opened_cell_and_its_group_cells():
     cells = contributions(facts(rights=("11",), respondents=("A", "B"))).cells()
     g7 = TallyKey(measures.GROUP, 0, 7, "", 0, "", "", "right:11")
     g0 = g7._replace(agency_id=ALL_AGENCIES)
     assert cells == {
-        key(measures.OPENED, 2024): (1, 0),
+        **{k: (1, 0) for k in rolled(measures.OPENED, 2024)},
         # one case naming the right, in its agency and city-wide (respondents come from pairs)
         g7: (0, 1), g0: (0, 1),
         g7._replace(measure=measures.PAIR, bucket=pair_bucket("right:11", "A")): (1, 0),
@@ -106,15 +124,17 @@ def test_a_closed_case_adds_closed_on_time_handling_and_clocks():
     f = facts(closed_year=2025, on_time=True, handling_seconds=10 * DAY + 5,
               clocks=(ClockFact("filing", 2024, True), ClockFact("decision", 2025, False)))
     cells = contributions(f).cells()
-    assert cells[key(measures.OPENED, 2024)] == (1, 0)
-    # closed in 2025, on time: n 1, total (on time) 1
-    assert cells[key(measures.CLOSED, 2025)] == (1, 1)
-    # 10 whole days → bucket 00010, total the seconds; no industry or origin on it
-    assert cells[key(measures.HANDLING, 2025, industry="", origin="",
-                     bucket="00010")] == (1, 10 * DAY + 5)
+    assert all(cells[k] == (1, 0) for k in rolled(measures.OPENED, 2024))
+    # closed in 2025, on time: n 1, total (on time) 1, in its cell and each roll-up
+    assert all(cells[k] == (1, 1) for k in rolled(measures.CLOSED, 2025))
+    # 10 whole days → bucket 00010, total the seconds; not split by industry or origin
+    assert all(cells[k] == (1, 10 * DAY + 5)
+               for k in unsplit(measures.HANDLING, 2025, bucket="00010"))
     # a clock per year it ended: met 1 / 1, missed 1 / 0
-    assert cells[key(measures.CLOCK, 2024, industry="", origin="", bucket="filing")] == (1, 1)
-    assert cells[key(measures.CLOCK, 2025, industry="", origin="", bucket="decision")] == (1, 0)
+    assert all(cells[k] == (1, 1) for k in unsplit(measures.CLOCK, 2024, bucket="filing"))
+    assert all(cells[k] == (1, 0) for k in unsplit(measures.CLOCK, 2025, bucket="decision"))
+    # nothing else but the opening's roll-ups
+    assert len(cells) == 4 + 4 + 2 + 2 + 2
     assert not any(k.measure == measures.OVERDUE for k in cells)
 
 
@@ -134,20 +154,28 @@ def test_an_open_overdue_case_is_overdue_in_the_year_its_clock_ran_out():
 
 def test_a_referral_firm_and_grant_are_counted_by_officer_without_place():
     referral = contributions(facts(case_type="mediation", court_referral=True)).cells()
-    assert referral[key(measures.REFERRAL, 2024, industry="", origin="",
-                        case_type="mediation")] == (1, 0)
+    assert all(referral[k] == (1, 0)
+               for k in unsplit(measures.REFERRAL, 2024, case_type="mediation"))
     helped = contributions(facts(case_type="rights_assistance", firm="9133", assisted=True,
                                  closed_year=2025, on_time=True, handling_seconds=DAY)).cells()
-    assert helped[key(measures.FIRM, 2025, industry="", origin="", bucket="9133",
-                      case_type="rights_assistance")] == (1, 0)
+    firm = key(measures.FIRM, 2025, industry=ANY, origin=ANY, bucket="9133",
+               case_type="rights_assistance")
+    # the officer's, the agency's and the city's cell of the firm (the last two counted
+    # distinct into FIRMS cells as they change)
+    assert helped[firm] == (1, 0)
+    assert helped[firm._replace(officer_id=ANY_OFFICER)] == (1, 0)
+    assert helped[firm._replace(officer_id=ANY_OFFICER, agency_id=ALL_AGENCIES)] == (1, 0)
+    assert measures.counted_in(firm) is None
+    assert measures.counted_in(firm._replace(officer_id=ANY_OFFICER)) == firm._replace(
+        officer_id=ANY_OFFICER, measure=measures.FIRMS, bucket="")
     declined = contributions(facts(case_type="rights_assistance", firm="9133", assisted=False,
                                    closed_year=2025, on_time=True,
                                    handling_seconds=DAY)).cells()
     assert not any(k.measure == measures.FIRM for k in declined)
     grant = contributions(facts(case_type="fast_track_preexam", grant_days=120,
                                 grant_year=2025)).cells()
-    assert grant[key(measures.GRANT, 2025, industry="", origin="", bucket="00120",
-                     case_type="fast_track_preexam")] == (1, 120)
+    assert all(grant[k] == (1, 120) for k in unsplit(
+        measures.GRANT, 2025, bucket="00120", case_type="fast_track_preexam"))
 
 
 def test_the_new_less_the_old_moves_a_case_between_years():
@@ -157,9 +185,10 @@ def test_the_new_less_the_old_moves_a_case_between_years():
     delta.merge(new)
     delta.merge(old, sign=-1)
     assert delta.cells() == {
-        key(measures.CLOSED, 2024): (-1, -1), key(measures.CLOSED, 2025): (1, 1),
-        key(measures.HANDLING, 2024, industry="", origin="", bucket="00001"): (-1, -DAY),
-        key(measures.HANDLING, 2025, industry="", origin="", bucket="00001"): (1, DAY),
+        **{k: (-1, -1) for k in rolled(measures.CLOSED, 2024)},
+        **{k: (1, 1) for k in rolled(measures.CLOSED, 2025)},
+        **{k: (-1, -DAY) for k in unsplit(measures.HANDLING, 2024, bucket="00001")},
+        **{k: (1, DAY) for k in unsplit(measures.HANDLING, 2025, bucket="00001")},
     }
 
 
