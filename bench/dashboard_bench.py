@@ -13,7 +13,8 @@ Progress lines go first, then one line per figure
 and last, exactly
     dashboard cases=N slowest_s=N.NN
     dashboard flat_ratio=N.NN
-where flat_ratio is the slowest figure at ``--cases`` over the slowest at ``--first``.
+where flat_ratio is the slowest figure's time at ``--cases`` over the same figure's at
+``--first``.
 """
 
 from __future__ import annotations
@@ -138,10 +139,11 @@ def main() -> None:
         before = small[key][0]
         say(f"figure {key} cases={have} best_s={best:.4f} first_s={before:.4f} "
             f"ratio={best / before if before else 0:.2f} rows={rows}")
-    slow_large = max(b for b, _r in large.values())
-    slow_small = max(b for b, _r in small.values())
+    slowest = max(large, key=lambda k: large[k][0])
+    slow_large, slow_small = large[slowest][0], small[slowest][0]
+    say(f"slowest figure={slowest}")
     say(f"dashboard cases={have} slowest_s={slow_large:.2f}")
-    say(f"dashboard flat_ratio={slow_large / slow_small:.2f}")
+    say(f"dashboard flat_ratio={slow_large / slow_small if slow_small else 0:.2f}")
 
 
 if __name__ == "__main__":
