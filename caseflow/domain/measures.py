@@ -161,13 +161,13 @@ def group_of(pair_key: TallyKey) -> TallyKey:
 def _levels(officer: int, industry: str, origin: str, split: bool
             ) -> tuple[tuple[int, str, str], ...]:
     """The cells one count goes to: its own (the officer's, and where the measure is split
-    by them, the industry's and origin's) and the roll-ups a figure without an officer
-    filter sums instead — all officers (``ANY_OFFICER``), and all industries or origins
-    (``ANY``) but for the one a figure groups by. A figure then sums a few rows however many
+    by them, the industry's and origin's) and the roll-ups a figure sums instead — the
+    officer's over all industries and origins (``ANY``), all officers' (``ANY_OFFICER``),
+    and all officers' per industry or per origin. A figure then sums a few rows however many
     officers, industries and origins there are."""
     if not split:
         return ((officer, ANY, ANY), (ANY_OFFICER, ANY, ANY))
-    return ((officer, industry, origin), (ANY_OFFICER, ANY, ANY),
+    return ((officer, industry, origin), (officer, ANY, ANY), (ANY_OFFICER, ANY, ANY),
             (ANY_OFFICER, industry, ANY), (ANY_OFFICER, ANY, origin))
 
 

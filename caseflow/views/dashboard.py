@@ -204,6 +204,13 @@ def _where(scope: Scope, measure: str, years: tuple[int, int] | None = None,
         where.append(T.c.officer_id >= 0)
     else:
         where.append(T.c.officer_id == measures.ANY_OFFICER)
+    split = [d for d in ("industry", "origin") if d in by]
+    if scope.officer_id is not None or "officer_id" in by:
+        # an officer's cells: their roll-up over every industry and origin, or for a
+        # figure split by one, their own cells (summed over the other)
+        where.append(T.c.industry != measures.ANY if split else T.c.industry == measures.ANY)
+        where.append(T.c.origin != measures.ANY if split else T.c.origin == measures.ANY)
+    else:
         for dim in ("industry", "origin"):
             where.append(T.c[dim] != measures.ANY if dim in by else T.c[dim] == measures.ANY)
     return where

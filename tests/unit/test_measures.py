@@ -90,10 +90,12 @@ def key(measure, year, *, officer=3, industry="clothing", origin="overseas", buc
 
 
 def rolled(measure, year, **kw):
-    """A count's own cell and its roll-ups: every officer; every industry and origin, or
-    every origin of the industry, or every industry of the origin."""
+    """A count's own cell and its roll-ups: the officer's over every industry and origin;
+    every officer's over every industry and origin, or every origin of the industry, or
+    every industry of the origin."""
     industry, origin = kw.pop("industry", "clothing"), kw.pop("origin", "overseas")
     return [key(measure, year, industry=industry, origin=origin, **kw),
+            key(measure, year, industry=ANY, origin=ANY, **kw),
             key(measure, year, officer=ANY_OFFICER, industry=ANY, origin=ANY, **kw),
             key(measure, year, officer=ANY_OFFICER, industry=industry, origin=ANY, **kw),
             key(measure, year, officer=ANY_OFFICER, industry=ANY, origin=origin, **kw)]
@@ -134,7 +136,7 @@ def test_a_closed_case_adds_closed_on_time_handling_and_clocks():
     assert all(cells[k] == (1, 1) for k in unsplit(measures.CLOCK, 2024, bucket="filing"))
     assert all(cells[k] == (1, 0) for k in unsplit(measures.CLOCK, 2025, bucket="decision"))
     # nothing else but the opening's roll-ups
-    assert len(cells) == 4 + 4 + 2 + 2 + 2
+    assert len(cells) == 5 + 5 + 2 + 2 + 2
     assert not any(k.measure == measures.OVERDUE for k in cells)
 
 
