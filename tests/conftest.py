@@ -102,6 +102,8 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 def _fresh_url(backend: dict, tmp_path: Path) -> str:
+    from caseflow.services.report_data import record_layout
+
     if backend["name"] == "sqlite":
         target = tmp_path / f"caseflow-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(backend["template"], target)
@@ -110,6 +112,7 @@ def _fresh_url(backend: dict, tmp_path: Path) -> str:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        record_layout(conn)  # what migration 0011 seeds, as a fresh migrated database holds
     engine.dispose()
     return backend["url"]
 

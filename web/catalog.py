@@ -1,7 +1,7 @@
 """The pages' Chinese catalog: extract, merge, compile — ``python -m web.catalog``.
 
 Extracts every marked string (``_``, ``gettext``, ``ngettext``, ``N_``) from ``web/`` (Python
-and Jinja templates) and ``caseflow/domain/``, ``caseflow/services/`` (the refusal templates); keeps the translations ``web/translations/zh_Hans_CN/LC_MESSAGES/messages.po``
+and Jinja templates) and ``caseflow/domain/``, ``caseflow/services/``, ``caseflow/views/`` (the refusal templates); keeps the translations ``web/translations/zh_Hans_CN/LC_MESSAGES/messages.po``
 already has, takes new ones from any ``web/translations/parts/*.po`` (where work in progress
 puts them, ``write_part``), writes the ``.po`` and compiles the ``.mo`` beside it.
 Prints the strings still without a translation and exits 1 if there are any.
@@ -32,6 +32,7 @@ METHODS_FOR = {
     "web": [("**/templates/**.html", "jinja2"), ("**.py", "python")],
     "caseflow/domain": [("**.py", "python")],
     "caseflow/services": [("**.py", "python")],  # the services' refusal templates (N_)
+    "caseflow/views": [("**.py", "python")],  # the read side's refusals (dashboard filters)
 }
 OPTIONS = {"**/templates/**.html": JINJA_OPTIONS}
 

@@ -124,6 +124,15 @@ class Busy(CaseflowError):
         self.retry_after = retry_after
 
 
+class ReportDataOutdated(CaseflowError):
+    """The report tallies were kept by an older layout than this version computes: figures
+    would be wrong, so none is given until ``caseflow reports rebuild`` (an upgrade's
+    migration normally does it)."""
+
+    http_status = 503
+    exit_code = 75
+
+
 class WorkflowDefinitionError(CaseflowError):
     """A workflow file is wrong; the message names the file, line and problem."""
 

@@ -18,6 +18,10 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
+# the layout of the tallies these functions write: a change to ``contributions`` that moves
+# cells bumps it, and the migration that ships it rebuilds the tallies (``report_data``)
+LAYOUT = 1
+
 # measures (ReportTally.measure)
 OPENED = "opened"          # cases received, by the year received
 CLOSED = "closed"          # cases closed, by the year closed; total: closed on time
@@ -118,8 +122,9 @@ def clock_order(c: ClockFact) -> tuple[str, int, int]:
 
 
 def overdue_year(clocks: Iterable[ClockFact], closed_year: int | None) -> int | None:
-    """The year an open case first ran out of a statutory period (None: closed, or not)."""
-    years = [c.year for c in clocks if c.open and not c.target]
+    """The first year an open case missed a statutory period — a clock still running past
+    its due time, or one stopped after it (None: closed, or none missed)."""
+    years = [c.year for c in clocks if not c.met and not c.target]
     return min(years) if years and closed_year is None else None
 
 

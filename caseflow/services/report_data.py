@@ -37,19 +37,21 @@ from caseflow.adapters.orm import (
     Clock,
     ClockSegment,
     Party,
+    ReportSetting,
     ReportTally,
     SystemEvent,
 )
 from caseflow.domain import measures
 from caseflow.domain.limits import check_reason
 from caseflow.domain.measures import CaseFacts, ClockFact, Tallies, TallyKey
-from caseflow.domain.moments import TZ, aware, naive_utc
+from caseflow.domain.moments import TZ, aware, naive_utc, utcnow
 from caseflow.services.access import require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
 _CASES, _CLOCKS, _SEGMENTS = Case.__table__, Clock.__table__, ClockSegment.__table__
 _PARTIES, _RIGHTS = Party.__table__, CaseIPRight.__table__
 _FACTS, _TALLIES = CaseFactsRow.__table__, ReportTally.__table__
+_SETTINGS = ReportSetting.__table__
 _KEY_COLUMNS = ("measure", "year", "agency_id", "case_type", "officer_id", "industry", "origin",
                 "bucket")
 _CLOCK_COLUMNS = tuple(_CLOCKS.c[n] for n in (
@@ -126,7 +128,7 @@ def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
     else:
         parties = src.parties or ()
         holders = [p for p in parties if p.role in HOLDER_ROLES]
-        holder = _who(holders[0]) if holders else None
+        holder = holders[0].name.strip() if holders else None  # a group is named by it
         origin = holders[0].origin if holders else ""
         respondents = tuple(sorted({_who(p) for p in parties if p.role in RESPONDENT_ROLES}
                                    - {""}))
@@ -453,6 +455,7 @@ def rebuild(conn: Connection) -> tuple[int, int]:
     if facts_rows is not None:
         facts_rows.flush()
     everything.merge(measures.distinct_counts(n_of))
+    record_layout(conn)
     tally_rows = _Rows(conn, _TALLIES, (*_KEY_COLUMNS, "n", "total"))
     rows = 0
     for k in set(n_of) | set(total_of):  # every cell not zero on both counts, as cells()
@@ -464,6 +467,23 @@ def rebuild(conn: Connection) -> tuple[int, int]:
     return count, rows
 
 
+LAYOUT_SETTING = "report_layout"
+
+
+def record_layout(conn: Connection) -> None:
+    """Say the tallies now follow ``measures.LAYOUT`` (after a rebuild)."""
+    row = {"name": LAYOUT_SETTING, "value": measures.LAYOUT, "updated_by": "system",
+           "updated_at": utcnow(), "reason": "report facts and tallies rebuilt"}
+    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_SETTINGS)
+    conn.execute(stmt.values(**row).on_conflict_do_update(
+        index_elements=["name"], set_={k: v for k, v in row.items() if k != "name"}))
+
+
+def layout_of(conn: Connection) -> int | None:
+    return conn.execute(select(_SETTINGS.c.value)
+                        .where(_SETTINGS.c.name == LAYOUT_SETTING)).scalar_one_or_none()
+
+
 def stored_tallies(conn: Connection) -> dict[TallyKey, tuple[int, int]]:
     return {TallyKey(*(getattr(r, k) for k in _KEY_COLUMNS)): (r.n, r.total)
             for r in conn.execute(select(_TALLIES)) if r.n or r.total}
@@ -472,6 +492,9 @@ def stored_tallies(conn: Connection) -> dict[TallyKey, tuple[int, int]]:
 def verify(conn: Connection) -> list[str]:
     """Where the kept facts or tallies differ from what the tables say now (empty: none)."""
     findings: list[str] = []
+    if layout_of(conn) != measures.LAYOUT:
+        findings.append(f"report_settings: tallies kept in layout {layout_of(conn)}, this "
+                        f"version computes layout {measures.LAYOUT}")
     stored_ids = set(conn.execute(select(_FACTS.c.case_id)).scalars())
     derived = list(derive_all(conn))
     kept = {}

@@ -36,15 +36,17 @@ from caseflow.adapters.orm import (
 )
 from caseflow.adapters.registry import REGISTRY
 from caseflow.domain import measures
-from caseflow.domain.errors import N_, NotFound, ValidationFailed
+from caseflow.domain.errors import N_, NotFound, ReportDataOutdated, ValidationFailed
 from caseflow.domain.measures import ALL_AGENCIES
 from caseflow.domain.moments import TZ, aware, naive_utc
 from caseflow.domain.vocabulary import CLUSTER_INDUSTRIES, INDUSTRY_TITLES
+from caseflow.services.report_data import layout_of
 from caseflow.services.report_settings import group_threshold_of
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import report_agency, reporting_user
 
 MAX_YEARS = 10
+ID_MAX = 2_147_483_647  # an id a drill-down names: beyond it no row can exist
 FIRST_YEAR = 2000
 # the case types a closure-rate goal applies to: administrative and customs enforcement
 ENFORCEMENT_TYPES = ("admin_enforcement", "admin_summary", "patent_dispute", "customs_detention",
@@ -111,6 +113,7 @@ class Figure:
     chart: str | None = None  # "bar" or "line"
     chart_label: str | None = None  # the column that names a bar
     chart_value: str | None = None  # the column charted
+    parts: tuple[str, ...] = ()  # count columns whose cells list their own cases (part=)
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "title_zh": self.title_zh, "title_en": self.title_en,
@@ -121,7 +124,7 @@ class Figure:
                 "drill": list(self.drill),
                 "goal": self.goal.__dict__ if self.goal else None,
                 "chart": self.chart, "chart_label": self.chart_label,
-                "chart_value": self.chart_value}
+                "chart_value": self.chart_value, "parts": list(self.parts)}
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -165,6 +168,10 @@ def resolve(session: Session, user: User, filters: ReportFilters, today_year: in
 def _scoped(uow: UnitOfWork, actor: str, filters: ReportFilters) -> tuple[Session, Scope]:
     session = uow.session
     user = reporting_user(uow, actor)
+    if layout_of(uow.connection) != measures.LAYOUT:
+        raise ReportDataOutdated(N_("the report data were kept by an older version and are "
+                                    "being rebuilt; ask an admin to run caseflow reports "
+                                    "rebuild"))
     return session, resolve(session, user, filters, aware(uow.now()).year)
 
 
@@ -255,6 +262,15 @@ def _clock_titles(session: Session) -> dict[str, tuple[str, str, bool]]:
     return titles
 
 
+def _handoff_titles(session: Session) -> dict[str, tuple[str, str]]:
+    titles: dict[str, tuple[str, str]] = {}
+    for key, version in session.execute(select(WorkflowDefinitionRow.key,
+                                               WorkflowDefinitionRow.version)):
+        for kind, rule in REGISTRY.definition(session, key, version).handoffs.items():
+            titles[kind] = (rule.title_zh or kind, rule.title_en or kind)
+    return titles
+
+
 def _drill(scope: Scope, **params: Any) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
@@ -271,11 +287,12 @@ def _closure_rows(session: Session, scope: Scope, dim: str
             for k in keys]
 
 
-_CLOSURE_DEF_ZH = ("按期结案率 =（期间内结案且各项法定期限均未超期的案件数）÷（期间内结案数 + 法定期限在期间内"
-                   "届满仍未结案的案件数）。按结案年度统计；未选案件类型时统计执法类案件（行政处罚一般程序、"
+_CLOSURE_DEF_ZH = ("按期结案率 =（期间内结案且各项法定期限均未超期的案件数）÷（期间内结案数 + 期间内有法定期限"
+                   "届满（或超期后才结束）而仍未结案的案件数）。按结案年度统计；未选案件类型时统计执法类案件（行政处罚一般程序、"
                    "简易程序、专利纠纷行政裁决、海关扣留、投诉举报）。目标不低于95%。")
-_CLOSURE_DEF_EN = ("Closed within the legal period ÷ (closed in the period + still open with a "
-                   "statutory period run out in the period), by the year closed; without a case "
+_CLOSURE_DEF_EN = ("Closed within the legal period ÷ (closed in the period + still open having "
+                   "missed a statutory period in the period — run out, or ended after it was "
+                   "due), by the year closed; without a case "
                    "type, enforcement cases only. Goal: at least 95%.")
 _CLOSURE_COLUMNS = (Column("closed", "结案数", "Closed", "count"),
                     Column("on_time", "按期结案", "Closed on time", "count"),
@@ -310,7 +327,8 @@ def closure_by(dim: str) -> Callable[[UnitOfWork, str, ReportFilters], Figure]:
                 f"closure_{dim.removesuffix('_id')}", "按期结案率" + suffix[0],
                 "Closure within the legal period" + suffix[1], _CLOSURE_DEF_ZH, _CLOSURE_DEF_EN,
                 (label, *_CLOSURE_COLUMNS), tuple(out), tuple(drill),
-                Goal(CLOSURE_GOAL, "目标 ≥ 95%", "Goal ≥ 95%"), "bar", label.key, "rate")
+                Goal(CLOSURE_GOAL, "目标 ≥ 95%", "Goal ≥ 95%"), "bar", label.key, "rate",
+                CLOSURE_PARTS)
     return figure
 
 
@@ -486,7 +504,8 @@ def _share_figure(key: str, dim: str, titles: dict[str, tuple[str, str]], zh: st
         with uow:
             session, scope = _scoped(uow, actor, filters)
             sums = _sums(session, scope, measures.OPENED, (dim,))
-            whole = sum(n for n, _ in sums.values())
+            # the share among the cases that record it: "not recorded" is shown, not shared
+            whole = sum(n for k, (n, _t) in sums.items() if k[0] != "")
             order = list(titles) + sorted(k[0] for k in sums if k[0] not in titles)
             rows, drill = [], []
             for value in order:
@@ -494,7 +513,7 @@ def _share_figure(key: str, dim: str, titles: dict[str, tuple[str, str]], zh: st
                 if not n and value not in titles:
                     continue
                 rows.append((titles.get(value, (value or "未记录", value))[0], n,
-                             _rate(n, whole)))
+                             _rate(n, whole) if value != "" else None))
                 drill.append(_drill(scope, figure="opened", **{dim: value}))
             return Figure(key, zh, en, dzh, den,
                           (Column("label", "类别", "Group"),
@@ -507,14 +526,15 @@ def _share_figure(key: str, dim: str, titles: dict[str, tuple[str, str]], zh: st
 _INDUSTRY_ROWS = {**INDUSTRY_TITLES, "": ("未记录", "Not recorded")}
 by_industry = _share_figure(
     "industry", "industry", _INDUSTRY_ROWS, "按行业分布", "Cases by industry",
-    "期间内收到的案件按所属行业分布（服装、食品、家电、汽配、文具为侵权多发行业）。",
+    "期间内收到的案件按所属行业分布（服装、食品、家电、汽配、文具为侵权多发行业）；占比以记录了行业的案件为分母。",
     "Cases received in the period by industry (clothing, food, home appliances, auto parts "
-    "and stationery are where infringement clusters).")
+    "and stationery are where infringement clusters); shares of the cases that record one.")
 by_origin = _share_figure(
     "origin", "origin", ORIGIN_TITLES, "按权利人来源分布", "Cases by rights holder's origin",
-    "期间内收到的案件按权利人来源（宁波本地、外地、境外）分布；无权利人当事人的案件计为未记录。",
+    "期间内收到的案件按权利人来源（宁波本地、外地、境外）分布；无权利人当事人的案件计为未记录，占比以有权利人"
+    "的案件为分母。",
     "Cases received in the period by where the rights holder is from (Ningbo, other cities, "
-    "overseas); cases naming no rights holder are not recorded.")
+    "overseas); cases naming no rights holder are not recorded and not in the shares.")
 
 
 def cluster_share(uow: UnitOfWork, actor: str, filters: ReportFilters) -> float | None:
@@ -522,7 +542,7 @@ def cluster_share(uow: UnitOfWork, actor: str, filters: ReportFilters) -> float 
     with uow:
         session, scope = _scoped(uow, actor, filters)
         sums = _sums(session, scope, measures.OPENED, ("industry",))
-    whole = sum(n for n, _ in sums.values())
+    whole = sum(n for k, (n, _t) in sums.items() if k[0] != "")  # of cases that record one
     return _rate(sum(sums.get((i,), (0, 0))[0] for i in CLUSTER_INDUSTRIES), whole)
 
 
@@ -568,8 +588,9 @@ def handoffs(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
                    func.sum(func.cast(h.c.status.in_(("rejected", "returned")), Integer)),
                    func.avg(case((accepted, wait))))  # the accepted ones' waits only
             .where(*_handoff_where(scope)).group_by(h.c.kind).order_by(h.c.kind)).all()
-        out = tuple((kind, int(n), int(o or 0), int(a or 0), int(r or 0),
-                     round(float(w) / 3600, 1) if w is not None else None)
+        kinds = _handoff_titles(session)
+        out = tuple((kinds.get(kind, (kind, kind))[0], int(n), int(o or 0), int(a or 0),
+                     int(r or 0), round(float(w) / 3600, 1) if w is not None else None)
                     for kind, n, o, a, r, w in rows)
         return Figure(
             "handoffs", "跨部门移交", "Handoffs between agencies",
@@ -583,8 +604,8 @@ def handoffs(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
              Column("accepted", "已接受", "Accepted", "count"),
              Column("refused", "拒收或退回", "Refused or returned", "count"),
              Column("hours", "平均接受用时（小时）", "Mean hours to accept", "hours")),
-            out, tuple(_drill(scope, figure="handoff", kind=r[0]) for r in out), None,
-            "bar", "kind", "sent")
+            out, tuple(_drill(scope, figure="handoff", kind=r[0]) for r in rows), None,
+            "bar", "kind", "sent", tuple(HANDOFF_PARTS))
 
 
 def handoff_refusals(uow: UnitOfWork, actor: str, filters: ReportFilters,
@@ -600,7 +621,9 @@ def handoff_refusals(uow: UnitOfWork, actor: str, filters: ReportFilters,
             .join(c, c.c.id == h.c.case_id).where(*where)
             .order_by(h.c.decided_at.desc(), h.c.id.desc()).limit(limit)).all()
         names = _names(session, Agency, {r[2] for r in rows} | {r[3] for r in rows})
-        out = tuple((r[0], r[1], names.get(r[2], ("?", "?"))[0], names.get(r[3], ("?", "?"))[0],
+        kinds = _handoff_titles(session)
+        out = tuple((r[0], kinds.get(r[1], (r[1], r[1]))[0], names.get(r[2], ("?", "?"))[0],
+                     names.get(r[3], ("?", "?"))[0],
                      "拒收" if r[4] == "rejected" else "退回", r[5] or "",
                      aware(r[6]).strftime("%Y-%m-%d") if r[6] else "") for r in rows)
         return Figure(
@@ -749,7 +772,7 @@ class DrillPage:
 DRILL_FIGURES = ("closure", "closed", "opened", "referral", "firm", "clock", "grant", "group",
                  "handoff")
 DRILL_PARAMS = ("figure", "year", "agency_id", "case_type", "officer_id", "industry", "origin",
-                "clock", "subject", "kind", "late")
+                "clock", "subject", "kind", "part")
 MAX_PER_PAGE = 200
 
 
@@ -795,15 +818,35 @@ def drill_cases(uow: UnitOfWork, actor: str, filters: ReportFilters, params: dic
             for r in rows), int(total), page, per_page, dict(params))
 
 
+CLOSURE_PARTS = ("closed", "on_time", "overdue_open")
+HANDOFF_PARTS = {"sent": (), "open": ("sent", "received"), "accepted": ("accepted",),
+                 "refused": ("rejected", "returned")}
+
+
+def _part(params: dict[str, Any], parts: Any) -> str | None:
+    """Which of a row's counts a drill-down lists (None: the whole row)."""
+    part = params.get("part")
+    if part is None or part == "":
+        return None
+    if part not in parts:
+        raise ValidationFailed(N_("must be one of %(choices)s"), field="part",
+                               params={"choices": ", ".join(parts)}, prefixed=True)
+    return str(part)
+
+
 def _int_param(params: dict[str, Any], name: str) -> int | None:
     value = params.get(name)
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise ValidationFailed(N_("must be a whole number"), field=name,
                                prefixed=True) from None
+    if not 0 <= number <= ID_MAX:
+        raise ValidationFailed(N_("must be a whole number from %(low)s to %(high)s"),
+                               field=name, params={"low": 0, "high": ID_MAX}, prefixed=True)
+    return number
 
 
 def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list[Any]:
@@ -837,10 +880,9 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
             cond.append(F.c.case_type.in_(ENFORCEMENT_TYPES))
         overdue_in = and_(F.c.closed_year.is_(None), F.c.overdue_year >= low,
                           F.c.overdue_year <= high)
-        if params.get("late"):
-            cond.append(or_(and_(closed_in, F.c.on_time.is_(False)), overdue_in))
-        else:
-            cond.append(or_(closed_in, overdue_in))
+        cond.append({None: or_(closed_in, overdue_in), "closed": closed_in,
+                     "on_time": and_(closed_in, F.c.on_time.is_(True)),
+                     "overdue_open": overdue_in}[_part(params, CLOSURE_PARTS)])
     elif fig == "closed":
         cond.append(closed_in)
     elif fig in ("opened", "referral"):
@@ -865,7 +907,7 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
     elif fig == "group":
         subject = str(params.get("subject") or "")
         kind, _, value = subject.partition(":")
-        if kind == "right" and value.isdigit():
+        if kind == "right" and value.isdigit() and int(value) <= ID_MAX:
             cond.append(F.c.case_id.in_(select(CaseIPRight.case_id)
                                         .where(CaseIPRight.ip_right_id == int(value))))
         elif kind == "holder" and value:
@@ -879,7 +921,10 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
     elif fig == "handoff":
         h = Handoff.__table__
         kind = str(params.get("kind") or "")
+        part = _part(params, HANDOFF_PARTS)
         sent = [h.c.kind == kind, *_handoff_where(scope, low, high)]
+        if part is not None and part != "sent":
+            sent.append(h.c.status.in_(HANDOFF_PARTS[part]))
         if scope.agency_id is None:  # city-wide: each handoff's sending case, once
             cond.append(F.c.case_id.in_(select(h.c.case_id).where(*sent)))
         else:  # the agency's own side of each handoff: the case it sent, the case it opened

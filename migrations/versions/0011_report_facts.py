@@ -74,6 +74,16 @@ def upgrade() -> None:
         sa.Column('reason', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_report_settings')),
     )
+    # the facts and tallies of the cases already there, derived as the engine keeps them (a
+    # database with none only records the layout); a later migration changing these tables
+    # or the cases' must not rely on this backfill running against its schema
+    from caseflow.services.report_data import rebuild, record_layout
+
+    connection = op.get_bind()
+    if connection.execute(sa.text("SELECT count(*) FROM cases")).scalar():
+        rebuild(connection)
+    else:
+        record_layout(connection)
 
 
 def downgrade() -> None:
@@ -85,5 +95,9 @@ def downgrade() -> None:
     op.drop_index('ix_case_facts_closed', table_name='case_facts')
     op.drop_table('case_facts')
     op.drop_index('ix_case_ip_rights_ip_right', table_name='case_ip_rights')
-    with op.batch_alter_table('cases') as batch:
-        batch.drop_column('industry')
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite (3.35+) drops a column in place; batch mode would copy the table, which
+        # the other tables' foreign keys to cases forbid while they hold rows
+        op.execute("ALTER TABLE cases DROP COLUMN industry")
+    else:
+        op.drop_column('cases', 'industry')

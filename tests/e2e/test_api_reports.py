@@ -204,7 +204,8 @@ def test_a_supervisor_naming_another_agency_is_told_it_is_unknown(server, app, c
 
 def threshold_state(app):
     with app.engine.connect() as conn:
-        return (conn.execute(text("SELECT name, value, reason FROM report_settings")).all(),
+        return (conn.execute(text("SELECT name, value, reason FROM report_settings "
+                                  "WHERE name = 'group_threshold'")).all(),
                 conn.execute(text("SELECT count(*) FROM system_events")).scalar_one())
 
 

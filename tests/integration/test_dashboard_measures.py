@@ -104,6 +104,9 @@ def assert_drills(app, actor: str, filters: ReportFilters, key: str, count: str,
         assert len(ids) == number, (key, row, params, ids)
         if expected is not None:
             assert ids == expected[i], (key, row, ids)
+        for part in figure.parts:  # each count of the row lists its own cases
+            assert len(drilled(app, actor, filters, {**params, "part": part})) == row[part], (
+                key, row, part)
 
 
 # --- the timed scenario: closure, clocks, handling ---------------------------------------------
@@ -334,24 +337,30 @@ def test_shares_by_industry_and_by_origin(app, received):
     # 2025 city-wide: 4 cases — clothing 2 (2/4), food 1 (1/4), stationery 1 (1/4)
     assert {k: v for k, v in industry.items() if v[0]} == {
         "服装": (2, 0.5), "食品": (1, 0.25), "文具": (1, 0.25)}
-    assert all(share == 0.0 for n, share in industry.values() if not n)
+    assert all(share == 0.0 for label, (n, share) in industry.items()
+               if not n and label != "未记录")
+    assert industry["未记录"] == (0, None)  # shown, never a share: not in the denominator
     assert "未记录" in industry and len(industry) == 10  # every industry listed, and none
     assert_drills(app, ADMIN, ReportFilters(2025, 2025), "industry", "cases")
-    # 2024–2025 for nb-amr: 5 cases — clothing 2, food 1, auto parts 1, not recorded 1
+    # 2024–2025 for nb-amr: 5 cases — clothing 2, food 1, auto parts 1, not recorded 1; the
+    # shares of the 4 that record an industry: 2/4, 1/4, 1/4
     mine = {r["label"]: (r["cases"], r["share"])
             for r in rows(fig(app, "industry", SUP, 2024, 2025)) if r["cases"]}
-    assert mine == {"服装": (2, 0.4), "食品": (1, 0.2), "汽车配件": (1, 0.2), "未记录": (1, 0.2)}
+    assert mine == {"服装": (2, 0.5), "食品": (1, 0.25), "汽车配件": (1, 0.25), "未记录": (1, None)}
     assert_drills(app, SUP, ReportFilters(2024, 2025), "industry", "cases")
     origin = {r["label"]: (r["cases"], r["share"])
               for r in rows(fig(app, "origin", SUP, 2025, 2025))}
-    # nb-amr 2025: overseas V1, other city V2, no rights holder V3 → a third each
-    assert origin == {"宁波本地": (0, 0.0), "外地": (1, 0.3333), "境外": (1, 0.3333),
-                      "未记录": (1, 0.3333)}
+    # nb-amr 2025: overseas V1, other city V2, no rights holder V3 → half each of the two
+    # with a rights holder; V3 shown, not shared
+    assert origin == {"宁波本地": (0, 0.0), "外地": (1, 0.5), "境外": (1, 0.5),
+                      "未记录": (1, None)}
     assert_drills(app, SUP, ReportFilters(2025, 2025), "origin", "cases")
     city = {r["label"]: r["cases"] for r in rows(fig(app, "origin", ADMIN, 2024, 2025))}
     # V5 and V4 local, V6 and V1 overseas, V2 other city, V3 none: 2 + 1 + 2 + 1 = 6
     assert city == {"宁波本地": 2, "外地": 1, "境外": 2, "未记录": 1}
-    assert dashboard.cluster_share(app.uow(), ADMIN, ReportFilters(2024, 2025)) == round(5 / 6, 4)
+    # the five cluster industries: V5 auto parts, V1 and V2 clothing, V3 food, V4 stationery
+    # — all 5 of the cases recording an industry (V6 records none)
+    assert dashboard.cluster_share(app.uow(), ADMIN, ReportFilters(2024, 2025)) == 1.0
 
 
 # --- court referrals ---------------------------------------------------------------------------
@@ -496,7 +505,8 @@ def test_handoffs_open_accepted_refused_and_hours_to_accept(app, sent):
                  for r in rows(fig(app, "handoffs", who, 2025, 2025))]
         # H1–H5 (H5 on 1 Jan Beijing time); H4, H5 open; H1, H2 accepted; H3 refused;
         # hours to accept (2 + 6) / 2 = 4.0
-        assert table == [("criminal_transfer", 5, 2, 2, 1, 4.0)], who
+        # the kind by its title in the sending workflow
+        assert table == [("涉嫌犯罪案件移送", 5, 2, 2, 1, 4.0)], who
     assert [(r["year"] if "year" in r else None, r["sent"])
             for r in rows(fig(app, "handoffs", SUP, 2024, 2024))] == [(None, 1)]  # H6
     refusals = rows(fig(app, "handoff_refusals", SUP, 2025, 2025))
@@ -506,6 +516,12 @@ def test_handoffs_open_accepted_refused_and_hours_to_accept(app, sent):
     five = {sent[f"C{n}"] for n in range(1, 6)}
     for who in (SUP, ADMIN):
         assert_drills(app, who, ReportFilters(2025, 2025), "handoffs", "sent", [five])
+    # each count lists its own: open H4, H5; accepted H1, H2; refused H3
+    for part, cases in (("open", {"C4", "C5"}), ("accepted", {"C1", "C2"}), ("refused", {"C3"}),
+                        ("sent", {f"C{n}" for n in range(1, 6)})):
+        assert drilled(app, SUP, ReportFilters(2025, 2025),
+                       {"figure": "handoff", "kind": "criminal_transfer", "part": part}
+                       ) == {sent[c] for c in cases}, part
     # the police see the cases they opened from the two they accepted
     assert drilled(app, "he.police", ReportFilters(2025, 2025),
                    {"figure": "handoff", "kind": "criminal_transfer"}) == {sent["L1"], sent["L2"]}

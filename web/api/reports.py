@@ -90,8 +90,10 @@ class DrillArgs(FilterArgs):
                             metadata={"description": "right:<id> or holder:<name>"})
     kind = fields.String(validate=validate.Length(min=1, max=64),
                          metadata={"description": "a handoff kind"})
-    late = fields.Boolean(metadata={"description": "closure: only the cases closed late or "
-                                                   "still open past their period"})
+    part = fields.String(validate=validate.OneOf(
+        sorted({*dashboard.CLOSURE_PARTS, *dashboard.HANDOFF_PARTS})), metadata={
+        "description": "which count of the row: closure closed / on_time / overdue_open; "
+                       "handoff sent / open / accepted / refused (the figure's parts)"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50,
                               validate=validate.Range(min=1, max=dashboard.MAX_PER_PAGE))
@@ -149,6 +151,9 @@ class FigureOut(Schema):
                           metadata={"description": "bar or line"})
     chart_label = fields.String(required=True, allow_none=True)
     chart_value = fields.String(required=True, allow_none=True)
+    parts = fields.List(fields.String(), required=True,
+                        metadata={"description": "count columns whose cells list their own "
+                                                 "cases (GET /reports/cases with part=)"})
 
 
 class FigureReportOut(Schema):
