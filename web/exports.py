@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -48,7 +49,7 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else _inert(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -68,6 +69,8 @@ def xlsx_bytes(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence
         for i, value in enumerate(row):
             kind = kinds[i] if kinds and i < len(kinds) else "text"
             cell = WriteOnlyCell(sheet, value=_cell_value(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even "=…": never a formula Excel would run
             if kind in XLSX_FORMATS and isinstance(value, int | float):
                 cell.number_format = XLSX_FORMATS[kind]
             cells.append(cell)
@@ -75,7 +78,7 @@ def xlsx_bytes(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence
     if notes:
         about = book.create_sheet(_sheet_name("说明" if _has_cjk(sheet_title) else "Notes"))
         for label, text in notes:
-            about.append([label, text])
+            about.append([_text_cell(about, label), _text_cell(about, text)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -87,6 +90,29 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, bool | int | float):
         return value
     return str(value)
+
+
+# a CSV cell Excel or WPS would read as a formula (OWASP's CSV injection): = + - @ or a tab
+# or carriage return first. Our own numbers (-3.5%, +12.0%, 1,234) stay as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?[\d,]*\.?\d+%?")
+
+
+def _inert(value: Any) -> Any:
+    """A CSV cell's text that no spreadsheet runs: one starting like a formula (a case title
+    "=HYPERLINK(…)") gets a leading apostrophe, as OWASP advises."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _text_cell(sheet: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=_cell_value(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def _has_cjk(text: str) -> bool:

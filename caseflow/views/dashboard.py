@@ -46,6 +46,7 @@ from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import report_agency, reporting_user
 
 MAX_YEARS = 10
+HANDLING_ROLES = ("officer", "mediator", "supervisor")  # who may be a case's officer
 ID_MAX = 2_147_483_647  # an id a drill-down names: beyond it no row can exist
 FIRST_YEAR = 2000
 # the case types a closure-rate goal applies to: administrative and customs enforcement
@@ -157,7 +158,8 @@ def resolve(session: Session, user: User, filters: ReportFilters, today_year: in
     officer_id = None
     if filters.officer is not None:
         officer = session.scalar(select(User).where(User.username == filters.officer))
-        if officer is None or (agency_id is not None and officer.agency_id != agency_id):
+        if officer is None or (agency_id is not None and officer.agency_id != agency_id) \
+                or not officer.roles & set(HANDLING_ROLES):
             raise ValidationFailed(N_("unknown officer %(value)s"), field="officer",
                                    params={"value": repr(filters.officer)}, prefixed=True)
         officer_id = officer.id
@@ -865,11 +867,19 @@ def _drill_where(session: Session, scope: Scope, params: dict[str, Any]) -> list
         cond.append(F.c.officer_id == scope.officer_id)
     agency_id = _int_param(params, "agency_id")
     if agency_id is not None:
+        if scope.agency_id is not None and agency_id != scope.agency_id:
+            # another agency's row is not in this report: as unknown as one that is not
+            raise ValidationFailed(N_("unknown agency %(value)s"), field="agency_id",
+                                   params={"value": repr(agency_id)}, prefixed=True)
         cond.append(F.c.agency_id == agency_id)
     officer_id = _int_param(params, "officer_id")
     if officer_id is not None:
         cond.append(F.c.officer_id.is_(None) if officer_id == 0 else F.c.officer_id == officer_id)
     if params.get("case_type") is not None:
+        if str(params["case_type"]) not in _type_titles(session):
+            raise ValidationFailed(N_("unknown case type %(value)s"), field="case_type",
+                                   params={"value": repr(params["case_type"])},
+                                   prefixed=True)
         cond.append(F.c.case_type == str(params["case_type"]))
     for name in ("industry", "origin"):
         if params.get(name) is not None:
