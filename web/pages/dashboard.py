@@ -7,7 +7,9 @@ filters from the address, shows what comes back in the page's language, and turn
 into a message at its field. Bad filters (a year that cannot be, the first after the last,
 more years than a report spans, an agency, type or officer that does not exist — or, for a
 supervisor, another agency, refused exactly as an unknown one) answer 400 with the form and
-the message, and no chart: an empty chart would read as "nothing happened".
+the message, and no chart: an empty chart would read as "nothing happened". So does a query
+parameter a page does not take (``?agncy=``), named in the message, and a drill-down the read
+side refuses (another agency's row, an unknown type or count, an id no row can have).
 
 Who: supervisors see their own agency; admins any agency, or the whole city without one, and
 set the group-infringement threshold here (with a reason, recorded as a system event).
@@ -85,6 +87,31 @@ VIEW_REFUSALS = (
     N_("must be right:<id> or holder:<name>"),
 )
 
+# the address's parameters by name, to say which one a refusal is about where no form field
+# shows it (a drill-down's, or one the dashboard does not take)
+PARAM_TITLES = {
+    "from_year": N_("From year"), "to_year": N_("To year"), "agency": N_("Agency"),
+    "type": N_("Case type"), "officer": N_("Officer"), "figure": N_("Figure"),
+    "year": N_("Year"), "agency_id": N_("Agency"), "case_type": N_("Case type"),
+    "officer_id": N_("Officer"), "industry": N_("Industry"), "origin": N_("Rights holder's origin"),
+    "clock": N_("Legal period"), "subject": N_("Right or holder"), "kind": N_("Handoff kind"),
+    "part": N_("Count"), "page": N_("Page"), "per_page": N_("Rows per page"),
+}
+# a drill-down's values where empty says something: the cases that record no industry or
+# origin (the figures' "not recorded" row), not "any"
+EMPTY_MEANS = ("industry", "origin")
+# what each page reads from the address besides the filters (anything else is refused: a
+# misspelt filter silently ignored would show figures for a scope nobody asked for)
+DRILL_EXTRA = ("of", "page")
+
+
+class UnknownParameter(ValidationFailed):
+    """A query parameter the page does not take (``?agncy=``, ``?year=`` on the dashboard)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(N_("the address has a parameter this page does not take: %(name)s"),
+                         params={"name": name[:60]})
+
 
 # --- the filters ----------------------------------------------------------------------------
 
@@ -129,6 +156,28 @@ def typed_filters(source: Any = None) -> Typed:
 def _input_errors(exc: CaseflowError) -> dict[str, str]:
     """The read side's field error, under the form's input."""
     return {INPUTS.get(k, k): v for k, v in field_errors(exc).items()}
+
+
+def _check_params(*allowed: str) -> None:
+    """Refuse a query parameter the page does not read, naming it."""
+    known = set(INPUTS.values()) | set(allowed)
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        raise UnknownParameter(unknown[0])
+
+
+def _field_message(exc: CaseflowError) -> str:
+    """A refusal shown where no form marks its field: the field's name, then what is wrong
+    with it (never "correct the marked fields" with nothing marked)."""
+    fields = field_errors(exc)
+    if not fields and isinstance(exc, ValidationFailed):
+        # no field to mark: its own words, not the "correct the marked fields" headline
+        return _(exc.template, **exc.params) if exc.params else _(exc.template)
+    if not fields:
+        return refusal(exc)[1]
+    name, text = next(iter(fields.items()))
+    title = PARAM_TITLES.get(name)
+    return _("%(field)s: %(message)s", field=_(title) if title else name, message=text)
 
 
 def _is_admin() -> bool:
@@ -176,6 +225,7 @@ class Shown:
     rows: list[list[dict[str, Any]]]
     note: str | None = None
     links: dict[str, str] = field(default_factory=dict)
+    empty: str = ""  # what the figure says when it has no row
 
 
 def _words(zh: str, en: str) -> str:
@@ -202,6 +252,10 @@ def shown(figure: Figure, typed: Typed, *, note: str | None = None) -> Shown:
         cells = []
         for j, (column, value) in enumerate(zip(figure.columns, row, strict=True)):
             link = href if column.kind == "count" and value else None
+            if link and column.key in figure.parts:
+                # a count of its own cases (closed, on time, open past the period …)
+                link = url_for("dashboard.cases", **query, of=figure.key,
+                               **{**(drill or {}), "part": column.key})
             if case_href and j == 0:
                 link = case_href
             cells.append({"text": formatted(value, column.kind), "href": link,
@@ -211,7 +265,9 @@ def shown(figure: Figure, typed: Typed, *, note: str | None = None) -> Shown:
                  figure_chart(figure, title, goal or ""), headers_of(figure),
                  [c.kind != "text" for c in figure.columns], rows, note,
                  {fmt: url_for("dashboard.export", figure=figure.key, fmt=fmt, **query)
-                  for fmt in ("csv", "xlsx")})
+                  for fmt in ("csv", "xlsx")},
+                 _("No IP right or rights holder has reached the warning threshold.")
+                 if figure.key == "groups" else _("Nothing to count in this period."))
 
 
 def _figures(typed: Typed) -> list[Shown]:
@@ -255,12 +311,15 @@ def _dashboard(typed: Typed, status: int = 200, *, threshold_form: dict[str, str
     errors: dict[str, str] = {}
     figures: list[Shown] = []
     try:
+        _check_params()
         figures = _figures(typed)
     except CaseflowError as exc:
-        code, text, _raw = refusal(exc)
-        errors = _input_errors(exc)
+        code, _text, _raw = refusal(exc)
+        # only a filter the form shows is marked at its input
+        errors = {k: v for k, v in _input_errors(exc).items() if k in INPUTS.values()}
         status = 400 if isinstance(exc, ValidationFailed) else code
-        message = message or (_("Please correct the marked filters.") if errors else text)
+        message = message or (_("Please correct the marked filters.") if errors
+                              else _field_message(exc))
     return render("dashboard/index.html", status, title=_("Statistics dashboard"),
                   typed=typed.values, query=typed.query(), errors=errors, figures=figures,
                   admin=_is_admin(), max_years=MAX_YEARS, message=message,
@@ -279,6 +338,7 @@ def index() -> Response:
 def print_view() -> Response:
     typed = typed_filters()
     try:
+        _check_params()
         figures = _figures(typed)
     except CaseflowError as exc:
         return _refused(exc)
@@ -288,16 +348,23 @@ def print_view() -> Response:
 
 
 def _refused(exc: CaseflowError) -> Response:
-    status, message, _raw = refusal(exc)
-    if isinstance(exc, ValidationFailed):
-        status = 400
+    """A refusal on a page with no form: the message names the parameter it is about."""
+    status = 400 if isinstance(exc, ValidationFailed) else refusal(exc)[0]
     return render("pages/refused.html", status, title=_("Statistics dashboard"),
-                  message=message)
+                  message=_field_message(exc))
 
 
 def _drill_params() -> dict[str, str]:
-    return {k: request.args[k].strip()[:200] for k in DRILL_PARAMS
-            if (request.args.get(k) or "").strip()}
+    """The drill-down's parameters from the address: an empty one is left out (not given),
+    but for an industry or origin, where empty is the "not recorded" row."""
+    out = {}
+    for k in DRILL_PARAMS:
+        if k not in request.args:
+            continue
+        value = request.args[k].strip()[:200]
+        if value or k in EMPTY_MEANS:
+            out[k] = value
+    return out
 
 
 def _page_number() -> int:
@@ -338,6 +405,7 @@ def cases() -> Response:
     params = _drill_params()
     page_no = _page_number()
     try:
+        _check_params(*DRILL_PARAMS, *DRILL_EXTRA)
         of, of_title = _of(typed)
         page = drill_cases(page_uow(), actor(), typed.filters, params, page=page_no or -1,
                            per_page=PER_PAGE)
@@ -380,6 +448,7 @@ def export(figure: str, fmt: str) -> Response:
                       message=_("There is no such figure."))
     typed = typed_filters()
     try:
+        _check_params()
         found = FIGURES[figure](page_uow(), actor(), typed.filters)
     except CaseflowError as exc:
         return _refused(exc)
@@ -413,6 +482,7 @@ def cases_export(fmt: str) -> Response:
     params = _drill_params()
     limit = export_limit()
     try:
+        _check_params(*DRILL_PARAMS, *DRILL_EXTRA)
         of, of_title = _of(typed)
         counted = drill_cases(page_uow(), actor(), typed.filters, params, per_page=1)
         if counted.total > limit:

@@ -245,3 +245,109 @@ def test_an_admin_sets_the_group_threshold_with_a_reason(app, client_as, clues):
     sup = client_as("chen.sup")
     assert 'id="threshold-form"' not in sup.get(f"/dashboard/?{SPAN}").get_data(as_text=True)
     assert sup.post_form("/dashboard/threshold", {"value": "4", "reason": "x"}).status_code == 403
+
+
+# --- review fixes: not-recorded rows, each count's own cases, unknown parameters ------------
+
+def links_of(part: str) -> dict[str, str]:
+    """Each linked cell of a figure's table: its text → its link."""
+    return {text: href.replace("&amp;", "&")
+            for href, text in re.findall(r'<a href="(/dashboard/cases\?[^"]+)">([^<]+)</a>',
+                                         part)}
+
+
+def listed(client, href: str) -> int:
+    page = client.get(href)
+    assert page.status_code == 200, href
+    return int(re.search(r"共([\d,]+)件", page.get_data(as_text=True)).group(1).replace(",", ""))
+
+
+def test_the_not_recorded_row_lists_only_the_cases_recording_none(app, client_as, clues):
+    open_clue(app, "宁波某五金商行涉嫌销售假冒“公牛”插座", "宁波某五金商行", "公牛集团股份有限公司")
+    sup = client_as("chen.sup")
+    html = sup.get(f"/dashboard/?{SPAN}").get_data(as_text=True)
+    row = re.search(r"未记录</td><td class=\"num\"><a href=\"([^\"]+)\">1</a>",
+                    section(html, "industry"))
+    assert row, section(html, "industry")
+    href = row.group(1).replace("&amp;", "&")
+    assert "industry=&" in href or href.endswith("industry=")
+    page = sup.get(href).get_data(as_text=True)
+    assert "共1件案件" in page and "公牛" in page and "VELMONT" not in page
+    export = re.search(r'href="(/dashboard/cases\.csv\?[^"]+)"', page).group(1)
+    rows = list(csv.reader(io.StringIO(
+        sup.get(export.replace("&amp;", "&")).data.decode("utf-8-sig"))))
+    assert len(rows) == 2 and "公牛" in rows[1][1]
+    # every case's origin is unrecorded here: that row lists all four, and only with origin=
+    origin = links_of(section(html, "origin"))
+    assert all("origin=" in h for h in origin.values()), origin
+    assert [listed(sup, h) for h in origin.values()] == [int(t) for t in origin]
+
+
+from tests.integration.test_dashboard_measures import timed_cases  # noqa: E402, F401
+
+
+def test_each_closure_count_lists_as_many_cases_as_it_says(client_as, timed_cases):  # noqa: F811
+    sup = client_as("chen.sup")
+    html = sup.get("/dashboard/?from_year=2024&to_year=2025&type=timed").get_data(as_text=True)
+    table = section(html, "closure_year")
+    row = re.search(r"<tr><td>2025</td>(.*?)</tr>", table, re.S)
+    assert row, table
+    cells = re.findall(r'<td class="num"><a href="([^"]+)">(\d+)</a>', row.group(1))
+    assert [int(n) for _h, n in cells] == [3, 1, 1]  # closed, on time, open past the period
+    hrefs = [h.replace("&amp;", "&") for h, _n in cells]
+    for part, href in zip(("closed", "on_time", "overdue_open"), hrefs, strict=True):
+        assert f"part={part}" in href
+    assert [listed(sup, h) for h in hrefs] == [3, 1, 1]
+
+
+UNKNOWN = ["/dashboard/?agncy=nb-customs", "/dashboard/?year=2020", "/dashboard/print?agncy=x",
+           "/dashboard/export/volume.csv?yaer=2025", "/dashboard/cases?figure=opened&agncy=x",
+           "/dashboard/cases.csv?figure=opened&agncy=x"]
+
+
+@pytest.mark.parametrize("path", UNKNOWN)
+def test_an_unknown_parameter_is_refused_by_name(client_as, clues, path):
+    page = client_as("chen.sup").get(path)
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    name = path.split("&")[-1].split("?")[-1].split("=")[0]
+    assert "不接受" in html and name in html
+    assert "<svg" not in html and '<section class="figure"' not in html
+    assert "请更正标出的" not in html and "共0件" not in html
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("figure=opened&agency_id=999", "没有机关"),
+    ("figure=opened&case_type=no_such_type", "没有案件类型"),
+    ("figure=opened&officer_id=99999999999999999999", "2147483647"),
+    ("figure=closure&part=late", "须为以下之一"),
+])
+def test_a_drill_down_the_read_side_refuses_says_why(client_as, clues, query, words):
+    page = client_as("chen.sup").get(f"/dashboard/cases?{SPAN}&{query}")
+    assert page.status_code == 400, query
+    html = page.get_data(as_text=True)
+    assert words in html.replace(",", ""), html
+    assert "请更正标出的" not in html and "共0件" not in html
+
+
+def test_the_groups_figure_without_rows_speaks_of_the_threshold(client_as, clues):
+    part = section(client_as("chen.sup").get(f"/dashboard/?{SPAN}").get_data(as_text=True),
+                   "groups")
+    assert "预警阈值" in part and "本期间内没有可统计的数据" not in part
+
+
+def test_outdated_report_data_say_so_with_503(app, client_as, clues):
+    from sqlalchemy import text
+
+    from caseflow.services.report_data import LAYOUT_SETTING
+    with app.engine.begin() as conn:
+        conn.execute(text("UPDATE report_settings SET value = 0 WHERE name = :n"),
+                     {"n": LAYOUT_SETTING})
+    try:
+        page = client_as("chen.sup").get("/dashboard/")
+        assert page.status_code == 503
+        html = page.get_data(as_text=True)
+        assert "重建" in html and '<section class="figure"' not in html
+    finally:
+        from caseflow.services.report_data import rebuild_report_data
+        rebuild_report_data(app.uow(), actor="zhao.admin", reason="测试后重建统计数据")
