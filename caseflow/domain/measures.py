@@ -34,6 +34,7 @@ FIRMS = "firms"            # how many distinct firms an agency (or the city) ass
 GRANT = "grant"            # fast-track grants by whole days from filing (bucket); total: days
 PAIR = "pair"              # an IP right or holder and a respondent it is asserted against
 GROUP = "group"            # an IP right or holder (bucket): n respondents, total cases
+PATENT = "patent"          # cases asserting a patent, per agency and city-wide (all years)
 
 ALL_AGENCIES = 0  # the city-wide group and firm cells, beside each agency's own
 ANY_OFFICER = -1  # a roll-up over every officer (0 is "no officer")
@@ -89,6 +90,7 @@ class CaseFacts:
     grant_year: int | None = None
     clocks: tuple[ClockFact, ...] = ()
     rights: tuple[str, ...] = ()  # the IP rights asserted (their ids)
+    patent: bool = False  # one of them is a patent (the group-infringement share's cases)
     holder: str | None = None  # the rights holder (credit code, else name)
     respondents: tuple[str, ...] = ()  # alleged infringers / respondents (credit code, else name)
 
@@ -212,6 +214,9 @@ def contributions(f: CaseFacts) -> Tallies:
     if f.grant_days is not None and f.grant_year is not None:
         add(GRANT, f.grant_year, 1, f.grant_days, bucket=days_bucket(f.grant_days))
     subjects = [f"right:{r}" for r in f.rights] + ([f"holder:{f.holder}"] if f.holder else [])
+    if f.patent:
+        for agency in (f.agency_id, ALL_AGENCIES):
+            out.add(TallyKey(PATENT, 0, agency, "", 0, "", "", ""), 1)
     for agency in (f.agency_id, ALL_AGENCIES):
         for subject in subjects:
             group = TallyKey(GROUP, 0, agency, "", 0, "", "", subject)

@@ -36,6 +36,7 @@ from caseflow.adapters.orm import (
     CaseIPRight,
     Clock,
     ClockSegment,
+    IPRight,
     Party,
     ReportSetting,
     ReportTally,
@@ -49,7 +50,8 @@ from caseflow.services.access import require_admin, require_reason
 from caseflow.services.unit_of_work import UnitOfWork
 
 _CASES, _CLOCKS, _SEGMENTS = Case.__table__, Clock.__table__, ClockSegment.__table__
-_PARTIES, _RIGHTS = Party.__table__, CaseIPRight.__table__
+_PARTIES, _RIGHTS, _IP = Party.__table__, CaseIPRight.__table__, IPRight.__table__
+PATENT_KINDS = ("invention_patent", "utility_model", "design_patent")
 _FACTS, _TALLIES = CaseFactsRow.__table__, ReportTally.__table__
 _SETTINGS = ReportSetting.__table__
 _KEY_COLUMNS = ("measure", "year", "agency_id", "case_type", "officer_id", "industry", "origin",
@@ -134,8 +136,11 @@ def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
                                    - {""}))
         firms = [p for p in parties if p.role in FIRM_ROLES]
         firm_key = _who(firms[0]) if firms else None
-    rights = (previous.rights if src.rights is None and previous is not None
-              else tuple(str(r) for r in sorted(src.rights or ())))
+    if src.rights is None and previous is not None:
+        rights, patent = previous.rights, previous.patent
+    else:
+        rights = tuple(str(r) for r, _kind in sorted(src.rights or ()))
+        patent = any(kind in PATENT_KINDS for _r, kind in src.rights or ())
     handling = on_time = None
     if closed is not None:
         start = naive_utc(datetime.combine(c.received_on, time(), TZ))
@@ -162,7 +167,7 @@ def derive(src: _Source, previous: CaseFacts | None) -> CaseFacts:
         assisted=assisted,
         grant_days=grant_days, grant_year=grant_year,
         clocks=tuple(sorted(clocks, key=measures.clock_order)),
-        rights=rights, holder=holder or None, respondents=respondents,
+        rights=rights, patent=patent, holder=holder or None, respondents=respondents,
     )
 
 
@@ -207,10 +212,11 @@ def _read(conn: Connection, ids: Sequence[int], *, parties_for: set[int],
                               .order_by(_PARTIES.c.id)):
             if r.case_id in parties:
                 parties[r.case_id].append(r)
-        for r in conn.execute(select(_RIGHTS.c.case_id, _RIGHTS.c.ip_right_id)
+        for r in conn.execute(select(_RIGHTS.c.case_id, _RIGHTS.c.ip_right_id, _IP.c.kind)
+                              .join(_IP, _IP.c.id == _RIGHTS.c.ip_right_id)
                               .where(among(_RIGHTS.c.case_id, parties_for))):
             if r.case_id in rights:
-                rights[r.case_id].append(r.ip_right_id)
+                rights[r.case_id].append((r.ip_right_id, r.kind))
     return {i: _Source(rows[i], clocks[i], pauses[i], parties.get(i), rights.get(i))
             for i in ids if i in rows}
 

@@ -40,7 +40,7 @@ from caseflow.domain.errors import N_, NotFound, ReportDataOutdated, ValidationF
 from caseflow.domain.measures import ALL_AGENCIES
 from caseflow.domain.moments import TZ, aware, naive_utc
 from caseflow.domain.vocabulary import CLUSTER_INDUSTRIES, INDUSTRY_TITLES
-from caseflow.services.report_data import layout_of
+from caseflow.services.report_data import PATENT_KINDS, layout_of
 from caseflow.services.report_settings import group_threshold_of
 from caseflow.services.unit_of_work import UnitOfWork
 from caseflow.views.reporting import report_agency, reporting_user
@@ -723,6 +723,38 @@ def groups(uow: UnitOfWork, actor: str, filters: ReportFilters, limit: int = 100
             "bar", "subject", "respondents")
 
 
+def group_share(uow: UnitOfWork, actor: str, filters: ReportFilters) -> Figure:
+    """The share of patent cases that are group infringement (the seeds: about 40%)."""
+    with uow:
+        session, scope = _scoped(uow, actor, filters)
+        threshold = group_threshold_of(uow)
+        agency = ALL_AGENCIES if scope.agency_id is None else scope.agency_id
+        flagged = {int(b.split(":", 1)[1]): int(t) for b, t in session.execute(
+            select(T.c.bucket, T.c.total).where(
+                T.c.measure == measures.GROUP, T.c.n >= threshold, T.c.agency_id == agency,
+                T.c.bucket.like("right:%")))}
+        ids = sorted(flagged)
+        patents: set[int] = set()
+        for at in range(0, len(ids), 5000):
+            patents |= set(session.scalars(select(IPRight.id).where(
+                IPRight.id.in_(ids[at:at + 5000]), IPRight.kind.in_(PATENT_KINDS))))
+        in_groups = sum(flagged[i] for i in patents)
+        every = int(session.scalar(select(func.sum(T.c.n)).where(
+            T.c.measure == measures.PATENT, T.c.agency_id == agency)) or 0)
+        return Figure(
+            "group_share", "专利群体性侵权占专利案件的比例", "Group patent infringement among patent cases",
+            f"涉及已达预警阈值（{threshold}家被请求方）的专利的案件数 ÷ 涉及专利的案件总数；不分年度、案件类型和"
+            "承办人（同群体性侵权预警），一件案件涉及两项预警专利时按两件计。",
+            f"Cases asserting a patent flagged as group infringement (at least {threshold} "
+            "respondents) ÷ all cases asserting a patent; over every year, type and officer "
+            "(as the early warning); a case asserting two flagged patents counts twice.",
+            (Column("groups", "预警专利数", "Flagged patents", "count"),
+             Column("in_groups", "其涉及的案件", "Their cases", "count"),
+             Column("patent_cases", "专利案件总数", "Patent cases", "count"),
+             Column("share", "占比", "Share", "rate")),
+            ((len(patents), in_groups, every, _rate(in_groups, every)),), (None,))
+
+
 FIGURES: dict[str, Callable[[UnitOfWork, str, ReportFilters], Figure]] = {
     "closure_year": closure_by("year"),
     "closure_agency": closure_by("agency_id"),
@@ -739,6 +771,7 @@ FIGURES: dict[str, Callable[[UnitOfWork, str, ReportFilters], Figure]] = {
     "origin": by_origin,
     "fast_track": fast_track,
     "groups": groups,
+    "group_share": group_share,
 }
 
 

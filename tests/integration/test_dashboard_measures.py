@@ -576,11 +576,35 @@ RIGHT = {"kind": "trademark", "number": "G7654321", "title": "海曙"}
 
 
 def asserted(at, when: str, respondents: list[str], *, actor: str = "li.officer",
-             holder_name: str = "宁波海曙服饰有限公司") -> int:
+             holder_name: str = "宁波海曙服饰有限公司", right: dict | None = None) -> int:
     parties = [holder(holder_name, "local")] + [
         {"role": "alleged_infringer", "name": r, "kind": "enterprise"} for r in respondents]
     return open_at(at, when, "inspection", actor=actor, assignee=actor, parties=parties,
-                   ip_rights=[RIGHT]).id
+                   ip_rights=[right or RIGHT]).id
+
+
+PATENT = {"kind": "utility_model", "number": "ZL202420123456.7", "title": "一种电热水壶的防干烧结构"}
+OTHER_PATENT = {"kind": "design_patent", "number": "ZL202530765432.1", "title": "汽车脚垫"}
+
+
+def test_the_share_of_patent_cases_in_groups(app, at, people):
+    # nb-amr: the kettle patent against 甲, 乙, 丙 in three cases; the mat design against 丁
+    # in one; the trademark against 甲, 乙, 丙 (flagged too, but not a patent)
+    for n, firm in enumerate(["慈溪市甲电器厂", "慈溪市乙电器厂", "慈溪市丙电器厂"], start=1):
+        asserted(at, f"2025-05-0{n}T09:00", [firm], right=PATENT, holder_name=f"权利人{n}")
+        asserted(at, f"2025-05-0{n}T10:00", [firm], holder_name=f"商标权利人{n}")
+    asserted(at, "2025-05-05T09:00", ["北仑区丁汽配店"], right=OTHER_PATENT, holder_name="权利人4")
+
+    def share(who):
+        return rows(fig(app, "group_share", who, 2025, 2025))[0]
+    set_group_threshold(app.uow(), 3, actor=ADMIN, reason="试点：三家即预警")
+    # flagged patents: the kettle (3 respondents); its 3 cases of the 4 patent cases: 3 / 4
+    assert share(SUP) == {"groups": 1, "in_groups": 3, "patent_cases": 4, "share": 0.75}
+    set_group_threshold(app.uow(), 4, actor=ADMIN, reason="四家")
+    assert share(SUP) == {"groups": 0, "in_groups": 0, "patent_cases": 4, "share": 0.0}
+    # another agency: no patent cases, no share
+    assert share("xu.customs") == {"groups": 0, "in_groups": 0, "patent_cases": 0,
+                                   "share": None}
 
 
 def test_group_infringement_at_the_threshold(app, at, people):

@@ -48,6 +48,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "fast_track": ("专利快速预审：各环节服务目标达成及授权用时",
                    "Fast-track pre-examination: stages meeting their targets, and grant time"),
     "groups": ("群体性侵权预警", "Group infringement early warning"),
+    "group_share": ("专利群体性侵权占专利案件的比例", "Group patent infringement among patent cases"),
 }
 
 

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from caseflow import services
-from caseflow.views.dashboard import ReportFilters, volume
+from caseflow.views.dashboard import FIGURES, ReportFilters, volume
 
 YEAR = date.today().year
 SPAN = f"from_year={YEAR - 1}&to_year={YEAR}"
@@ -52,7 +52,7 @@ def test_the_dashboard_shows_each_figure_with_chart_table_and_drill_down(client_
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "统计分析" in html  # the navigation's entry and the heading
-    assert html.count('<section class="figure"') == 15
+    assert html.count('<section class="figure"') == len(FIGURES)
     part = section(html, "volume")
     assert "各机关办案量及同比增长" in part and "同比增长" in part
     assert "<svg" in part and "WenQuanYi Micro Hei" in part and "<script" not in html
@@ -146,7 +146,7 @@ def test_the_print_view_has_the_figures_without_navigation_or_forms(client_as, c
     page = client_as("chen.sup").get(f"/dashboard/print?{SPAN}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert html.count('<section class="figure"') == 15 and "<svg" in html
+    assert html.count('<section class="figure"') == len(FIGURES) and "<svg" in html
     assert '<nav aria-label' not in html and "<form" not in html
     assert "css/dashboard.css" in html
     css = client_as("chen.sup").get("/static/css/dashboard.css").get_data(as_text=True)
